@@ -1,0 +1,317 @@
+// deno-lint-ignore-file no-console
+/**
+ * tvstream's only shell: parses flags, runs a command, spawns the generator
+ * and consumer workers for `run`, `produce` and `consume`, relays their
+ * reports, handles Ctrl-C, and is the only place that exits.
+ *
+ * @module
+ */
+import {
+  commandHelp,
+  type Config,
+  helpText,
+  parseConfig,
+} from "./src/config.ts";
+import { createLogger, type Logger } from "./src/log.ts";
+import {
+  type Command,
+  emptyStats,
+  fromWireError,
+  type Report,
+  type Role,
+  type Stats,
+} from "./src/protocol.ts";
+import { VERSION } from "./src/version.ts";
+import { preflight, readSecret } from "./src/cli/preflight.ts";
+import { runSample } from "./src/cli/sample.ts";
+import { runSchema } from "./src/cli/schema.ts";
+import { runInspect } from "./src/cli/inspect.ts";
+import { runValidate } from "./src/cli/validate.ts";
+import { runCompact } from "./src/cli/compact.ts";
+import { redact } from "./src/cli/redact.ts";
+
+const EXIT_OK = 0;
+const EXIT_RUNTIME = 1;
+const EXIT_USAGE = 2;
+
+async function main(args: string[]): Promise<number> {
+  const debug = args.includes("--debug");
+  let config: Config;
+  try {
+    config = parseConfig(args);
+  } catch (error) {
+    if (error instanceof TypeError || error instanceof RangeError) {
+      console.error(`tvstream: ${error.message}`);
+      console.error(`Run "tvstream --help" for usage.`);
+      if (debug) console.error(error.stack);
+      return EXIT_USAGE;
+    }
+    throw error;
+  }
+  if (config.version) {
+    console.log(`tvstream ${VERSION}`);
+    return EXIT_OK;
+  }
+  if (config.help) {
+    const topLevel = args[0] === undefined || args[0].startsWith("-");
+    console.log(topLevel ? helpText() : commandHelp(config.command));
+    return EXIT_OK;
+  }
+  const tty = Deno.stderr.isTerminal();
+  const logger = createLogger({
+    format: config.output.logFormat,
+    quiet: config.output.quiet,
+    debug: config.output.debug,
+    tty,
+    color: tty && !Deno.env.get("NO_COLOR"),
+  });
+  try {
+    switch (config.command) {
+      case "sample":
+        return await runSample(config, writeStdout);
+      case "schema":
+        return await runSchema(config, writeStdout);
+      case "inspect":
+        return await runInspect(config, writeStdout);
+      case "validate":
+        return await runValidate(config, writeStdout);
+      case "compact":
+        return await runCompact(config, (m) => logger.log("info", m));
+      default:
+        return await runPipeline(config, logger);
+    }
+  } catch (error) {
+    logger.clearStatus();
+    const message = error instanceof Error ? error.message : String(error);
+    logger.log("error", redact(message, config));
+    if (config.output.debug && error instanceof Error) {
+      console.error(redact(error.stack ?? "", config));
+    }
+    if (error instanceof TypeError || error instanceof RangeError) {
+      return error.name === "UsageError" ? EXIT_USAGE : EXIT_RUNTIME;
+    }
+    return EXIT_RUNTIME;
+  }
+}
+
+const stdoutEncoder = new TextEncoder();
+async function writeStdout(text: string): Promise<void> {
+  const bytes = stdoutEncoder.encode(text);
+  let written = 0;
+  while (written < bytes.length) {
+    written += await Deno.stdout.write(bytes.subarray(written));
+  }
+}
+
+/** Runs run / produce / consume with real workers. */
+async function runPipeline(config: Config, logger: Logger): Promise<number> {
+  await preflight(config);
+  const secret = await readSecret(config);
+  const roles: Role[] = config.command === "produce"
+    ? ["generator"]
+    : config.command === "consume"
+    ? ["consumer"]
+    : ["generator", "consumer"];
+  const workers = new Map<Role, Worker>();
+  const stats = new Map<Role, Stats>(roles.map((r) => [r, emptyStats()]));
+  const done = new Map<Role, PromiseWithResolvers<void>>(
+    roles.map((r) => [r, Promise.withResolvers<void>()]),
+  );
+  let failure: Error | undefined;
+  const started = Date.now();
+  let lastLine = 0;
+
+  const onReport = (report: Report) => {
+    switch (report.type) {
+      case "ready":
+        logger.log("debug", `${report.role} ready`);
+        break;
+      case "progress":
+        stats.set(report.role, report.stats);
+        showStatus();
+        break;
+      case "log":
+        logger.log(
+          report.level,
+          `${report.role}: ${redact(report.message, config)}`,
+        );
+        break;
+      case "stopped":
+        stats.set(report.role, report.stats);
+        done.get(report.role)!.resolve();
+        // When the generator is done, the consumer drains and stops.
+        break;
+      case "failed": {
+        const error = fromWireError(report.error);
+        error.message = redact(error.message, config);
+        failure ??= error;
+        logger.log("debug", redact(report.error.stack ?? "", config));
+        done.get(report.role)!.resolve();
+        // One side failing stops the other, so nothing waits forever.
+        for (const w of workers.values()) {
+          w.postMessage({ type: "stop" } satisfies Command);
+        }
+        break;
+      }
+      default: {
+        const never: never = report;
+        void never;
+      }
+    }
+  };
+
+  const showStatus = () => {
+    const g = stats.get("generator");
+    const c = stats.get("consumer");
+    const secs = Math.max(0.001, (Date.now() - started) / 1000);
+    const parts: string[] = [];
+    if (g) {
+      parts.push(`generated ${g.events} (${Math.round(g.events / secs)}/s)`);
+      if (config.kafka) parts.push(`produced ${g.produced}`);
+      if (g.simTime > 0) {
+        parts.push(`sim ${new Date(g.simTime).toISOString().slice(0, 19)}Z`);
+      }
+    }
+    if (c) {
+      parts.push(`consumed ${c.events}`, `rows ${c.rows}`, `files ${c.files}`);
+      if (c.rejected) parts.push(`rejected ${c.rejected}`);
+      if (g) parts.push(`lag ${Math.max(0, g.produced - c.events)}`);
+      else parts.push(`lag ${c.lag}`);
+    }
+    const line = parts.join(" | ");
+    if (Deno.stderr.isTerminal()) logger.status(line);
+    else if (Date.now() - lastLine >= 10_000) {
+      lastLine = Date.now();
+      logger.log("info", line);
+    }
+  };
+
+  const channel = config.kafka ? undefined : new MessageChannel();
+  for (const role of roles) {
+    const url = role === "generator"
+      ? new URL("./workers/generator.ts", import.meta.url)
+      : new URL("./workers/consumer.ts", import.meta.url);
+    const worker = new Worker(url, { type: "module" });
+    worker.addEventListener("message", (e) => onReport(e.data as Report));
+    worker.addEventListener("error", (e) => {
+      e.preventDefault();
+      failure ??= new Error(`${role} worker crashed: ${e.message}`);
+      done.get(role)!.resolve();
+    });
+    workers.set(role, worker);
+    const port = channel
+      ? (role === "generator" ? channel.port1 : channel.port2)
+      : undefined;
+    const start: Command = {
+      type: "start",
+      config,
+      ...(port ? { port } : {}),
+      ...(secret !== undefined ? { secret } : {}),
+    };
+    worker.postMessage(start, port ? [port] : []);
+  }
+
+  // Ctrl-C / SIGTERM: stop generating, let the consumer flush and checkpoint.
+  // A second signal exits at once: every write is atomic, so the checkpoint
+  // on disk is always a consistent one.
+  let interrupted = 0;
+  const forceExit = Promise.withResolvers<void>();
+  const onSignal = () => {
+    interrupted++;
+    if (interrupted === 1) {
+      logger.clearStatus();
+      logger.log(
+        "info",
+        "stopping: flushing open files and saving the checkpoint (Ctrl-C again to exit now)",
+      );
+      const first = workers.get("generator") ?? workers.get("consumer")!;
+      first.postMessage({ type: "stop" } satisfies Command);
+      if (!workers.has("generator")) return;
+      // With no generator to end the stream, the consumer is stopped too.
+      if (config.kafka) {
+        workers.get("consumer")?.postMessage(
+          { type: "stop" } satisfies Command,
+        );
+      }
+    } else {
+      forceExit.resolve();
+    }
+  };
+  const signals: Deno.Signal[] = Deno.build.os === "windows"
+    ? ["SIGINT"]
+    : ["SIGINT", "SIGTERM"];
+  for (const s of signals) Deno.addSignalListener(s, onSignal);
+  try {
+    const all = Promise.all([...done.values()].map((d) => d.promise));
+    // The generator finishing ends the embedded stream; with Kafka the
+    // consumer keeps going until --until-idle, --duration or Ctrl-C.
+    if (config.kafka && roles.length === 2) {
+      void done.get("generator")!.promise.then(() => {
+        if (
+          config.sink.untilIdleSec === undefined &&
+          config.generator.durationSec === undefined
+        ) {
+          // Give the consumer time to drain what was produced, then stop it.
+          const c = workers.get("consumer");
+          const g = stats.get("generator")!;
+          const poll = setInterval(() => {
+            const cs = stats.get("consumer")!;
+            if (cs.events >= g.produced || failure) {
+              clearInterval(poll);
+              c?.postMessage({ type: "stop" } satisfies Command);
+            }
+          }, 200);
+        }
+      });
+    }
+    if (
+      config.generator.durationSec !== undefined && roles.includes("consumer")
+    ) {
+      const timer = setTimeout(() => {
+        for (const w of workers.values()) {
+          w.postMessage({ type: "stop" } satisfies Command);
+        }
+      }, config.generator.durationSec * 1000 + (roles.length === 2 ? 1500 : 0));
+      void all.finally(() => clearTimeout(timer));
+    }
+    await Promise.race([all, forceExit.promise]);
+  } finally {
+    for (const s of signals) Deno.removeSignalListener(s, onSignal);
+    for (const w of workers.values()) w.terminate();
+    logger.clearStatus();
+  }
+  if (interrupted > 1) {
+    logger.log(
+      "warn",
+      "exited without waiting for the flush; the last checkpoint is intact",
+    );
+    return EXIT_OK;
+  }
+  if (failure) throw failure;
+  const secs = (Date.now() - started) / 1000;
+  const g = stats.get("generator");
+  const c = stats.get("consumer");
+  const summary: Record<string, unknown> = { seconds: secs.toFixed(1) };
+  if (g) {
+    summary["generated"] = g.events;
+    summary["events_per_s"] = Math.round(g.events / Math.max(secs, 0.001));
+  }
+  if (c) {
+    Object.assign(summary, {
+      consumed: c.events,
+      rows: c.rows,
+      files: c.files,
+      rejected: c.rejected,
+      duplicates_dropped: c.duplicates,
+      warehouse: `${config.sink.warehouse}/${config.topic}`,
+      checkpoint: config.sink.checkpoint,
+    });
+  }
+  logger.log("info", "done", summary);
+  return EXIT_OK;
+}
+
+if (import.meta.main) {
+  const code = await main(Deno.args);
+  Deno.exit(code);
+}

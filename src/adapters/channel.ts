@@ -1,0 +1,153 @@
+/**
+ * The embedded transport: generator and consumer workers linked by a
+ * MessageChannel, no Kafka needed. One partition; the offset of an event is
+ * its stream sequence number, so a restart regenerates exactly what the
+ * checkpoint has not yet written.
+ *
+ * @module
+ */
+import type { Position } from "../core/simulator.ts";
+import type {
+  InRecord,
+  OffsetMap,
+  OutRecord,
+  RecordBatch,
+  Sink,
+  Source,
+} from "../ports.ts";
+import type { TransportMessage } from "../protocol.ts";
+
+/** The part of a MessagePort the transport uses. */
+export interface Port {
+  postMessage(message: TransportMessage, transfer?: Transferable[]): void;
+  addEventListener(type: "message", listener: (e: MessageEvent) => void): void;
+  removeEventListener(
+    type: "message",
+    listener: (e: MessageEvent) => void,
+  ): void;
+  start?(): void;
+  close?(): void;
+}
+
+/** Records in flight before the generator waits for the consumer. */
+const WINDOW = 50_000;
+
+/** Opens the generator end; resolves `subscribed` when the consumer says where to start. */
+export function createChannelSink(port: Port): {
+  sink: Sink;
+  subscribed: Promise<Position | undefined>;
+} {
+  let nextOffset = 0;
+  let consumed = 0;
+  let wake: (() => void) | undefined;
+  let resolveSub!: (p: Position | undefined) => void;
+  const subscribed = new Promise<Position | undefined>((r) => resolveSub = r);
+  const encoder = new TextEncoder();
+  const onMessage = (e: MessageEvent) => {
+    const m = e.data as TransportMessage;
+    if (m.type === "subscribe") {
+      nextOffset = m.resume?.seq ?? 0;
+      consumed = nextOffset;
+      resolveSub(m.resume);
+    } else if (m.type === "credit") {
+      consumed = Math.max(consumed, m.offset);
+      wake?.();
+    }
+  };
+  port.addEventListener("message", onMessage);
+  port.start?.();
+  return {
+    subscribed,
+    sink: {
+      async send(records: OutRecord[]) {
+        while (nextOffset - consumed > WINDOW) {
+          await new Promise<void>((r) => wake = r);
+        }
+        let text = "";
+        for (const r of records) text += r.value + "\n";
+        const payload = encoder.encode(text).buffer;
+        port.postMessage({
+          type: "records",
+          baseOffset: nextOffset,
+          count: records.length,
+          payload,
+        }, [payload]);
+        nextOffset += records.length;
+      },
+      close() {
+        port.postMessage({ type: "end" });
+        port.removeEventListener("message", onMessage);
+        wake?.();
+        return Promise.resolve();
+      },
+    },
+  };
+}
+
+/** Opens the consumer end of the embedded transport. */
+export function createChannelSource(port: Port, topic: string): Source {
+  const queue: TransportMessage[] = [];
+  let wake: (() => void) | undefined;
+  const onMessage = (e: MessageEvent) => {
+    queue.push(e.data as TransportMessage);
+    wake?.();
+  };
+  port.addEventListener("message", onMessage);
+  port.start?.();
+  return {
+    resumable: true,
+    async *batches(options: {
+      signal: AbortSignal;
+      offsets: OffsetMap;
+      resume?: Position;
+    }): AsyncGenerator<RecordBatch> {
+      port.postMessage({
+        type: "subscribe",
+        ...(options.resume ? { resume: options.resume } : {}),
+      });
+      const onAbort = () => wake?.();
+      options.signal.addEventListener("abort", onAbort);
+      try {
+        while (!options.signal.aborted) {
+          const m = queue.shift();
+          if (!m) {
+            await new Promise<void>((r) => wake = r);
+            wake = undefined;
+            continue;
+          }
+          if (m.type === "end") return;
+          if (m.type !== "records") continue;
+          const bytes = new Uint8Array(m.payload);
+          const records: InRecord[] = [];
+          let start = 0;
+          let offset = m.baseOffset;
+          for (let i = 0; i < bytes.length; i++) {
+            if (bytes[i] !== 10) continue;
+            records.push({
+              offset: String(offset++),
+              value: bytes.subarray(start, i),
+            });
+            start = i + 1;
+          }
+          yield {
+            topic,
+            partition: 0,
+            records,
+            highWatermark: String(m.baseOffset + m.count),
+          };
+          port.postMessage({ type: "credit", offset: m.baseOffset + m.count });
+        }
+      } finally {
+        options.signal.removeEventListener("abort", onAbort);
+      }
+    },
+    commit() {
+      return Promise.resolve();
+    },
+    close() {
+      port.removeEventListener("message", onMessage);
+      port.close?.();
+      return Promise.resolve();
+    },
+  };
+}

@@ -1,0 +1,183 @@
+/**
+ * The only user of Deno's file APIs for the warehouse and checkpoints:
+ * durable, atomic writes and start-up reconciliation.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { isHidden, parseFileName } from "../core/partition.ts";
+import type {
+  CheckpointStore,
+  OffsetMap,
+  Warehouse,
+  WarehouseFile,
+} from "../ports.ts";
+
+const TMP_PREFIX = ".tmp-";
+const syncDirs = Deno.build.os !== "windows";
+
+/** Describes an fs failure as one line naming the path. */
+function fsError(action: string, path: string, cause: unknown): Error {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new Error(`Cannot ${action} "${path}": ${reason}`, { cause });
+}
+
+/** Fsyncs a directory so that a rename inside it is durable (POSIX only). */
+async function syncDir(dir: string): Promise<void> {
+  if (!syncDirs) return;
+  const handle = await Deno.open(dir, { read: true });
+  try {
+    await handle.sync();
+  } finally {
+    handle.close();
+  }
+}
+
+/** Writes `bytes` to `path` atomically and durably: temp, fsync, rename, fsync dir. */
+export async function writeFileAtomic(
+  path: string,
+  bytes: Uint8Array,
+): Promise<void> {
+  const dir = join(path, "..");
+  const tmp = join(dir, `${TMP_PREFIX}${crypto.randomUUID()}`);
+  try {
+    await Deno.mkdir(dir, { recursive: true });
+    const file = await Deno.open(tmp, { write: true, createNew: true });
+    try {
+      let written = 0;
+      while (written < bytes.length) {
+        written += await file.write(bytes.subarray(written));
+      }
+      // A failed fsync is fatal (fsyncgate): the caller must not retry it.
+      await file.sync();
+    } finally {
+      file.close();
+    }
+    await Deno.rename(tmp, path);
+    await syncDir(dir);
+  } catch (error) {
+    await Deno.remove(tmp).catch(() => {});
+    throw fsError("write", path, error);
+  }
+}
+
+/** Opens the warehouse table directory `<root>/<topic>`. */
+export function createFsWarehouse(root: string, topic: string): Warehouse {
+  const table = join(root, topic);
+  return {
+    async writeFiles(files: WarehouseFile[]) {
+      for (const f of files) {
+        await writeFileAtomic(join(table, f.dir, f.name), f.bytes);
+      }
+    },
+    async reconcile(offsets: OffsetMap) {
+      const removed: string[] = [];
+      let dirs: Deno.DirEntry[] = [];
+      try {
+        dirs = await Array.fromAsync(Deno.readDir(table));
+      } catch (error) {
+        if (error instanceof Deno.errors.NotFound) return removed;
+        throw fsError("read", table, error);
+      }
+      for (const d of dirs) {
+        if (!d.isDirectory) continue;
+        if (!d.name.startsWith("date=") && d.name !== "_rejected") continue;
+        const dir = join(table, d.name);
+        for await (const f of Deno.readDir(dir)) {
+          const path = join(dir, f.name);
+          const parsed = parseFileName(f.name);
+          const next = parsed
+            ? Number(offsets[String(parsed.partition)] ?? "0")
+            : 0;
+          const leftover = f.name.startsWith(TMP_PREFIX);
+          const uncommitted = parsed !== undefined && parsed.first >= next;
+          if (leftover || uncommitted) {
+            await Deno.remove(path);
+            removed.push(path);
+          }
+        }
+      }
+      return removed;
+    },
+    async markComplete(date: string) {
+      await writeFileAtomic(
+        join(table, `date=${date}`, "_SUCCESS"),
+        new Uint8Array(),
+      );
+    },
+  };
+}
+
+/** Opens the JSON checkpoint store in `dir` (file `offsets.json`). */
+export function createJsonCheckpointStore(dir: string): CheckpointStore {
+  const path = join(dir, "offsets.json");
+  return {
+    async load() {
+      try {
+        return await Deno.readTextFile(path);
+      } catch (error) {
+        if (error instanceof Deno.errors.NotFound) return undefined;
+        throw fsError("read checkpoint", path, error);
+      }
+    },
+    async save(text: string) {
+      await writeFileAtomic(path, new TextEncoder().encode(text));
+    },
+  };
+}
+
+/** Lists visible data files under a table, grouped by date directory. */
+export async function listTable(
+  root: string,
+  topic: string,
+): Promise<
+  {
+    date: string;
+    files: { name: string; path: string; size: number }[];
+    complete: boolean;
+  }[]
+> {
+  const table = join(root, topic);
+  const out = [];
+  let entries: Deno.DirEntry[];
+  try {
+    entries = await Array.fromAsync(Deno.readDir(table));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return [];
+    throw fsError("read", table, error);
+  }
+  for (const d of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    if (!d.isDirectory || !d.name.startsWith("date=")) continue;
+    const dir = join(table, d.name);
+    const files = [];
+    let complete = false;
+    for await (const f of Deno.readDir(dir)) {
+      if (f.name === "_SUCCESS") complete = true;
+      if (isHidden(f.name) || !f.name.endsWith(".parquet")) continue;
+      const path = join(dir, f.name);
+      files.push({ name: f.name, path, size: (await Deno.stat(path)).size });
+    }
+    files.sort((a, b) => a.name.localeCompare(b.name));
+    out.push({ date: d.name.slice(5), files, complete });
+  }
+  return out;
+}
+
+/** Counts lines in every file of `<table>/_rejected`. */
+export async function countRejected(
+  root: string,
+  topic: string,
+): Promise<number> {
+  const dir = join(root, topic, "_rejected");
+  let n = 0;
+  try {
+    for await (const f of Deno.readDir(dir)) {
+      if (!f.name.endsWith(".jsonl") || isHidden(f.name)) continue;
+      const text = await Deno.readTextFile(join(dir, f.name));
+      n += text.split("\n").filter((l) => l !== "").length;
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  return n;
+}

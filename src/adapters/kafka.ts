@@ -1,0 +1,387 @@
+/**
+ * The only importer of kafkajs: a producer Sink and a consumer Source for a
+ * real Kafka cluster, with kafkajs errors mapped to {@linkcode BrokerError}.
+ *
+ * @module
+ */
+import process from "node:process";
+import { join } from "node:path";
+import {
+  CompressionTypes,
+  Kafka,
+  type KafkaConfig,
+  logLevel,
+  type SASLOptions,
+} from "kafkajs";
+import type { Config } from "../config.ts";
+import type { Position } from "../core/simulator.ts";
+import { BrokerError } from "../errors.ts";
+import type {
+  InRecord,
+  OffsetMap,
+  OutRecord,
+  RecordBatch,
+  Sink,
+  Source,
+} from "../ports.ts";
+import { writeFileAtomic } from "./fs.ts";
+
+// kafkajs schedules a timer with a negative delay on every connect
+// (tulios/kafkajs#1751); drop only that warning, in this thread.
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+  const name = typeof warning === "string" ? rest[0] : warning.name;
+  if (name === "TimeoutNegativeWarning") return;
+  // deno-lint-ignore no-explicit-any
+  (emitWarning as any)(warning, ...rest);
+}) as typeof process.emitWarning;
+
+/** Maps any kafkajs failure to a BrokerError that never prints config. */
+function brokerError(action: string, cause: unknown): BrokerError {
+  const e = cause as { message?: string; retriable?: boolean; name?: string };
+  const reason = e?.message ?? String(cause);
+  return new BrokerError(`${action}: ${reason}`, {
+    cause,
+    retriable: e?.retriable === true,
+  });
+}
+
+async function readPem(path: string | undefined, flag: string) {
+  if (!path) return undefined;
+  try {
+    return await Deno.readTextFile(path);
+  } catch (error) {
+    throw new Error(
+      `Cannot read ${flag} "${path}": ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
+/** Builds the kafkajs client for the settings; secrets stay in this closure. */
+async function createClient(config: Config, secret: string | undefined) {
+  const k = config.kafka!;
+  const ca = await readPem(k.sslCa, "--ssl-ca");
+  const cert = await readPem(k.sslCert, "--ssl-cert");
+  const key = await readPem(k.sslKey, "--ssl-key");
+  const options: KafkaConfig = {
+    clientId: "tvstream",
+    brokers: k.brokers,
+    connectionTimeout: Math.min(k.connectTimeoutMs, 10_000),
+    requestTimeout: 30_000,
+    // A broker that is away for a minute costs time, never events.
+    retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 12 },
+    logLevel: logLevel.NOTHING,
+  };
+  if (k.ssl) {
+    options.ssl = ca || cert || key
+      ? {
+        ...(ca ? { ca: [ca] } : {}),
+        ...(cert ? { cert } : {}),
+        ...(key ? { key } : {}),
+      }
+      : true;
+  }
+  if (k.saslMechanism) {
+    options.sasl = {
+      mechanism: k.saslMechanism,
+      username: k.saslUsername ?? "",
+      password: secret ?? "",
+    } as SASLOptions;
+  }
+  return new Kafka(options);
+}
+
+/** Fails with a clear error if `promise` does not settle in time. */
+async function within<T>(
+  promise: Promise<T>,
+  ms: number,
+  what: string,
+): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              new BrokerError(
+                `${what}: no answer within ${Math.round(ms / 1000)} s`,
+                {
+                  retriable: true,
+                },
+              ),
+            ),
+          ms,
+        );
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+interface ProducerState {
+  version: 1;
+  fingerprint: string;
+  position: Position;
+}
+
+/** The stream a producer checkpoint belongs to: same flags, same stream. */
+function fingerprint(config: Config): string {
+  const g = config.generator;
+  return JSON.stringify([
+    config.topic,
+    g.seed,
+    g.households ?? null,
+    g.fromMs ?? null,
+    g.toMs ?? null,
+  ]);
+}
+
+/** Connects a producer; returns the sink and where a restarted run resumes. */
+export async function connectProducerSink(
+  config: Config,
+  secret: string | undefined,
+): Promise<
+  { sink: Sink; resume?: Position; onAck: (p: Position) => Promise<void> }
+> {
+  const kafka = await createClient(config, secret);
+  const timeout = config.kafka!.connectTimeoutMs;
+  const brokers = config.kafka!.brokers.join(",");
+  const admin = kafka.admin();
+  try {
+    await within(admin.connect(), timeout, `Cannot reach Kafka at ${brokers}`);
+  } catch (error) {
+    await admin.disconnect().catch(() => {});
+    throw error instanceof BrokerError
+      ? error
+      : brokerError(`Cannot reach Kafka at ${brokers}`, error);
+  }
+  try {
+    const topics = await admin.listTopics();
+    if (!topics.includes(config.topic)) {
+      await admin.createTopics({
+        topics: [{ topic: config.topic, numPartitions: config.partitions }],
+        waitForLeaders: true,
+        timeout: 5000,
+      });
+    }
+  } catch {
+    // Some clusters (and kcat's mock) do not support CreateTopics: fall back
+    // to auto-creation on first produce.
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+  const producer = kafka.producer({ allowAutoTopicCreation: true });
+  try {
+    await within(
+      producer.connect(),
+      timeout,
+      `Cannot reach Kafka at ${brokers}`,
+    );
+  } catch (error) {
+    await producer.disconnect().catch(() => {});
+    throw error instanceof BrokerError
+      ? error
+      : brokerError(`Cannot reach Kafka at ${brokers}`, error);
+  }
+  const statePath = join(config.sink.checkpoint, "producer.json");
+  const print = fingerprint(config);
+  let resume: Position | undefined;
+  try {
+    const state = JSON.parse(
+      await Deno.readTextFile(statePath),
+    ) as ProducerState;
+    if (state.fingerprint !== print) {
+      await producer.disconnect();
+      throw new RangeError(
+        `Cannot resume from "${statePath}": it was written with other --topic/--seed/--households/--from/--to flags; use another --checkpoint or remove it`,
+      );
+    }
+    resume = state.position;
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) {
+      if (error instanceof RangeError) throw error;
+      if (error instanceof SyntaxError) {
+        throw new SyntaxError(
+          `Cannot parse producer checkpoint "${statePath}": not valid JSON`,
+        );
+      }
+      throw error;
+    }
+  }
+  const compression = config.kafkaCompression === "gzip"
+    ? CompressionTypes.GZIP
+    : CompressionTypes.None;
+  return {
+    ...(resume ? { resume } : {}),
+    onAck: (position) =>
+      writeFileAtomic(
+        statePath,
+        new TextEncoder().encode(
+          JSON.stringify(
+            {
+              version: 1,
+              fingerprint: print,
+              position,
+            } satisfies ProducerState,
+          ),
+        ),
+      ),
+    sink: {
+      async send(records: OutRecord[]) {
+        try {
+          await producer.send({
+            topic: config.topic,
+            acks: config.acks,
+            compression,
+            messages: records.map((r) => ({
+              key: r.key,
+              value: r.value,
+              timestamp: String(r.timestamp),
+              headers: r.headers,
+            })),
+          });
+        } catch (error) {
+          throw brokerError(`Cannot produce to topic "${config.topic}"`, error);
+        }
+      },
+      async close() {
+        await producer.disconnect().catch(() => {});
+      },
+    },
+  };
+}
+
+/** Connects a consumer in `--group`; offsets come from tvstream's checkpoint. */
+export async function connectConsumerSource(
+  config: Config,
+  secret: string | undefined,
+): Promise<Source> {
+  const kafka = await createClient(config, secret);
+  const brokers = config.kafka!.brokers.join(",");
+  const consumer = kafka.consumer({
+    groupId: config.sink.group,
+    sessionTimeout: 30_000,
+    heartbeatInterval: 3_000,
+    maxBytesPerPartition: 1 << 20,
+    maxBytes: 8 << 20,
+    allowAutoTopicCreation: true,
+  });
+  try {
+    await within(
+      consumer.connect(),
+      config.kafka!.connectTimeoutMs,
+      `Cannot reach Kafka at ${brokers}`,
+    );
+    await consumer.subscribe({ topic: config.topic, fromBeginning: true });
+  } catch (error) {
+    await consumer.disconnect().catch(() => {});
+    throw error instanceof BrokerError
+      ? error
+      : brokerError(`Cannot reach Kafka at ${brokers}`, error);
+  }
+  return {
+    async *batches(options: { signal: AbortSignal; offsets: OffsetMap }) {
+      const queue: { batch: RecordBatch; done: () => void }[] = [];
+      let wake: (() => void) | undefined;
+      let failure: unknown;
+      consumer.on(consumer.events.GROUP_JOIN, (event) => {
+        // Seek every assigned partition to the checkpoint: the checkpoint,
+        // not the group, owns offsets (RELIABILITY.md B5).
+        const assigned = event.payload.memberAssignment[config.topic] ?? [];
+        for (const partition of assigned) {
+          const offset = options.offsets[String(partition)];
+          if (offset !== undefined) {
+            consumer.seek({ topic: config.topic, partition, offset });
+          }
+        }
+      });
+      consumer.on(consumer.events.CRASH, (event) => {
+        failure = event.payload.error;
+        wake?.();
+      });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        eachBatch: async (
+          { batch, resolveOffset, heartbeat, isRunning, isStale },
+        ) => {
+          if (!isRunning() || isStale()) return;
+          const records: InRecord[] = batch.messages.map((m) => {
+            const seqHeader = m.headers?.["seq"];
+            const seq = seqHeader === undefined
+              ? undefined
+              : Number(String(seqHeader));
+            return {
+              offset: m.offset,
+              value: m.value
+                ? new Uint8Array(
+                  m.value.buffer,
+                  m.value.byteOffset,
+                  m.value.byteLength,
+                )
+                : null,
+              ...(seq !== undefined && Number.isFinite(seq) ? { seq } : {}),
+            };
+          });
+          if (records.length === 0) return;
+          // Backpressure: the fetch loop waits until the writer took the batch.
+          await new Promise<void>((done) => {
+            queue.push({
+              batch: {
+                topic: batch.topic,
+                partition: batch.partition,
+                records,
+                highWatermark: batch.highWatermark,
+              },
+              done,
+            });
+            wake?.();
+          });
+          resolveOffset(batch.lastOffset());
+          await heartbeat().catch(() => {});
+        },
+      });
+      const onAbort = () => wake?.();
+      options.signal.addEventListener("abort", onAbort);
+      try {
+        while (!options.signal.aborted) {
+          if (failure) throw brokerError(`Consumer stopped`, failure);
+          const item = queue.shift();
+          if (!item) {
+            await new Promise<void>((r) => (wake = r));
+            wake = undefined;
+            continue;
+          }
+          yield item.batch;
+          item.done();
+        }
+      } finally {
+        options.signal.removeEventListener("abort", onAbort);
+        for (const item of queue.splice(0)) item.done();
+      }
+    },
+    async commit(offsets: OffsetMap) {
+      const list = Object.entries(offsets).map(([partition, offset]) => ({
+        topic: config.topic,
+        partition: Number(partition),
+        offset,
+      }));
+      if (list.length === 0) return;
+      try {
+        await consumer.commitOffsets(list);
+      } catch {
+        // Group offsets are a hint for lag tools; the checkpoint is the truth.
+        // A failed commit (e.g. during a rebalance) is retried at the next flush.
+      }
+    },
+    async close() {
+      await consumer.disconnect().catch(() => {});
+    },
+  };
+}

@@ -1,0 +1,128 @@
+/**
+ * `tvstream inspect`: summarise a warehouse table by reading its files.
+ *
+ * @module
+ */
+import type { Config } from "../config.ts";
+import { countRejected, listTable } from "../adapters/fs.ts";
+import { readParquetRows } from "../adapters/parquet_read.ts";
+import { parseCheckpoint } from "../core/checkpoint.ts";
+
+/** The summary `inspect` prints. */
+export interface Inspection {
+  table: string;
+  partitions: {
+    date: string;
+    files: number;
+    rows: number;
+    bytes: number;
+    first: string | null;
+    last: string | null;
+    complete: boolean;
+  }[];
+  rows: number;
+  files: number;
+  bytes: number;
+  byEvent: Record<string, number>;
+  rejected: number;
+  checkpoint: { offsets: Record<string, string>; updatedAt: string } | null;
+}
+
+/** Reads every visible file of the table and summarises it. */
+export async function inspectWarehouse(config: Config): Promise<Inspection> {
+  const table = `${config.sink.warehouse}/${config.topic}`;
+  const dates = await listTable(config.sink.warehouse, config.topic);
+  const byEvent: Record<string, number> = {};
+  const partitions: Inspection["partitions"] = [];
+  for (const d of dates) {
+    let rows = 0, bytes = 0, first = Infinity, last = -Infinity;
+    for (const f of d.files) {
+      const data = await readParquetRows(f.path, ["event", "timestamp"]);
+      rows += data.length;
+      bytes += f.size;
+      for (const r of data) {
+        const ev = r["event"] as string;
+        byEvent[ev] = (byEvent[ev] ?? 0) + 1;
+        const t = (r["timestamp"] as Date).getTime();
+        if (t < first) first = t;
+        if (t > last) last = t;
+      }
+    }
+    partitions.push({
+      date: d.date,
+      files: d.files.length,
+      rows,
+      bytes,
+      first: rows ? new Date(first).toISOString() : null,
+      last: rows ? new Date(last).toISOString() : null,
+      complete: d.complete,
+    });
+  }
+  let checkpoint: Inspection["checkpoint"] = null;
+  try {
+    const path = `${config.sink.checkpoint}/offsets.json`;
+    const cp = parseCheckpoint(await Deno.readTextFile(path), path);
+    checkpoint = { offsets: cp.offsets, updatedAt: cp.updatedAt };
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  return {
+    table,
+    partitions,
+    rows: partitions.reduce((a, p) => a + p.rows, 0),
+    files: partitions.reduce((a, p) => a + p.files, 0),
+    bytes: partitions.reduce((a, p) => a + p.bytes, 0),
+    byEvent: Object.fromEntries(
+      Object.entries(byEvent).sort((a, b) => b[1] - a[1]),
+    ),
+    rejected: await countRejected(config.sink.warehouse, config.topic),
+    checkpoint,
+  };
+}
+
+/** Prints the inspection as a table or JSON; exit 1 if there is no table. */
+export async function runInspect(
+  config: Config,
+  write: (text: string) => Promise<void>,
+): Promise<number> {
+  const info = await inspectWarehouse(config);
+  if (config.json) {
+    await write(JSON.stringify(info, null, 2) + "\n");
+    return 0;
+  }
+  if (info.partitions.length === 0) {
+    await write(
+      `No data under ${info.table} (run "tvstream" first, or pass --warehouse/--topic)\n`,
+    );
+    return 1;
+  }
+  const lines = [
+    `table ${info.table}: ${info.rows} rows in ${info.files} files, ${
+      (info.bytes / 1e6).toFixed(1)
+    } MB, ${info.rejected} rejected`,
+    "",
+    "date        files      rows        MB  first event               last event                complete",
+    ...info.partitions.map((p) =>
+      `${p.date}  ${String(p.files).padStart(5)} ${
+        String(p.rows).padStart(9)
+      } ${(p.bytes / 1e6).toFixed(1).padStart(9)}  ${
+        (p.first ?? "").padEnd(24)
+      }  ${(p.last ?? "").padEnd(24)}  ${p.complete ? "yes" : "no"}`
+    ),
+    "",
+    "event                       count",
+    ...Object.entries(info.byEvent).map(([e, n]) =>
+      `${e.padEnd(22)} ${String(n).padStart(10)}`
+    ),
+  ];
+  if (info.checkpoint) {
+    lines.push(
+      "",
+      `checkpoint ${
+        JSON.stringify(info.checkpoint.offsets)
+      } at ${info.checkpoint.updatedAt}`,
+    );
+  }
+  await write(lines.join("\n") + "\n");
+  return 0;
+}

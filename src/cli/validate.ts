@@ -1,0 +1,125 @@
+/**
+ * `tvstream validate`: coherence rules and KPIs over JSON lines or a warehouse.
+ *
+ * @module
+ */
+import type { Config } from "../config.ts";
+import { listTable } from "../adapters/fs.ts";
+import { readParquetRows, rowToEvent } from "../adapters/parquet_read.ts";
+import {
+  createValidator,
+  RULES,
+  type ValidationReport,
+} from "../core/validator.ts";
+
+async function* lines(
+  stream: ReadableStream<Uint8Array>,
+): AsyncGenerator<string> {
+  const decoder = new TextDecoder();
+  let rest = "";
+  for await (const chunk of stream) {
+    rest += decoder.decode(chunk, { stream: true });
+    let i;
+    while ((i = rest.indexOf("\n")) >= 0) {
+      yield rest.slice(0, i);
+      rest = rest.slice(i + 1);
+    }
+  }
+  rest += decoder.decode();
+  if (rest !== "") yield rest;
+}
+
+/** Validates the input named by the config; returns the report. */
+export async function validateInput(config: Config): Promise<ValidationReport> {
+  const v = createValidator();
+  if (config.input !== undefined) {
+    let stream: ReadableStream<Uint8Array>;
+    if (config.input === "-") stream = Deno.stdin.readable;
+    else {
+      try {
+        stream = (await Deno.open(config.input)).readable;
+      } catch (error) {
+        throw new Error(
+          `Cannot read "${config.input}": ${(error as Error).message}`,
+          { cause: error },
+        );
+      }
+    }
+    let n = 0;
+    for await (const line of lines(stream)) {
+      n++;
+      if (line.trim() === "") continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch {
+        value = { invalidJsonLine: n };
+      }
+      v.feed(value);
+    }
+    return v.report();
+  }
+  const dates = await listTable(config.sink.warehouse, config.topic);
+  if (dates.length === 0) {
+    throw new Error(
+      `No data under ${config.sink.warehouse}/${config.topic}: give a FILE, "-" for stdin, or --warehouse`,
+    );
+  }
+  // Rows per device must come in time order: read each date's files (offset
+  // order within a partition) and merge partitions by time.
+  for (const d of dates) {
+    const rows: Record<string, unknown>[] = [];
+    for (const f of d.files) rows.push(...(await readParquetRows(f.path)));
+    rows.sort((a, b) =>
+      (a["timestamp"] as Date).getTime() - (b["timestamp"] as Date).getTime() ||
+      (a["kafkaPartition"] as number) - (b["kafkaPartition"] as number) ||
+      Number(a["kafkaOffset"]) - Number(b["kafkaOffset"])
+    );
+    for (const r of rows) v.feed(rowToEvent(r));
+  }
+  return v.report();
+}
+
+/** Prints the report; exit 1 on any violation or KPI out of range. */
+export async function runValidate(
+  config: Config,
+  write: (text: string) => Promise<void>,
+): Promise<number> {
+  const report = await validateInput(config);
+  if (config.json) {
+    await write(JSON.stringify(report, null, 2) + "\n");
+    return report.ok ? 0 : 1;
+  }
+  const out = [
+    `${report.events} events checked`,
+    "",
+    "rule              violations  what it checks",
+  ];
+  for (const [rule, v] of Object.entries(report.violations)) {
+    out.push(
+      `${rule.padEnd(17)} ${String(v.count).padStart(10)}  ${
+        RULES[rule as keyof typeof RULES]
+      }`,
+    );
+    for (const ex of v.examples) out.push(`    e.g. ${ex}`);
+  }
+  out.push(
+    "",
+    "kpi                              value       target          source",
+  );
+  for (const k of report.kpis) {
+    const value = k.value === null
+      ? "n/a"
+      : Number.isInteger(k.value)
+      ? String(k.value)
+      : k.value.toFixed(4);
+    out.push(
+      `${k.ok ? "ok " : "OUT"} ${k.name.padEnd(30)} ${
+        value.padStart(9)
+      }  [${k.min}, ${k.max}]`.padEnd(70) + ` ${k.source}`,
+    );
+  }
+  out.push("", report.ok ? "PASS: no violations, every KPI in range" : "FAIL");
+  await write(out.join("\n") + "\n");
+  return report.ok ? 0 : 1;
+}

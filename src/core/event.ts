@@ -1,0 +1,348 @@
+/**
+ * The event contract: every event type, its fields and their types. The JSON
+ * Schema printed by `tvstream schema`, the Parquet schema, and the record
+ * check the consumer applies are all derived from this one table.
+ *
+ * @module
+ */
+
+/** Version of the event schema, carried in Kafka headers and Parquet metadata. */
+export const SCHEMA_VERSION = 1;
+
+/** Field value kinds. */
+export type FieldKind = "string" | "int" | "double" | "boolean" | "timestamp";
+
+/** Every field an event may carry, with its kind and meaning. */
+export const FIELDS = {
+  event: ["string", "event type"],
+  eventId: ["string", "unique event id (UUID)"],
+  timestamp: ["timestamp", "event time, ISO-8601 UTC with milliseconds"],
+  householdId: ["string", "household, HH_ + digits"],
+  userId: ["string", "household member, U_ + 7 digits"],
+  tvId: ["string", "device id, TV_ + 6 digits (every screen type)"],
+  region: ["string", "city of the household (e.g. Ghent)"],
+  regionCode: ["string", "VLG, WAL or BRU"],
+  deviceType: [
+    "string",
+    "STB, SmartTV, CTVStick, Console, Mobile, Tablet, Web",
+  ],
+  os: ["string", "device operating system or box"],
+  serviceId: ["string", "app / service (Telenet TV, Netflix, VRT MAX...)"],
+  appSessionId: ["string", "app session (app_start .. app_end)"],
+  playbackSessionId: ["string", "one channel tune or one VoD play"],
+  launchType: ["string", "cold or warm"],
+  coldStartMs: ["int", "app start-up time"],
+  householdSize: ["int", "persons in the household"],
+  tvCount: ["int", "TV sets in the household"],
+  appSessionDurationSec: ["int", "app session length"],
+  endReason: ["string", "why a tune, play or app session ended"],
+  channelId: ["string", "linear channel id (VRT1, VTM, HBO...)"],
+  channelName: ["string", "linear channel name"],
+  programId: ["string", "EPG program airing on the channel"],
+  programGenre: ["string", "genre of the program"],
+  tuneMethod: ["string", "power_on, up, down, number, epg, last_channel"],
+  zapLatencyMs: ["int", "channel change latency"],
+  isLive: ["boolean", "live linear viewing"],
+  timeshiftOffsetSec: ["int", "seconds behind live (0 = live)"],
+  watchDurationSec: ["int", "channel_end - channel_start, seconds"],
+  isSurf: ["boolean", "tune shorter than 10 s"],
+  contentId: ["string", "VoD asset id"],
+  contentType: ["string", "episode, movie, clip, catchup"],
+  durationSec: ["int", "VoD asset length"],
+  startPositionSec: ["double", "resume position"],
+  autoplay: ["boolean", "started by autoplay"],
+  cdn: ["string", "delivering CDN"],
+  protocol: ["string", "HLS or DASH"],
+  startupTimeMs: ["int", "video startup time (after any pre-roll)"],
+  bitrateKbps: ["int", "current ladder rung"],
+  resolution: ["string", "WIDTHxHEIGHT"],
+  positionSec: ["double", "playhead seconds"],
+  bufferHealthSec: ["double", "seconds of media buffered"],
+  pauseDurationSec: ["double", "length of the pause being resumed"],
+  fromSec: ["double", "seek origin"],
+  toSec: ["double", "seek target"],
+  seekLatencyMs: ["int", "time to complete the seek"],
+  bufferDurationMs: ["int", "stall length"],
+  cause: ["string", "buffering cause: network, seek"],
+  fromKbps: ["int", "previous rung"],
+  toKbps: ["int", "new rung"],
+  errorCode: ["string", "player error code"],
+  errorMessage: ["string", "player error message"],
+  severity: ["string", "fatal or warning"],
+  phase: ["string", "startup, playback or ad"],
+  playTimeSec: ["double", "seconds of content played"],
+  rebufferTimeSec: ["double", "seconds stalled after first frame (network)"],
+  rebufferCount: ["int", "stalls after first frame"],
+  adBreakId: ["string", "ad break (pod) id"],
+  adPosition: ["string", "pre, mid (VoD) or linear"],
+  podLength: ["int", "ads in the break"],
+  plannedDurationSec: ["int", "planned break length"],
+  adId: ["string", "creative id"],
+  adDurationSec: ["int", "creative length"],
+  podPosition: ["int", "1-based position in the break"],
+  skippable: ["boolean", "skip button offered after 5 s"],
+  quartile: ["int", "1, 2 or 3"],
+  watchedSec: ["double", "seconds of the ad watched"],
+  adsPlayed: ["int", "ads started in the break"],
+  adsCompleted: ["int", "ads completed in the break"],
+} as const satisfies Record<string, readonly [FieldKind, string]>;
+
+/** A field name. */
+export type FieldName = keyof typeof FIELDS;
+
+/** Fields on every event. */
+export const COMMON_FIELDS: readonly FieldName[] = [
+  "event",
+  "eventId",
+  "timestamp",
+  "householdId",
+  "userId",
+  "tvId",
+  "region",
+  "regionCode",
+  "deviceType",
+  "os",
+  "serviceId",
+  "appSessionId",
+];
+
+const PLAY: readonly FieldName[] = ["playbackSessionId"];
+const LIVE_OR_VOD: readonly FieldName[] = ["channelId", "contentId"];
+
+/** Per event type: [required fields beyond the common ones, optional fields]. */
+export const EVENT_FIELDS = {
+  app_start: [["launchType", "coldStartMs", "householdSize", "tvCount"], []],
+  app_end: [["endReason", "appSessionDurationSec"], []],
+  channel_start: [[
+    ...PLAY,
+    "channelId",
+    "channelName",
+    "programId",
+    "programGenre",
+    "tuneMethod",
+    "zapLatencyMs",
+    "isLive",
+    "timeshiftOffsetSec",
+  ], []],
+  channel_end: [[
+    ...PLAY,
+    "channelId",
+    "programId",
+    "watchDurationSec",
+    "endReason",
+    "isSurf",
+  ], []],
+  playback_start: [[
+    ...PLAY,
+    "contentId",
+    "contentType",
+    "durationSec",
+    "startPositionSec",
+    "autoplay",
+    "cdn",
+    "protocol",
+  ], []],
+  playback_first_frame: [[
+    ...PLAY,
+    "contentId",
+    "startupTimeMs",
+    "bitrateKbps",
+    "resolution",
+  ], []],
+  heartbeat: [[...PLAY, "positionSec", "bitrateKbps", "bufferHealthSec"], [
+    ...LIVE_OR_VOD,
+  ]],
+  pause: [[...PLAY, "contentId", "positionSec"], []],
+  resume: [[...PLAY, "contentId", "positionSec", "pauseDurationSec"], []],
+  seek_start: [[...PLAY, "contentId", "fromSec", "toSec"], []],
+  seek_end: [[...PLAY, "contentId", "positionSec", "seekLatencyMs"], []],
+  buffer_start: [[...PLAY, "positionSec", "cause"], [...LIVE_OR_VOD]],
+  buffer_end: [[...PLAY, "positionSec", "bufferDurationMs", "cause"], [
+    ...LIVE_OR_VOD,
+  ]],
+  bitrate_change: [[...PLAY, "fromKbps", "toKbps", "resolution"], [
+    ...LIVE_OR_VOD,
+  ]],
+  error: [[...PLAY, "errorCode", "errorMessage", "severity", "phase"], [
+    ...LIVE_OR_VOD,
+  ]],
+  playback_end: [[
+    ...PLAY,
+    "contentId",
+    "endReason",
+    "positionSec",
+    "playTimeSec",
+    "rebufferTimeSec",
+    "rebufferCount",
+  ], ["startupTimeMs"]],
+  ad_break_start: [[
+    ...PLAY,
+    "adBreakId",
+    "adPosition",
+    "podLength",
+    "plannedDurationSec",
+  ], [...LIVE_OR_VOD]],
+  ad_start: [[
+    ...PLAY,
+    "adBreakId",
+    "adId",
+    "adDurationSec",
+    "podPosition",
+    "skippable",
+  ], [...LIVE_OR_VOD]],
+  ad_quartile: [[...PLAY, "adBreakId", "adId", "quartile"], [...LIVE_OR_VOD]],
+  ad_complete: [[...PLAY, "adBreakId", "adId", "watchedSec"], [
+    ...LIVE_OR_VOD,
+  ]],
+  ad_skip: [[...PLAY, "adBreakId", "adId", "watchedSec"], [...LIVE_OR_VOD]],
+  ad_break_end: [[...PLAY, "adBreakId", "adsPlayed", "adsCompleted"], [
+    ...LIVE_OR_VOD,
+  ]],
+} as const satisfies Record<
+  string,
+  readonly [readonly FieldName[], readonly FieldName[]]
+>;
+
+/** An event type name. */
+export type EventType = keyof typeof EVENT_FIELDS;
+
+/** Every event type, in schema order. */
+export const EVENT_TYPES: readonly EventType[] = Object.keys(
+  EVENT_FIELDS,
+) as EventType[];
+
+/** A flat telemetry event as emitted (timestamp is an ISO string). */
+export interface TelemetryEvent {
+  event: EventType;
+  eventId: string;
+  timestamp: string;
+  [field: string]: string | number | boolean;
+}
+
+/** Ordered list of every field, common ones first: the Parquet column order. */
+export const ALL_FIELDS: readonly FieldName[] = [
+  ...COMMON_FIELDS,
+  ...(Object.keys(FIELDS) as FieldName[]).filter((f) =>
+    !COMMON_FIELDS.includes(f)
+  ),
+];
+
+const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** Builds the JSON Schema (draft 2020-12) of every event type. */
+export function eventJsonSchema(): Record<string, unknown> {
+  const prop = (name: FieldName): Record<string, unknown> => {
+    const [kind, description] = FIELDS[name];
+    switch (kind) {
+      case "int":
+        return { type: "integer", description };
+      case "double":
+        return { type: "number", description };
+      case "boolean":
+        return { type: "boolean", description };
+      case "timestamp":
+        return {
+          type: "string",
+          format: "date-time",
+          pattern: ISO_RE.source,
+          description,
+        };
+      default:
+        return { type: "string", minLength: 1, description };
+    }
+  };
+  return {
+    $schema: "https://json-schema.org/draft/2020-12/schema",
+    $id: "https://github.com/tvstream/tvstream/schema/event.json",
+    title: "tvstream telemetry event",
+    description: `Schema version ${SCHEMA_VERSION}. One object per event.`,
+    oneOf: EVENT_TYPES.map((type) => {
+      const [required, optional] = EVENT_FIELDS[type];
+      const names = [...COMMON_FIELDS, ...required, ...optional];
+      return {
+        title: type,
+        type: "object",
+        additionalProperties: false,
+        required: [...COMMON_FIELDS, ...required],
+        properties: Object.fromEntries(
+          names.map((
+            n,
+          ) => [n, n === "event" ? { const: type } : prop(n)]),
+        ),
+      };
+    }),
+  };
+}
+
+/**
+ * Checks one parsed value against the schema; returns the reason it is not
+ * a valid event, or `undefined` when it is.
+ */
+export function eventProblem(value: unknown): string | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return "not a JSON object";
+  }
+  const record = value as Record<string, unknown>;
+  const type = record["event"];
+  if (typeof type !== "string") return 'missing field "event"';
+  const spec = (EVENT_FIELDS as Record<
+    string,
+    readonly [readonly FieldName[], readonly FieldName[]]
+  >)[type];
+  if (!spec) return `unknown event type "${type}"`;
+  const [required, optional] = spec;
+  for (const name of COMMON_FIELDS) {
+    if (!(name in record)) return `missing field "${name}"`;
+  }
+  for (const name of required) {
+    if (!(name in record)) return `missing field "${name}" for ${type}`;
+  }
+  let count = 0;
+  for (const key in record) {
+    count++;
+    const field = (FIELDS as Record<string, readonly [FieldKind, string]>)[key];
+    if (!field) return `unknown field "${key}"`;
+    const v = record[key];
+    switch (field[0]) {
+      case "int":
+        if (typeof v !== "number" || !Number.isSafeInteger(v)) {
+          return `field "${key}" must be an integer`;
+        }
+        break;
+      case "double":
+        if (typeof v !== "number" || !Number.isFinite(v)) {
+          return `field "${key}" must be a number`;
+        }
+        break;
+      case "boolean":
+        if (typeof v !== "boolean") return `field "${key}" must be a boolean`;
+        break;
+      case "timestamp": {
+        if (typeof v !== "string" || !ISO_RE.test(v)) {
+          return `field "${key}" must be an ISO-8601 UTC time with milliseconds`;
+        }
+        const ms = Date.parse(v);
+        // Years 2000-2100 only: anything else is a clock bug, not telemetry.
+        if (!(ms >= 946_684_800_000 && ms < 4_102_444_800_000)) {
+          return `field "${key}" is an impossible time "${v}"`;
+        }
+        break;
+      }
+      default:
+        if (typeof v !== "string" || v === "") {
+          return `field "${key}" must be a non-empty string`;
+        }
+    }
+  }
+  if (count > COMMON_FIELDS.length + required.length + optional.length) {
+    return `fields not used by ${type}`;
+  }
+  for (const key in record) {
+    if (
+      !COMMON_FIELDS.includes(key as FieldName) &&
+      !required.includes(key as FieldName) &&
+      !optional.includes(key as FieldName)
+    ) return `field "${key}" is not used by ${type}`;
+  }
+  return undefined;
+}

@@ -1,0 +1,329 @@
+/**
+ * The population simulator: merges every active app session into one
+ * time-ordered, seeded, resumable stream of events.
+ *
+ * How it stays deterministic, resumable and small:
+ * - Time is cut into one-minute slots. The app-session arrivals of a slot are
+ *   a pure function of (seed, slot): a Poisson count whose mean follows the
+ *   Brussels diurnal and weekly curves, each arrival with its own time,
+ *   household, device and session seed.
+ * - A device takes an arrival only if no earlier *raw* arrival on it (kept or
+ *   not) is still running. Raw lengths are drawn first from the session seed,
+ *   so whether a device is busy depends only on the last
+ *   {@linkcode MAX_SESSION_MS} of raw arrivals, never on the whole history.
+ * - Resuming at a position therefore replays eight hours of raw arrivals
+ *   (cheap: no events), fast-forwards the sessions still running, and skips
+ *   what was already emitted. Memory holds active sessions and busy devices,
+ *   never the population.
+ *
+ * @module
+ */
+import { HOURLY_TEMPLATE, WEEKDAY_FACTOR } from "./catalog.ts";
+import type { TelemetryEvent } from "./event.ts";
+import { type Household, householdAt, MAX_DEVICES } from "./household.ts";
+import { hash32, Rng } from "./rng.ts";
+import {
+  appSession,
+  drawSessionLength,
+  MAX_SESSION_MS,
+  type RawEvent,
+} from "./session.ts";
+import { brusselsHour, brusselsWeekday, HOUR_MS } from "./time.ts";
+
+/** Length of one arrival slot. */
+export const SLOT_MS = 60_000;
+
+/**
+ * Where a stream stands: `seq` events emitted so far, the last at time `t`,
+ * and `n` of them at exactly `t`. Enough to resume without the prefix.
+ */
+export interface Position {
+  seq: number;
+  t: number;
+  n: number;
+}
+
+/** Options of {@linkcode createSimulator}. */
+export interface SimulatorOptions {
+  seed: number;
+  households: number;
+  /** First instant emitted (ms). */
+  startMs: number;
+  /** End of the window, exclusive; `undefined` = endless. */
+  endMs?: number;
+  /** Continue after this position instead of starting at `startMs`. */
+  resume?: Position;
+}
+
+/** A running simulation. */
+export interface Simulator {
+  /** Returns the time of the next event, or `undefined` at the end. */
+  peekTime(): number | undefined;
+  /** Returns the next event, or `undefined` at the end of the window. */
+  next(): TelemetryEvent | undefined;
+  /** Returns the position after the last event returned. */
+  position(): Position;
+  /** Returns the number of app sessions currently running. */
+  activeSessions(): number;
+}
+
+/** App sessions started per household per day, on average. */
+const ARRIVALS_PER_HOUSEHOLD_DAY = 3.3;
+/** Busy share of devices at the peak hour, used to offset dropped arrivals. */
+const PEAK_BUSY = 0.45;
+
+const TEMPLATE_MAX = Math.max(...HOURLY_TEMPLATE);
+const TEMPLATE_MEAN = HOURLY_TEMPLATE.reduce((a, b) => a + b, 0) / 24;
+
+/** Returns the mean number of arrivals in one slot for a population. */
+export function slotArrivalMean(households: number, slotStart: number): number {
+  // Arrivals lead viewing minutes by about 40 minutes (sessions last ~1 h).
+  const at = slotStart + 40 * 60_000;
+  const h = brusselsHour(at);
+  const shape = HOURLY_TEMPLATE[h]! / TEMPLATE_MEAN;
+  const busy = PEAK_BUSY * HOURLY_TEMPLATE[h]! / TEMPLATE_MAX;
+  const week = WEEKDAY_FACTOR[brusselsWeekday(at)]!;
+  return households * ARRIVALS_PER_HOUSEHOLD_DAY * shape * week /
+    (1 - busy) / (24 * 60);
+}
+
+interface Entry {
+  t: number;
+  ord: number;
+  ev: RawEvent;
+  gen: Generator<RawEvent>;
+}
+
+/** Creates a simulator for a population and window. */
+export function createSimulator(options: SimulatorOptions): Simulator {
+  const { seed, households } = options;
+  const endMs = options.endMs ?? Infinity;
+  const resume = options.resume;
+  const emitFrom = resume ? resume.t : options.startMs;
+  let skipAtStart = resume ? resume.n : 0;
+  let seq = resume ? resume.seq : 0;
+  let lastT = resume ? resume.t : options.startMs;
+  let atLastT = resume ? resume.n : 0;
+
+  const heap: Entry[] = [];
+  const busy = new Map<number, number>();
+  const householdBusy = new Map<number, number[]>();
+  let slot = Math.floor((emitFrom - MAX_SESSION_MS) / SLOT_MS);
+  const householdCache = new Map<number, Household>();
+
+  function household(index: number): Household {
+    let h = householdCache.get(index);
+    if (!h) {
+      h = householdAt(seed, index);
+      // A small cache: households that watch often are looked up again.
+      if (householdCache.size > 50_000) householdCache.clear();
+      householdCache.set(index, h);
+    }
+    return h;
+  }
+
+  function admitSlot(): void {
+    const slotStart = slot * SLOT_MS;
+    const rng = new Rng(hash32(seed, slot, 0x5107));
+    const count = rng.poisson(slotArrivalMean(households, slotStart));
+    const arrivals: { t: number; i: number; h: number }[] = [];
+    for (let i = 0; i < count; i++) {
+      arrivals.push({
+        t: slotStart + rng.int(SLOT_MS),
+        i,
+        h: rng.int(households),
+      });
+    }
+    arrivals.sort((a, b) => a.t - b.t || a.i - b.i);
+    for (const a of arrivals) {
+      const hh = household(a.h);
+      const srng = new Rng(hash32(seed, slot, a.i, 0xa5));
+      const d = srng.pickCumulative(hh.deviceWeights);
+      const device = hh.devices[d]!;
+      const rawEnd = a.t + drawSessionLength(srng, device);
+      const key = a.h * MAX_DEVICES + d;
+      const until = busy.get(key);
+      // Household concurrency (rule 16): at most size + 1 sessions at once,
+      // counted over raw arrivals so that it too needs only the lookback.
+      let ends = householdBusy.get(a.h);
+      if (!ends) householdBusy.set(a.h, ends = []);
+      let running = 0;
+      for (let k = ends.length - 1; k >= 0; k--) {
+        if (ends[k]! > a.t) running++;
+        else ends.splice(k, 1);
+      }
+      ends.push(rawEnd);
+      if (until !== undefined && until > a.t) {
+        if (rawEnd > until) busy.set(key, rawEnd);
+        continue;
+      }
+      busy.set(key, rawEnd);
+      if (running >= hh.size + 1) continue;
+      if (rawEnd <= emitFrom || a.t >= endMs) continue;
+      const userId = device.owner >= 0
+        ? hh.userIds[device.owner]!
+        : hh.userIds[srng.int(hh.size)]!;
+      const gen = appSession({
+        rng: srng,
+        household: hh,
+        device,
+        userId,
+        startMs: a.t,
+        endMs: rawEnd,
+        appSessionId: `AS_${slot.toString(36)}${
+          a.i.toString(36).padStart(3, "0")
+        }`,
+      });
+      // Fast-forward sessions that started before the first emitted instant.
+      let r = gen.next();
+      while (!r.done && r.value.timestamp < emitFrom) r = gen.next();
+      if (!r.done) {
+        push({
+          t: r.value.timestamp,
+          ord: slot * 1_048_576 + a.i,
+          ev: r.value,
+          gen,
+        });
+      }
+    }
+    slot++;
+    if (slot % 60 === 0) {
+      for (const [key, until] of busy) if (until <= slotStart) busy.delete(key);
+      for (const [key, ends] of householdBusy) {
+        if (ends.every((e) => e <= slotStart)) householdBusy.delete(key);
+      }
+    }
+  }
+
+  function push(e: Entry): void {
+    heap.push(e);
+    let i = heap.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!less(heap[i]!, heap[p]!)) break;
+      [heap[i], heap[p]] = [heap[p]!, heap[i]!];
+      i = p;
+    }
+  }
+
+  function siftDown(): void {
+    const n = heap.length;
+    let i = 0;
+    while (true) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && less(heap[r]!, heap[l]!) ? r : l;
+      if (!less(heap[c]!, heap[i]!)) break;
+      [heap[i], heap[c]] = [heap[c]!, heap[i]!];
+      i = c;
+    }
+  }
+
+  /** Makes sure the heap top is the next event; returns it or undefined. */
+  function top(): Entry | undefined {
+    while (true) {
+      const head = heap[0];
+      const nextSlotStart = slot * SLOT_MS;
+      if (
+        (head === undefined || head.t >= nextSlotStart) &&
+        nextSlotStart < endMs
+      ) {
+        admitSlot();
+        continue;
+      }
+      if (head === undefined || head.t >= endMs) return undefined;
+      if (skipAtStart > 0 && head.t === emitFrom) {
+        skipAtStart--;
+        advance(head);
+        continue;
+      }
+      return head;
+    }
+  }
+
+  function advance(head: Entry): void {
+    const r = head.gen.next();
+    if (r.done) {
+      const last = heap.pop()!;
+      if (heap.length > 0) {
+        heap[0] = last;
+        siftDown();
+      }
+    } else {
+      head.ev = r.value;
+      head.t = r.value.timestamp;
+      siftDown();
+    }
+  }
+
+  return {
+    peekTime() {
+      return top()?.t;
+    },
+    next() {
+      const head = top();
+      if (!head) return undefined;
+      const ev = head.ev;
+      const t = head.t;
+      advance(head);
+      if (t === lastT) atLastT++;
+      else {
+        lastT = t;
+        atLastT = 1;
+      }
+      const out = ev as unknown as TelemetryEvent;
+      out.eventId = eventUuid(seed, seq);
+      out.timestamp = new Date(t).toISOString();
+      seq++;
+      return out;
+    },
+    position() {
+      return { seq, t: lastT, n: atLastT };
+    },
+    activeSessions() {
+      return heap.length;
+    },
+  };
+}
+
+function less(a: Entry, b: Entry): boolean {
+  return a.t < b.t || (a.t === b.t && a.ord < b.ord);
+}
+
+const HEX: string[] = Array.from(
+  { length: 256 },
+  (_, i) => i.toString(16).padStart(2, "0"),
+);
+
+function hex32(x: number): string {
+  return HEX[x >>> 24]! + HEX[(x >>> 16) & 255]! + HEX[(x >>> 8) & 255]! +
+    HEX[x & 255]!;
+}
+
+/** Returns the deterministic UUID (v4 layout) of event `seq` in a seeded stream. */
+export function eventUuid(seed: number, seq: number): string {
+  const a = hash32(seed, seq, 1);
+  const b = hash32(seed, seq, 2);
+  const c = hash32(seed, seq, 3);
+  const d = hash32(seed, seq, 4);
+  const h = hex32(a) + hex32((b & 0xffff0fff) | 0x4000) +
+    hex32((c & 0x3fffffff) | 0x80000000) + hex32(d);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${
+    h.slice(16, 20)
+  }-${h.slice(20)}`;
+}
+
+/** Estimates events per second per household around an instant (for --rate sizing). */
+export function naturalRatePerHousehold(seed: number, atMs: number): number {
+  const households = 400;
+  const sim = createSimulator({
+    seed: seed ^ 0x5a5a,
+    households,
+    startMs: atMs - HOUR_MS / 2,
+    endMs: atMs + HOUR_MS / 2,
+  });
+  let count = 0;
+  while (sim.next()) count++;
+  return Math.max(count, 1) / 3600 / households;
+}

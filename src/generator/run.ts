@@ -1,0 +1,150 @@
+/**
+ * The generator loop: pulls events from the simulator, paces them (wall
+ * clock in live mode, `--rate` tokens), batches them and sends them.
+ *
+ * @module
+ */
+import { DEFAULT_HOUSEHOLDS, type GeneratorSettings } from "../config.ts";
+import { SCHEMA_VERSION } from "../core/event.ts";
+import {
+  createSimulator,
+  naturalRatePerHousehold,
+  type Position,
+} from "../core/simulator.ts";
+import type { Clock, OutRecord, Sink } from "../ports.ts";
+import { emptyStats, type Stats } from "../protocol.ts";
+
+/** Options of {@linkcode runGenerator}. */
+export interface GeneratorRunOptions {
+  settings: GeneratorSettings;
+  sink: Sink;
+  clock: Clock;
+  signal: AbortSignal;
+  /** Continue the stream after this position (restart-safe delivery). */
+  resume?: Position;
+  /** Called about once a second with running counters. */
+  report?: (stats: Stats) => void;
+  /** Called after each acknowledged batch with the position reached. */
+  onAck?: (position: Position) => void | Promise<void>;
+  /** Records per send. @default 2000 */
+  batchSize?: number;
+  /** Informational messages (population sizing). */
+  log?: (message: string) => void;
+}
+
+/** Backlog kept in live `--rate` mode so that pacing never starves (ms). */
+const LIVE_BACKLOG_MS = 120_000;
+
+/** Returns the population and start instant the settings imply. */
+export function planPopulation(
+  settings: GeneratorSettings,
+  now: number,
+): { households: number; startMs: number; endMs?: number; sized: boolean } {
+  const live = settings.fromMs === undefined;
+  if (!live) {
+    return {
+      households: settings.households ?? DEFAULT_HOUSEHOLDS,
+      startMs: settings.fromMs!,
+      ...(settings.toMs !== undefined ? { endMs: settings.toMs } : {}),
+      sized: false,
+    };
+  }
+  const rate = settings.rate;
+  if (settings.households !== undefined || rate === undefined) {
+    return {
+      households: settings.households ?? DEFAULT_HOUSEHOLDS,
+      startMs: rate === undefined ? now : now - LIVE_BACKLOG_MS,
+      sized: false,
+    };
+  }
+  // Size the population so that its natural rate this hour is a little
+  // above --rate: the pacer then holds the rate exactly and the simulated
+  // clock trails the wall clock slightly instead of running dry.
+  const perHousehold = naturalRatePerHousehold(settings.seed, now);
+  const households = Math.max(1, Math.ceil(rate * 1.08 / perHousehold));
+  return { households, startMs: now - LIVE_BACKLOG_MS, sized: true };
+}
+
+/** Runs the generator until the window, count, duration or signal ends it. */
+export async function runGenerator(
+  options: GeneratorRunOptions,
+): Promise<Stats> {
+  const { settings, sink, clock, signal } = options;
+  const batchSize = options.batchSize ?? 2000;
+  const started = clock.now();
+  const plan = planPopulation(settings, started);
+  if (plan.sized) {
+    options.log?.(
+      `sized the population to ${plan.households} households for --rate ${settings.rate}`,
+    );
+  }
+  const live = settings.fromMs === undefined;
+  const sim = createSimulator({
+    seed: settings.seed,
+    households: plan.households,
+    startMs: plan.startMs,
+    ...(plan.endMs !== undefined ? { endMs: plan.endMs } : {}),
+    ...(options.resume ? { resume: options.resume } : {}),
+  });
+  const stats = emptyStats();
+  const limit = settings.events ?? Infinity;
+  const deadline = settings.durationSec !== undefined
+    ? started + settings.durationSec * 1000
+    : Infinity;
+  const rate = settings.rate && settings.rate > 0 ? settings.rate : undefined;
+  let lastReport = started;
+  const alreadySent = options.resume?.seq ?? 0;
+  let batch: OutRecord[] = [];
+
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const records = batch;
+    batch = [];
+    await sink.send(records);
+    stats.produced += records.length;
+    await options.onAck?.(sim.position());
+  };
+
+  while (!signal.aborted && stats.events < limit) {
+    const now = clock.now();
+    if (now >= deadline) break;
+    if (now - lastReport >= 1000) {
+      stats.activeSessions = sim.activeSessions();
+      options.report?.({ ...stats });
+      lastReport = now;
+    }
+    const nextT = sim.peekTime();
+    if (nextT === undefined) break;
+    let wait = 0;
+    if (live && nextT > now) wait = nextT - now;
+    if (rate !== undefined) {
+      const due = started + (stats.events - 0) * 1000 / rate;
+      if (due > now) wait = Math.max(wait, due - now);
+    }
+    if (wait > 0) {
+      // Send what is ready before sleeping, so that latency stays low.
+      await flush();
+      await clock.sleep(Math.min(wait, 250), signal);
+      continue;
+    }
+    const event = sim.next()!;
+    stats.events++;
+    stats.simTime = nextT;
+    const value = JSON.stringify(event);
+    stats.bytes += value.length;
+    batch.push({
+      key: event["tvId"] as string,
+      value,
+      timestamp: nextT,
+      headers: {
+        event: event.event,
+        schema: String(SCHEMA_VERSION),
+        seq: String(alreadySent + stats.events - 1),
+      },
+    });
+    if (batch.length >= batchSize) await flush();
+  }
+  await flush();
+  stats.activeSessions = sim.activeSessions();
+  return stats;
+}

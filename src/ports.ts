@@ -1,0 +1,120 @@
+/**
+ * The interfaces the core loops need from the outside world, and nothing
+ * more. Adapters (kafkajs, the embedded channel, the file system) implement
+ * them; tests implement them with fakes.
+ *
+ * @example
+ * ```ts
+ * for await (const batch of source.batches({ signal })) {
+ *   // write batch.records, then checkpoint, then source.commit(...)
+ * }
+ * ```
+ *
+ * @module
+ */
+
+/** Next offset to read, per partition, as decimal strings: `{ "0": "1042" }`. */
+export type OffsetMap = Record<string, string>;
+
+/** One record as the transport delivers it. */
+export interface InRecord {
+  offset: string;
+  value: Uint8Array | null;
+  /** Stream position header (`seq`) when the producer set one. */
+  seq?: number;
+}
+
+/** Records of one partition, in offset order. */
+export interface RecordBatch {
+  topic: string;
+  partition: number;
+  records: InRecord[];
+  /** Offset after the partition's last record on the broker (for lag). */
+  highWatermark?: string;
+}
+
+/** Where the consumer reads from. */
+export interface Source {
+  /** True when the source replays the generator from a stream position (embedded). */
+  readonly resumable?: boolean;
+  /** Starts reading each partition at `offsets` (missing = earliest). */
+  batches(
+    options: {
+      signal: AbortSignal;
+      offsets: OffsetMap;
+      /** Embedded transport: regenerate the stream after this position. */
+      resume?: { seq: number; t: number; n: number };
+    },
+  ): AsyncIterable<RecordBatch>;
+  /** Tells the broker what is durably written (lag tools read it). */
+  commit(offsets: OffsetMap): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** One record as the producer sends it. */
+export interface OutRecord {
+  key: string;
+  value: string;
+  /** Event time (ms), used as the Kafka record timestamp. */
+  timestamp: number;
+  headers: Record<string, string>;
+}
+
+/** Where the generator writes to. */
+export interface Sink {
+  /** Sends records in order; resolves once they are acknowledged. */
+  send(records: OutRecord[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Time, injectable so that tests do not sleep. */
+export interface Clock {
+  now(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+/** The wall clock. */
+export const SYSTEM_CLOCK: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise((resolve) => {
+      if (signal?.aborted) return resolve();
+      const id = setTimeout(done, ms);
+      function done() {
+        signal?.removeEventListener("abort", done);
+        clearTimeout(id);
+        resolve();
+      }
+      signal?.addEventListener("abort", done, { once: true });
+    }),
+};
+
+/** One file to land in the warehouse. */
+export interface WarehouseFile {
+  /** Directory under the table: `date=YYYY-MM-DD` or `_rejected`. */
+  dir: string;
+  name: string;
+  bytes: Uint8Array;
+}
+
+/** The durable side of the consumer: data files and markers. */
+export interface Warehouse {
+  /** Lands files durably: temp name, fsync, rename, fsync the directory. */
+  writeFiles(files: WarehouseFile[]): Promise<void>;
+  /**
+   * Removes temp leftovers and every file whose offsets start at or beyond
+   * the committed `offsets` (written by a flush whose checkpoint never
+   * landed). Returns the paths it removed.
+   */
+  reconcile(offsets: OffsetMap): Promise<string[]>;
+  /** Marks a closed day with `_SUCCESS`. */
+  markComplete(date: string): Promise<void>;
+}
+
+/** Where the checkpoint lives. */
+export interface CheckpointStore {
+  /** Returns the saved checkpoint, or `undefined` when there is none. */
+  load(): Promise<string | undefined>;
+  /** Saves atomically (temp file, fsync, rename, fsync the directory). */
+  save(text: string): Promise<void>;
+}

@@ -1,0 +1,122 @@
+/**
+ * Messages exchanged between `main.ts` and the two workers, and between the
+ * workers over the embedded transport. The only contract between threads.
+ *
+ * @example
+ * ```ts
+ * worker.postMessage({ type: "start", config } satisfies Command);
+ * ```
+ *
+ * @module
+ */
+import type { Config } from "./config.ts";
+
+/** Which worker a report comes from. */
+export type Role = "generator" | "consumer";
+
+/** Counters a worker reports. */
+export interface Stats {
+  /** Events generated (generator) or consumed (consumer). */
+  events: number;
+  /** Events acknowledged by the transport (generator). */
+  produced: number;
+  /** Rows written to Parquet (consumer). */
+  rows: number;
+  files: number;
+  rejected: number;
+  duplicates: number;
+  bytes: number;
+  /** Records behind the newest one the transport has (consumer). */
+  lag: number;
+  /** Simulated time reached (ms), for the status line. */
+  simTime: number;
+  activeSessions: number;
+}
+
+/** Sent by the main thread to a worker. */
+export type Command =
+  | {
+    type: "start";
+    config: Config;
+    /** The embedded transport: one end of a MessageChannel. */
+    port?: MessagePort;
+    /** The SASL password, read by main from the environment or a file. */
+    secret?: string;
+  }
+  | { type: "stop" };
+
+/** Sent by a worker to the main thread. */
+export type Report =
+  | { type: "ready"; role: Role }
+  | { type: "progress"; role: Role; stats: Stats }
+  | {
+    type: "log";
+    role: Role;
+    level: "debug" | "info" | "warn";
+    message: string;
+  }
+  | { type: "stopped"; role: Role; stats: Stats }
+  | { type: "failed"; role: Role; error: WireError };
+
+/** Messages on the embedded transport (generator <-> consumer). */
+export type TransportMessage =
+  /** Consumer -> generator: start after this stream position. */
+  | {
+    type: "subscribe";
+    resume?: { seq: number; t: number; n: number };
+  }
+  /** Generator -> consumer: JSON lines for offsets [baseOffset, +count). */
+  | {
+    type: "records";
+    baseOffset: number;
+    count: number;
+    payload: ArrayBuffer;
+  }
+  /** Consumer -> generator: records consumed, so more may be sent. */
+  | { type: "credit"; offset: number }
+  /** Generator -> consumer: the stream is over. */
+  | { type: "end" };
+
+/** An `Error` reduced to data that survives `structuredClone`. */
+export interface WireError {
+  name: string;
+  message: string;
+  stack?: string;
+  retriable?: boolean;
+}
+
+/** Converts any thrown value into a {@linkcode WireError}. */
+export function toWireError(error: unknown): WireError {
+  if (error instanceof Error) {
+    const wire: WireError = { name: error.name, message: error.message };
+    if (error.stack) wire.stack = error.stack;
+    const retriable = (error as { retriable?: unknown }).retriable;
+    if (typeof retriable === "boolean") wire.retriable = retriable;
+    return wire;
+  }
+  return { name: "Error", message: String(error) };
+}
+
+/** Rebuilds an `Error` from a {@linkcode WireError}, keeping its name. */
+export function fromWireError(wire: WireError): Error {
+  const error = new Error(wire.message);
+  error.name = wire.name;
+  if (wire.stack) error.stack = wire.stack;
+  return error;
+}
+
+/** Returns a zeroed {@linkcode Stats}. */
+export function emptyStats(): Stats {
+  return {
+    events: 0,
+    produced: 0,
+    rows: 0,
+    files: 0,
+    rejected: 0,
+    duplicates: 0,
+    bytes: 0,
+    lag: 0,
+    simTime: 0,
+    activeSessions: 0,
+  };
+}

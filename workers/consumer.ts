@@ -1,0 +1,14 @@
+/// <reference no-default-lib="true" />
+/// <reference lib="deno.worker" />
+/** Consumer worker: wiring only; the logic is in src/consumer/. */
+import { serveConsumer } from "../src/consumer/serve.ts";
+import type { Endpoint } from "../src/endpoint.ts";
+
+// serveConsumer registers its message listener before any await.
+serveConsumer(self as unknown as Endpoint, {
+  connectSource: async (config, secret) =>
+    (await import("../src/adapters/kafka.ts")).connectConsumerSource(
+      config,
+      secret,
+    ),
+});

@@ -1,0 +1,15 @@
+/// <reference no-default-lib="true" />
+/// <reference lib="deno.worker" />
+/** Generator worker: wiring only; the logic is in src/generator/. */
+import { serveGenerator } from "../src/generator/serve.ts";
+import type { Endpoint } from "../src/endpoint.ts";
+
+// serveGenerator registers its message listener before any await, so the
+// "start" command cannot be lost. Kafka loads only when asked for.
+serveGenerator(self as unknown as Endpoint, {
+  connectSink: async (config, secret) =>
+    (await import("../src/adapters/kafka.ts")).connectProducerSink(
+      config,
+      secret,
+    ),
+});
