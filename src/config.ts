@@ -463,7 +463,12 @@ export function parseInstant(raw: string, name: string): number {
   if (iso.length === 10) iso += "T00:00:00Z";
   else if (!/(Z|[+-]\d{2}:?\d{2})$/.test(iso)) iso += "Z";
   const ms = Date.parse(iso);
-  if (Number.isNaN(ms)) {
+  // Date.parse rolls 2026-02-30 over to March; a real date survives a round trip.
+  const [y, mo, d] = iso.slice(0, 10).split("-").map(Number);
+  const day = new Date(Date.UTC(y!, mo! - 1, d!));
+  if (
+    Number.isNaN(ms) || day.getUTCMonth() !== mo! - 1 || day.getUTCDate() !== d
+  ) {
     throw new RangeError(
       `Cannot parse --${name}: "${raw}" is not a real calendar date`,
     );
@@ -728,11 +733,12 @@ export function parseConfig(args: readonly string[]): Config {
 }
 
 function checkDate(raw: string): string {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(raw) || Number.isNaN(Date.parse(raw))) {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(raw)) {
     throw new RangeError(
       `Cannot parse --date: expected YYYY-MM-DD, got "${raw}"`,
     );
   }
+  parseInstant(raw, "date");
   return raw;
 }
 

@@ -33,19 +33,27 @@ export interface RecordBatch {
   highWatermark?: string;
 }
 
+/** What a source delivers: records, or a change of owned partitions. */
+export type Delivery =
+  | { type: "batch"; batch: RecordBatch }
+  /** These partitions are now ours: load their checkpoints, then `seek`. */
+  | { type: "assigned"; partitions: number[] }
+  /** A rebalance started: drop unflushed rows and release every partition. */
+  | { type: "revoked" };
+
 /** Where the consumer reads from. */
 export interface Source {
-  /** True when the source replays the generator from a stream position (embedded). */
-  readonly resumable?: boolean;
-  /** Starts reading each partition at `offsets` (missing = earliest). */
-  batches(
-    options: {
-      signal: AbortSignal;
-      offsets: OffsetMap;
-      /** Embedded transport: regenerate the stream after this position. */
-      resume?: { seq: number; t: number; n: number };
-    },
-  ): AsyncIterable<RecordBatch>;
+  /** Yields deliveries in order; the next is fetched when the loop body ends. */
+  deliveries(options: { signal: AbortSignal }): AsyncIterable<Delivery>;
+  /**
+   * Starts reading assigned partitions at `offsets` (a partition missing from
+   * `offsets` starts at its earliest record). The embedded transport also
+   * takes the generator position to regenerate from.
+   */
+  seek(
+    offsets: OffsetMap,
+    resume?: { seq: number; t: number; n: number },
+  ): Promise<void>;
   /** Tells the broker what is durably written (lag tools read it). */
   commit(offsets: OffsetMap): Promise<void>;
   close(): Promise<void>;
@@ -102,19 +110,29 @@ export interface Warehouse {
   /** Lands files durably: temp name, fsync, rename, fsync the directory. */
   writeFiles(files: WarehouseFile[]): Promise<void>;
   /**
-   * Removes temp leftovers and every file whose offsets start at or beyond
-   * the committed `offsets` (written by a flush whose checkpoint never
-   * landed). Returns the paths it removed.
+   * For the partitions given (partition -> committed next offset), removes
+   * temp leftovers and every file whose offsets start at or beyond the
+   * committed offset: they were landed by a flush whose checkpoint never
+   * was. Returns the paths it removed.
    */
-  reconcile(offsets: OffsetMap): Promise<string[]>;
+  reconcile(owned: ReadonlyMap<number, number>): Promise<string[]>;
   /** Marks a closed day with `_SUCCESS`. */
   markComplete(date: string): Promise<void>;
 }
 
-/** Where the checkpoint lives. */
+/** Where the checkpoint lives: one JSON file and one lock per partition. */
 export interface CheckpointStore {
-  /** Returns the saved checkpoint, or `undefined` when there is none. */
-  load(): Promise<string | undefined>;
+  /**
+   * Takes the partition's exclusive lock, waiting up to `timeoutMs` while
+   * another consumer (still flushing) holds it. The OS drops it if we die.
+   */
+  acquire(partition: number, timeoutMs: number): Promise<void>;
+  /** Releases a partition's lock. */
+  release(partition: number): Promise<void>;
+  /** Returns a partition's saved checkpoint text, or `undefined`. */
+  load(partition: number): Promise<string | undefined>;
   /** Saves atomically (temp file, fsync, rename, fsync the directory). */
-  save(text: string): Promise<void>;
+  save(partition: number, text: string): Promise<void>;
+  /** Returns the partitions that have a checkpoint. */
+  list(): Promise<number[]>;
 }

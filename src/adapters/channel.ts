@@ -8,10 +8,10 @@
  */
 import type { Position } from "../core/simulator.ts";
 import type {
+  Delivery,
   InRecord,
   OffsetMap,
   OutRecord,
-  RecordBatch,
   Sink,
   Source,
 } from "../ports.ts";
@@ -95,16 +95,12 @@ export function createChannelSource(port: Port, topic: string): Source {
   port.addEventListener("message", onMessage);
   port.start?.();
   return {
-    resumable: true,
-    async *batches(options: {
-      signal: AbortSignal;
-      offsets: OffsetMap;
-      resume?: Position;
-    }): AsyncGenerator<RecordBatch> {
-      port.postMessage({
-        type: "subscribe",
-        ...(options.resume ? { resume: options.resume } : {}),
-      });
+    async *deliveries(
+      options: { signal: AbortSignal },
+    ): AsyncGenerator<Delivery> {
+      // One partition, always ours; `seek` then tells the generator where
+      // to start.
+      yield { type: "assigned", partitions: [0] };
       const onAbort = () => wake?.();
       options.signal.addEventListener("abort", onAbort);
       try {
@@ -130,16 +126,23 @@ export function createChannelSource(port: Port, topic: string): Source {
             start = i + 1;
           }
           yield {
-            topic,
-            partition: 0,
-            records,
-            highWatermark: String(m.baseOffset + m.count),
+            type: "batch",
+            batch: {
+              topic,
+              partition: 0,
+              records,
+              highWatermark: String(m.baseOffset + m.count),
+            },
           };
           port.postMessage({ type: "credit", offset: m.baseOffset + m.count });
         }
       } finally {
         options.signal.removeEventListener("abort", onAbort);
       }
+    },
+    seek(_offsets: OffsetMap, resume?: Position) {
+      port.postMessage({ type: "subscribe", ...(resume ? { resume } : {}) });
+      return Promise.resolve();
     },
     commit() {
       return Promise.resolve();

@@ -6,12 +6,7 @@
  */
 import { join } from "node:path";
 import { isHidden, parseFileName } from "../core/partition.ts";
-import type {
-  CheckpointStore,
-  OffsetMap,
-  Warehouse,
-  WarehouseFile,
-} from "../ports.ts";
+import type { CheckpointStore, Warehouse, WarehouseFile } from "../ports.ts";
 
 const TMP_PREFIX = ".tmp-";
 const syncDirs = Deno.build.os !== "windows";
@@ -39,7 +34,13 @@ export async function writeFileAtomic(
   bytes: Uint8Array,
 ): Promise<void> {
   const dir = join(path, "..");
-  const tmp = join(dir, `${TMP_PREFIX}${crypto.randomUUID()}`);
+  // The temp name keeps the target's name, so that start-up reconciliation
+  // can tell which partition a leftover belonged to.
+  const base = path.slice(dir.length + 1);
+  const tmp = join(
+    dir,
+    `${TMP_PREFIX}${crypto.randomUUID().slice(0, 8)}-${base}`,
+  );
   try {
     await Deno.mkdir(dir, { recursive: true });
     const file = await Deno.open(tmp, { write: true, createNew: true });
@@ -70,7 +71,7 @@ export function createFsWarehouse(root: string, topic: string): Warehouse {
         await writeFileAtomic(join(table, f.dir, f.name), f.bytes);
       }
     },
-    async reconcile(offsets: OffsetMap) {
+    async reconcile(owned: ReadonlyMap<number, number>) {
       const removed: string[] = [];
       let dirs: Deno.DirEntry[] = [];
       try {
@@ -84,16 +85,16 @@ export function createFsWarehouse(root: string, topic: string): Warehouse {
         if (!d.name.startsWith("date=") && d.name !== "_rejected") continue;
         const dir = join(table, d.name);
         for await (const f of Deno.readDir(dir)) {
-          const path = join(dir, f.name);
-          const parsed = parseFileName(f.name);
-          const next = parsed
-            ? Number(offsets[String(parsed.partition)] ?? "0")
-            : 0;
           const leftover = f.name.startsWith(TMP_PREFIX);
-          const uncommitted = parsed !== undefined && parsed.first >= next;
-          if (leftover || uncommitted) {
-            await Deno.remove(path);
-            removed.push(path);
+          const parsed = parseFileName(
+            leftover ? f.name.slice(TMP_PREFIX.length + 9) : f.name,
+          );
+          if (!parsed) continue;
+          const next = owned.get(parsed.partition);
+          if (next === undefined) continue;
+          if (leftover || parsed.first >= next) {
+            await Deno.remove(join(dir, f.name));
+            removed.push(join(dir, f.name));
           }
         }
       }
@@ -108,20 +109,74 @@ export function createFsWarehouse(root: string, topic: string): Warehouse {
   };
 }
 
-/** Opens the JSON checkpoint store in `dir` (file `offsets.json`). */
+/** Opens the JSON checkpoint store: `<dir>/partitions/<p>.json` plus locks. */
 export function createJsonCheckpointStore(dir: string): CheckpointStore {
-  const path = join(dir, "offsets.json");
+  const files = join(dir, "partitions");
+  const locks = join(dir, "locks");
+  const held = new Map<number, Deno.FsFile>();
+  const path = (p: number) => join(files, `${p}.json`);
   return {
-    async load() {
+    async acquire(partition: number, timeoutMs: number) {
+      if (held.has(partition)) return;
+      await Deno.mkdir(locks, { recursive: true });
+      const lockPath = join(locks, `${partition}.lock`);
+      const file = await Deno.open(lockPath, { create: true, write: true });
+      let timer: ReturnType<typeof setTimeout> | undefined;
       try {
-        return await Deno.readTextFile(path);
+        await Promise.race([
+          file.lock(true),
+          new Promise((_, reject) => {
+            timer = setTimeout(
+              () =>
+                reject(
+                  new Error(
+                    `Cannot lock checkpoint "${lockPath}": another tvstream consumer has held partition ${partition} for ${
+                      Math.round(timeoutMs / 1000)
+                    } s`,
+                  ),
+                ),
+              timeoutMs,
+            );
+          }),
+        ]);
+      } catch (error) {
+        // Closing the file also drops a lock that was granted too late.
+        file.close();
+        throw error;
+      } finally {
+        clearTimeout(timer);
+      }
+      held.set(partition, file);
+    },
+    release(partition: number) {
+      const file = held.get(partition);
+      held.delete(partition);
+      file?.close();
+      return Promise.resolve();
+    },
+    async load(partition: number) {
+      try {
+        return await Deno.readTextFile(path(partition));
       } catch (error) {
         if (error instanceof Deno.errors.NotFound) return undefined;
-        throw fsError("read checkpoint", path, error);
+        throw fsError("read checkpoint", path(partition), error);
       }
     },
-    async save(text: string) {
-      await writeFileAtomic(path, new TextEncoder().encode(text));
+    async save(partition: number, text: string) {
+      await writeFileAtomic(path(partition), new TextEncoder().encode(text));
+    },
+    async list() {
+      try {
+        const out: number[] = [];
+        for await (const f of Deno.readDir(files)) {
+          const m = /^(\d+)\.json$/.exec(f.name);
+          if (m) out.push(Number(m[1]));
+        }
+        return out.sort((a, b) => a - b);
+      } catch (error) {
+        if (error instanceof Deno.errors.NotFound) return [];
+        throw fsError("read", files, error);
+      }
     },
   };
 }

@@ -17,10 +17,10 @@ import type { Config } from "../config.ts";
 import type { Position } from "../core/simulator.ts";
 import { BrokerError } from "../errors.ts";
 import type {
+  Delivery,
   InRecord,
   OffsetMap,
   OutRecord,
-  RecordBatch,
   Sink,
   Source,
 } from "../ports.ts";
@@ -285,85 +285,127 @@ export async function connectConsumerSource(
       ? error
       : brokerError(`Cannot reach Kafka at ${brokers}`, error);
   }
+  const queue: { delivery: Delivery; done: () => void }[] = [];
+  let wake: (() => void) | undefined;
+  let failure: unknown;
+  let closed = false;
+  // Partitions whose seek has been applied; batches fetched before it
+  // (from the group's offsets) are ignored, not mistaken for gaps.
+  const ready = new Set<number>();
+  let assigned: number[] = [];
+  const enqueue = (delivery: Delivery) =>
+    new Promise<void>((done) => {
+      if (closed) return done();
+      queue.push({ delivery, done });
+      wake?.();
+    });
+  consumer.on(consumer.events.REBALANCING, () => {
+    ready.clear();
+    void enqueue({ type: "revoked" });
+  });
+  consumer.on(consumer.events.GROUP_JOIN, (event) => {
+    ready.clear();
+    assigned = [...(event.payload.memberAssignment[config.topic] ?? [])].sort((
+      a,
+      b,
+    ) => a - b);
+    void enqueue({ type: "assigned", partitions: assigned });
+  });
+  consumer.on(consumer.events.CRASH, (event) => {
+    failure = event.payload.error;
+    wake?.();
+  });
+  let running: Promise<void> | undefined;
+  const start = () =>
+    running ??= consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: async (
+        { batch, resolveOffset, heartbeat, isRunning, isStale },
+      ) => {
+        if (
+          closed || !isRunning() || isStale() || !ready.has(batch.partition)
+        ) return;
+        const records: InRecord[] = batch.messages.map((m) => {
+          const seqHeader = m.headers?.["seq"];
+          const seq = seqHeader === undefined
+            ? undefined
+            : Number(String(seqHeader));
+          return {
+            offset: m.offset,
+            value: m.value
+              ? new Uint8Array(
+                m.value.buffer,
+                m.value.byteOffset,
+                m.value.byteLength,
+              )
+              : null,
+            ...(seq !== undefined && Number.isFinite(seq) ? { seq } : {}),
+          };
+        });
+        if (records.length === 0) return;
+        // Backpressure: the fetch loop waits until the writer took the batch.
+        await enqueue({
+          type: "batch",
+          batch: {
+            topic: batch.topic,
+            partition: batch.partition,
+            records,
+            highWatermark: batch.highWatermark,
+          },
+        });
+        resolveOffset(batch.lastOffset());
+        await heartbeat().catch(() => {});
+      },
+    });
   return {
-    async *batches(options: { signal: AbortSignal; offsets: OffsetMap }) {
-      const queue: { batch: RecordBatch; done: () => void }[] = [];
-      let wake: (() => void) | undefined;
-      let failure: unknown;
-      consumer.on(consumer.events.GROUP_JOIN, (event) => {
-        // Seek every assigned partition to the checkpoint: the checkpoint,
-        // not the group, owns offsets (RELIABILITY.md B5).
-        const assigned = event.payload.memberAssignment[config.topic] ?? [];
-        for (const partition of assigned) {
-          const offset = options.offsets[String(partition)];
-          if (offset !== undefined) {
-            consumer.seek({ topic: config.topic, partition, offset });
-          }
-        }
-      });
-      consumer.on(consumer.events.CRASH, (event) => {
-        failure = event.payload.error;
-        wake?.();
-      });
-      await consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        eachBatch: async (
-          { batch, resolveOffset, heartbeat, isRunning, isStale },
-        ) => {
-          if (!isRunning() || isStale()) return;
-          const records: InRecord[] = batch.messages.map((m) => {
-            const seqHeader = m.headers?.["seq"];
-            const seq = seqHeader === undefined
-              ? undefined
-              : Number(String(seqHeader));
-            return {
-              offset: m.offset,
-              value: m.value
-                ? new Uint8Array(
-                  m.value.buffer,
-                  m.value.byteOffset,
-                  m.value.byteLength,
-                )
-                : null,
-              ...(seq !== undefined && Number.isFinite(seq) ? { seq } : {}),
-            };
-          });
-          if (records.length === 0) return;
-          // Backpressure: the fetch loop waits until the writer took the batch.
-          await new Promise<void>((done) => {
-            queue.push({
-              batch: {
-                topic: batch.topic,
-                partition: batch.partition,
-                records,
-                highWatermark: batch.highWatermark,
-              },
-              done,
-            });
-            wake?.();
-          });
-          resolveOffset(batch.lastOffset());
-          await heartbeat().catch(() => {});
-        },
-      });
+    async *deliveries(
+      options: { signal: AbortSignal },
+    ): AsyncGenerator<Delivery> {
+      await start();
       const onAbort = () => wake?.();
       options.signal.addEventListener("abort", onAbort);
       try {
         while (!options.signal.aborted) {
-          if (failure) throw brokerError(`Consumer stopped`, failure);
+          if (failure) throw brokerError("Consumer stopped", failure);
           const item = queue.shift();
           if (!item) {
             await new Promise<void>((r) => (wake = r));
             wake = undefined;
             continue;
           }
-          yield item.batch;
+          yield item.delivery;
           item.done();
         }
       } finally {
         options.signal.removeEventListener("abort", onAbort);
+        closed = true;
         for (const item of queue.splice(0)) item.done();
+      }
+    },
+    async seek(offsets: OffsetMap) {
+      const admin = kafka.admin();
+      let low: { partition: number; low: string }[] = [];
+      try {
+        await admin.connect();
+        low = (await admin.fetchTopicOffsets(config.topic)).map((o) => ({
+          partition: o.partition,
+          low: o.low,
+        }));
+      } catch (error) {
+        throw brokerError(
+          `Cannot read offsets of topic "${config.topic}"`,
+          error,
+        );
+      } finally {
+        await admin.disconnect().catch(() => {});
+      }
+      for (const { partition, low: earliest } of low) {
+        if (!assigned.includes(partition)) continue;
+        const offset = offsets[String(partition)] ?? earliest;
+        consumer.seek({ topic: config.topic, partition, offset });
+        ready.add(partition);
       }
     },
     async commit(offsets: OffsetMap) {
@@ -381,6 +423,8 @@ export async function connectConsumerSource(
       }
     },
     async close() {
+      closed = true;
+      for (const item of queue.splice(0)) item.done();
       await consumer.disconnect().catch(() => {});
     },
   };

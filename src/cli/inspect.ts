@@ -4,9 +4,13 @@
  * @module
  */
 import type { Config } from "../config.ts";
-import { countRejected, listTable } from "../adapters/fs.ts";
+import {
+  countRejected,
+  createJsonCheckpointStore,
+  listTable,
+} from "../adapters/fs.ts";
+import { loadPartitionCheckpoint } from "../consumer/run.ts";
 import { readParquetRows } from "../adapters/parquet_read.ts";
-import { parseCheckpoint } from "../core/checkpoint.ts";
 
 /** The summary `inspect` prints. */
 export interface Inspection {
@@ -59,12 +63,19 @@ export async function inspectWarehouse(config: Config): Promise<Inspection> {
     });
   }
   let checkpoint: Inspection["checkpoint"] = null;
-  try {
-    const path = `${config.sink.checkpoint}/offsets.json`;
-    const cp = parseCheckpoint(await Deno.readTextFile(path), path);
-    checkpoint = { offsets: cp.offsets, updatedAt: cp.updatedAt };
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  const store = createJsonCheckpointStore(config.sink.checkpoint);
+  for (const p of await store.list()) {
+    const cp = await loadPartitionCheckpoint(
+      store,
+      config.topic,
+      p,
+      config.sink.checkpoint,
+    );
+    checkpoint ??= { offsets: {}, updatedAt: cp.updatedAt };
+    checkpoint.offsets[String(p)] = cp.next;
+    if (cp.updatedAt > checkpoint.updatedAt) {
+      checkpoint.updatedAt = cp.updatedAt;
+    }
   }
   return {
     table,

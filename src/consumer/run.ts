@@ -2,33 +2,39 @@
  * The consumer loop: transport -> validated rows -> date-partitioned Parquet,
  * exactly once.
  *
+ * Ownership: a partition is ours from "assigned" until "revoked". On
+ * assignment we take its lock (waiting while a previous owner finishes a
+ * flush), load its checkpoint, remove the files an interrupted flush left
+ * beyond it, and seek the source there. On revocation we drop unflushed rows
+ * and release the locks; the next owner rereads them from the checkpoint.
+ *
  * Durability order for every flush (stated once, here):
  * 1. encode each (date, partition) buffer and the rejected records;
  * 2. land every file: temp name, fsync, rename, fsync the directory;
- * 3. save the checkpoint (same atomic write) with the offsets after them;
+ * 3. save each partition's checkpoint (same atomic write);
  * 4. commit the offsets to the transport (a lagging hint for lag tools);
  * 5. report.
- * On start the checkpoint is the truth: files whose offsets start at or past
- * it were landed by a flush whose checkpoint never did, and are removed
- * before reading resumes. Records at offsets below the checkpoint, and
- * records whose stream sequence was already written, are dropped.
+ * Records below the checkpoint's offset, and records whose stream sequence
+ * was already written (a re-produced event), are dropped.
  *
  * @module
  */
 import type { SinkSettings } from "../config.ts";
 import {
-  type Checkpoint,
   emptyCheckpoint,
   parseCheckpoint,
+  type PartitionCheckpoint,
   stringifyCheckpoint,
 } from "../core/checkpoint.ts";
 import { eventProblem } from "../core/event.ts";
 import { dataFileName, rejectedFileName } from "../core/partition.ts";
+import type { Position } from "../core/simulator.ts";
 import { dateKey, DAY_MS } from "../core/time.ts";
 import { encodeRows, type Row } from "../adapters/parquet.ts";
 import type {
   CheckpointStore,
   Clock,
+  Delivery,
   OffsetMap,
   RecordBatch,
   Source,
@@ -52,10 +58,24 @@ export interface ConsumerRunOptions {
   crashHook?: (step: FlushStep) => void;
   /** Largest record accepted, in bytes. @default 1 MiB */
   maxRecordBytes?: number;
+  /** How long to wait for a partition lock. @default 60 s */
+  lockTimeoutMs?: number;
 }
 
 /** The steps of a flush, in order, for crash tests. */
 export type FlushStep = "encoded" | "landed" | "checkpointed" | "committed";
+
+interface Owned {
+  cp: PartitionCheckpoint;
+  next: number;
+  maxSeq: number | undefined;
+  position: Position | undefined;
+  watermark: number;
+  dirty: boolean;
+  rows: number;
+  rejected: number;
+  gaps: { from: string; to: string }[];
+}
 
 interface Buffer {
   date: string;
@@ -64,7 +84,6 @@ interface Buffer {
 }
 
 interface RejectBuffer {
-  partition: number;
   first: number;
   last: number;
   lines: string[];
@@ -81,18 +100,20 @@ function base64(bytes: Uint8Array): string {
   return btoa(s);
 }
 
-/** Loads the checkpoint or an empty one; a corrupt file is an error. */
-export async function loadCheckpoint(
+/** Loads a partition's checkpoint, or an empty one; a corrupt file is an error. */
+export async function loadPartitionCheckpoint(
   store: CheckpointStore,
   topic: string,
-  path = "checkpoint",
-): Promise<Checkpoint> {
-  const text = await store.load();
-  if (text === undefined) return emptyCheckpoint(topic);
+  partition: number,
+  dir = "checkpoint",
+): Promise<PartitionCheckpoint> {
+  const text = await store.load(partition);
+  const path = `${dir}/partitions/${partition}.json`;
+  if (text === undefined) return emptyCheckpoint(topic, partition);
   const cp = parseCheckpoint(text, path);
-  if (cp.topic !== topic) {
+  if (cp.topic !== topic || cp.partition !== partition) {
     throw new RangeError(
-      `Cannot use checkpoint "${path}": it belongs to topic "${cp.topic}", not "${topic}"`,
+      `Cannot use checkpoint "${path}": it belongs to topic "${cp.topic}" partition ${cp.partition}, not "${topic}" partition ${partition}`,
     );
   }
   return cp;
@@ -104,39 +125,29 @@ export async function runConsumer(
 ): Promise<Stats> {
   const { topic, settings, source, warehouse, store, clock, signal } = options;
   const maxRecordBytes = options.maxRecordBytes ?? 1 << 20;
-  const cp = await loadCheckpoint(store, topic, settings.checkpoint);
-  const removed = await warehouse.reconcile(cp.offsets);
-  if (removed.length > 0) {
-    options.log?.(
-      `removed ${removed.length} uncommitted file(s) left by an interrupted flush`,
-    );
-  }
+  const lockTimeoutMs = options.lockTimeoutMs ?? 60_000;
   const stats = emptyStats();
-  stats.rows = 0;
-  const next = new Map<number, number>(
-    Object.entries(cp.offsets).map(([p, o]) => [Number(p), Number(o)]),
-  );
-  const maxSeq = new Map<number, number>(
-    Object.entries(cp.maxSeq).map(([p, s]) => [Number(p), s]),
-  );
-  let position = cp.position;
-  // Only the embedded transport resumes its generator from the checkpoint.
-  const trackPosition = source.resumable === true;
-  let watermark = cp.watermark;
-  const closed = new Set(cp.closedDates);
+  const owned = new Map<number, Owned>();
   const buffers = new Map<string, Buffer>();
   const rejects = new Map<number, RejectBuffer>();
+  const seenDates = new Set<string>();
+  const closed = new Set<string>();
   let buffered = 0;
-  let dirty = false;
   let lastFlush = clock.now();
   let lastData = clock.now();
   let lastReport = clock.now();
-  const maxBuffered = settings.maxFileRows;
+
+  const discard = () => {
+    buffers.clear();
+    rejects.clear();
+    buffered = 0;
+  };
 
   const flush = async () => {
-    if (!dirty) return;
+    const dirty = [...owned].filter(([, o]) => o.dirty);
+    if (dirty.length === 0) return;
     const files: WarehouseFile[] = [];
-    let rows = 0;
+    const rowsBy = new Map<number, number>();
     for (const b of buffers.values()) {
       const first = b.rows[0]!.offset;
       const last = b.rows[b.rows.length - 1]!.offset;
@@ -146,52 +157,56 @@ export async function runConsumer(
         name: dataFileName(b.partition, first, last),
         bytes,
       });
-      rows += b.rows.length;
+      rowsBy.set(b.partition, (rowsBy.get(b.partition) ?? 0) + b.rows.length);
       stats.bytes += bytes.length;
     }
-    let rejected = 0;
-    for (const r of rejects.values()) {
+    const rejectedBy = new Map<number, number>();
+    for (const [p, r] of rejects) {
       files.push({
         dir: "_rejected",
-        name: rejectedFileName(r.partition, r.first, r.last),
+        name: rejectedFileName(p, r.first, r.last),
         bytes: new TextEncoder().encode(r.lines.join("\n") + "\n"),
       });
-      rejected += r.lines.length;
+      rejectedBy.set(p, r.lines.length);
     }
     options.crashHook?.("encoded");
     await warehouse.writeFiles(files);
     options.crashHook?.("landed");
     const offsets: OffsetMap = {};
-    for (const [p, o] of next) offsets[String(p)] = String(o);
-    const checkpoint: Checkpoint = {
-      ...cp,
-      offsets,
-      maxSeq: Object.fromEntries(maxSeq),
-      ...(position ? { position } : {}),
-      watermark,
-      closedDates: [...closed].sort(),
-      rows: cp.rows + rows,
-      rejected: cp.rejected + rejected,
-      updatedAt: new Date(clock.now()).toISOString(),
-    };
-    await store.save(stringifyCheckpoint(checkpoint));
-    Object.assign(cp, checkpoint);
+    const now = new Date(clock.now()).toISOString();
+    for (const [p, o] of dirty) {
+      const cp: PartitionCheckpoint = {
+        ...o.cp,
+        next: String(o.next),
+        ...(o.maxSeq !== undefined ? { maxSeq: o.maxSeq } : {}),
+        ...(o.position ? { position: o.position } : {}),
+        watermark: o.watermark,
+        gaps: o.gaps,
+        rows: o.cp.rows + (rowsBy.get(p) ?? 0),
+        rejected: o.cp.rejected + (rejectedBy.get(p) ?? 0),
+        updatedAt: now,
+      };
+      await store.save(p, stringifyCheckpoint(cp));
+      o.cp = cp;
+      o.dirty = false;
+      offsets[String(p)] = cp.next;
+    }
     options.crashHook?.("checkpointed");
     await source.commit(offsets);
     options.crashHook?.("committed");
-    stats.rows += rows;
+    for (const n of rowsBy.values()) stats.rows += n;
     stats.files += files.length;
-    buffers.clear();
-    rejects.clear();
-    buffered = 0;
-    dirty = false;
+    discard();
     lastFlush = clock.now();
     await closeDays();
     options.report?.({ ...stats });
   };
 
-  const seenDates = new Set<string>();
   const closeDays = async () => {
+    let watermark = 0;
+    for (const o of owned.values()) {
+      watermark = Math.max(watermark, o.watermark);
+    }
     for (const date of seenDates) {
       if (closed.has(date)) continue;
       const end = Date.parse(`${date}T00:00:00Z`) + DAY_MS;
@@ -203,6 +218,53 @@ export async function runConsumer(
     }
   };
 
+  const assign = async (partitions: number[]) => {
+    const fresh = new Map<number, number>();
+    for (const p of partitions) {
+      if (owned.has(p)) continue;
+      await store.acquire(p, lockTimeoutMs);
+      const cp = await loadPartitionCheckpoint(
+        store,
+        topic,
+        p,
+        settings.checkpoint,
+      );
+      owned.set(p, {
+        cp,
+        next: Number(cp.next),
+        maxSeq: cp.maxSeq,
+        position: cp.position,
+        watermark: cp.watermark,
+        dirty: false,
+        rows: 0,
+        rejected: 0,
+        gaps: [...cp.gaps],
+      });
+      fresh.set(p, Number(cp.next));
+    }
+    const removed = await warehouse.reconcile(fresh);
+    if (removed.length > 0) {
+      options.log?.(
+        `removed ${removed.length} uncommitted file(s) left by an interrupted flush`,
+      );
+    }
+    const offsets: OffsetMap = {};
+    for (const p of partitions) {
+      const o = owned.get(p)!;
+      // A partition never written starts at its earliest record.
+      if (o.cp.updatedAt !== new Date(0).toISOString() || o.next > 0) {
+        offsets[String(p)] = String(o.next);
+      }
+    }
+    await source.seek(offsets, owned.get(0)?.position);
+  };
+
+  const revoke = async () => {
+    discard();
+    for (const p of owned.keys()) await store.release(p);
+    owned.clear();
+  };
+
   const reject = (
     partition: number,
     offset: number,
@@ -211,7 +273,7 @@ export async function runConsumer(
   ) => {
     let r = rejects.get(partition);
     if (!r) {
-      r = { partition, first: offset, last: offset, lines: [] };
+      r = { first: offset, last: offset, lines: [] };
       rejects.set(partition, r);
     }
     r.last = offset;
@@ -225,36 +287,129 @@ export async function runConsumer(
     stats.rejected++;
   };
 
-  const iterator = source.batches({
-    signal,
-    offsets: cp.offsets,
-    ...(position ? { resume: position } : {}),
-  })[Symbol.asyncIterator]();
+  const take = (batch: RecordBatch) => {
+    const p = batch.partition;
+    const o = owned.get(p);
+    if (!o) return;
+    if (batch.highWatermark !== undefined && batch.records.length > 0) {
+      stats.lag = Math.max(
+        0,
+        Number(batch.highWatermark) - 1 -
+          Number(batch.records[batch.records.length - 1]!.offset),
+      );
+    }
+    for (const record of batch.records) {
+      const offset = Number(record.offset);
+      if (offset < o.next) {
+        stats.duplicates++;
+        continue;
+      }
+      if (offset > o.next && o.next > 0) {
+        if (settings.onDataLoss === "fail") {
+          throw new RangeError(
+            `Data loss on topic "${topic}" partition ${p}: offsets ${o.next} to ${
+              offset - 1
+            } are gone from the broker (retention?); rerun with --on-data-loss skip to continue and record the gap`,
+          );
+        }
+        o.gaps.push({ from: String(o.next), to: String(offset) });
+        options.log?.(
+          `skipped lost offsets ${o.next}..${offset - 1} of partition ${p}`,
+        );
+      }
+      o.next = offset + 1;
+      o.dirty = true;
+      stats.events++;
+      if (record.seq !== undefined) {
+        if (o.maxSeq !== undefined && record.seq <= o.maxSeq) {
+          stats.duplicates++;
+          continue;
+        }
+        o.maxSeq = record.seq;
+      }
+      const raw = record.value;
+      if (raw === null || raw.length === 0) {
+        reject(p, offset, "empty record", raw);
+        continue;
+      }
+      if (raw.length > maxRecordBytes) {
+        reject(
+          p,
+          offset,
+          `oversized record (${raw.length} bytes > ${maxRecordBytes})`,
+          raw,
+        );
+        continue;
+      }
+      let fields: Record<string, unknown>;
+      try {
+        fields = JSON.parse(decoder.decode(raw));
+      } catch {
+        reject(p, offset, "not JSON", raw);
+        continue;
+      }
+      const problem = eventProblem(fields);
+      if (problem !== undefined) {
+        reject(p, offset, problem, raw);
+        continue;
+      }
+      const t = Date.parse(fields["timestamp"] as string);
+      // The embedded stream's offset is its sequence: keep the generator
+      // position so that a restart regenerates exactly the unwritten rest.
+      o.position = o.position && o.position.t === t
+        ? { seq: offset + 1, t, n: o.position.n + 1 }
+        : { seq: offset + 1, t, n: 1 };
+      if (t > o.watermark) o.watermark = t;
+      const date = dateKey(t);
+      seenDates.add(date);
+      const key = `${date}|${p}`;
+      let b = buffers.get(key);
+      if (!b) {
+        b = { date, partition: p, rows: [] };
+        buffers.set(key, b);
+      }
+      b.rows.push({ fields, t, partition: p, offset });
+      buffered++;
+    }
+  };
+
+  // Aborting `stop` ends the source's iterator cleanly (idle, or our own
+  // stop); `return()` alone would wait for a fetch that may never come.
+  const stop = new AbortController();
+  const onOuterAbort = () => stop.abort();
+  signal.addEventListener("abort", onOuterAbort);
+  const iterator = source.deliveries({ signal: stop.signal })[
+    Symbol.asyncIterator
+  ]();
   const idleMs = settings.untilIdleSec !== undefined
     ? settings.untilIdleSec * 1000
     : undefined;
+  const flushMs = settings.flushIntervalSec * 1000;
   try {
     while (!signal.aborted) {
       const pending = iterator.next();
-      const waitMs = Math.max(
-        50,
-        Math.min(
-          settings.flushIntervalSec * 1000 - (clock.now() - lastFlush),
-          idleMs !== undefined ? idleMs - (clock.now() - lastData) : Infinity,
-        ),
-      );
-      let result: IteratorResult<RecordBatch> | "tick";
-      // Wake up to flush on time even when no data arrives.
+      let result: IteratorResult<Delivery> | "tick";
+      // Wake up to flush on time and to notice idleness even without data.
       for (;;) {
+        const waitMs = Math.max(
+          20,
+          Math.min(
+            1000,
+            flushMs - (clock.now() - lastFlush),
+            idleMs !== undefined ? idleMs - (clock.now() - lastData) : Infinity,
+          ),
+        );
+        const tick = new AbortController();
         result = await Promise.race([
           pending,
-          clock.sleep(Math.min(waitMs, 1000), signal).then(() =>
-            "tick" as const
+          clock.sleep(waitMs, AbortSignal.any([signal, tick.signal])).then(
+            () => "tick" as const,
           ),
         ]);
+        tick.abort();
         if (result !== "tick" || signal.aborted) break;
         const now = clock.now();
-        if (now - lastFlush >= settings.flushIntervalSec * 1000) await flush();
+        if (now - lastFlush >= flushMs) await flush();
         if (idleMs !== undefined && now - lastData >= idleMs) break;
         if (now - lastReport >= 1000) {
           options.report?.({ ...stats });
@@ -262,109 +417,32 @@ export async function runConsumer(
         }
       }
       if (result === "tick") {
-        // Idle or aborted: stop reading, keep the pending fetch from leaking.
-        pending.catch(() => {});
+        // Idle or aborted: stop reading and let the pending fetch finish.
+        stop.abort();
+        await pending.catch(() => {});
         break;
       }
       if (result.done) break;
-      const batch = result.value;
-      lastData = clock.now();
-      const p = batch.partition;
-      let expected = next.get(p);
-      if (batch.highWatermark !== undefined) {
-        stats.lag = Math.max(
-          0,
-          Number(batch.highWatermark) - 1 -
-            Number(batch.records[batch.records.length - 1]?.offset ?? 0),
-        );
+      const delivery = result.value;
+      switch (delivery.type) {
+        case "assigned":
+          await assign(delivery.partitions);
+          lastData = clock.now();
+          continue;
+        case "revoked":
+          await revoke();
+          continue;
+        case "batch":
+          lastData = clock.now();
+          take(delivery.batch);
+          break;
       }
-      for (const record of batch.records) {
-        const offset = Number(record.offset);
-        if (expected !== undefined && offset < expected) {
-          stats.duplicates++;
-          continue;
-        }
-        if (expected !== undefined && offset > expected) {
-          const gap = {
-            partition: p,
-            from: String(expected),
-            to: String(offset),
-          };
-          if (settings.onDataLoss === "fail" && expected > 0) {
-            throw new RangeError(
-              `Data loss on topic "${topic}" partition ${p}: offsets ${expected} to ${
-                offset - 1
-              } are gone from the broker (retention?); rerun with --on-data-loss skip to continue and record the gap`,
-            );
-          }
-          if (expected > 0) {
-            cp.gaps.push(gap);
-            options.log?.(
-              `skipped lost offsets ${gap.from}..${
-                offset - 1
-              } of partition ${p}`,
-            );
-          }
-        }
-        expected = offset + 1;
-        next.set(p, expected);
-        dirty = true;
-        stats.events++;
-        if (record.seq !== undefined) {
-          const seen = maxSeq.get(p);
-          if (seen !== undefined && record.seq <= seen) {
-            stats.duplicates++;
-            continue;
-          }
-          maxSeq.set(p, record.seq);
-        }
-        const raw = record.value;
-        if (raw === null || raw.length === 0) {
-          reject(p, offset, "empty record", raw);
-          continue;
-        }
-        if (raw.length > maxRecordBytes) {
-          reject(
-            p,
-            offset,
-            `oversized record (${raw.length} bytes > ${maxRecordBytes})`,
-            raw,
-          );
-          continue;
-        }
-        let fields: Record<string, unknown>;
-        try {
-          fields = JSON.parse(decoder.decode(raw));
-        } catch {
-          reject(p, offset, "not JSON", raw);
-          continue;
-        }
-        const problem = eventProblem(fields);
-        if (problem !== undefined) {
-          reject(p, offset, problem, raw);
-          continue;
-        }
-        const t = Date.parse(fields["timestamp"] as string);
-        if (trackPosition) {
-          position = position && position.t === t
-            ? { seq: offset + 1, t, n: position.n + 1 }
-            : { seq: offset + 1, t, n: 1 };
-        }
-        if (t > watermark) watermark = t;
-        const date = dateKey(t);
-        seenDates.add(date);
-        const key = `${date}|${p}`;
-        let b = buffers.get(key);
-        if (!b) {
-          b = { date, partition: p, rows: [] };
-          buffers.set(key, b);
-        }
-        b.rows.push({ fields, t, partition: p, offset });
-        buffered++;
+      if (clock.now() - lastReport >= 1000) {
+        options.report?.({ ...stats });
+        lastReport = clock.now();
       }
       if (
-        buffered >= maxBuffered ||
-        clock.now() - lastFlush >= settings.flushIntervalSec * 1000
+        buffered >= settings.maxFileRows || clock.now() - lastFlush >= flushMs
       ) {
         await flush();
       }
@@ -372,7 +450,10 @@ export async function runConsumer(
     await flush();
     await closeDays();
   } finally {
+    stop.abort();
+    signal.removeEventListener("abort", onOuterAbort);
     await iterator.return?.();
+    for (const p of owned.keys()) await store.release(p).catch(() => {});
   }
   return stats;
 }

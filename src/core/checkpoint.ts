@@ -1,6 +1,7 @@
 /**
- * The consumer's checkpoint: which offsets are durably in the warehouse.
- * Pure: parsing and building only; the fs adapter reads and writes it.
+ * The consumer's checkpoint: per partition, which offsets are durably in
+ * the warehouse. Pure: parsing and building only; the fs adapter stores it
+ * as `<checkpoint>/partitions/<p>.json`.
  *
  * @module
  */
@@ -9,36 +10,37 @@ import type { Position } from "./simulator.ts";
 /** Version of the checkpoint file format. */
 export const CHECKPOINT_VERSION = 1;
 
-/** What is committed to the warehouse. */
-export interface Checkpoint {
+/** What is committed to the warehouse for one partition. */
+export interface PartitionCheckpoint {
   version: number;
   topic: string;
-  /** Next offset to read per partition (last written + 1), decimal strings. */
-  offsets: Record<string, string>;
-  /** Highest stream sequence written per partition (duplicate filter). */
-  maxSeq: Record<string, number>;
+  partition: number;
+  /** Next offset to read (last written + 1), a decimal string. */
+  next: string;
+  /** Highest stream sequence written (duplicate filter for re-produced events). */
+  maxSeq?: number;
   /** Embedded transport: the generator position after the last written event. */
   position?: Position;
-  /** Highest event time seen (ms): the watermark that closes days. */
+  /** Highest event time written (ms): the watermark that closes days. */
   watermark: number;
-  /** Days already marked complete. */
-  closedDates: string[];
-  /** Gaps skipped with --on-data-loss skip: partition, from, to (exclusive). */
-  gaps: { partition: number; from: string; to: string }[];
+  /** Offsets skipped with --on-data-loss skip: [from, to). */
+  gaps: { from: string; to: string }[];
   rows: number;
   rejected: number;
   updatedAt: string;
 }
 
-/** Returns the checkpoint of a consumer that has written nothing. */
-export function emptyCheckpoint(topic: string): Checkpoint {
+/** Returns the checkpoint of a partition nothing was written from. */
+export function emptyCheckpoint(
+  topic: string,
+  partition: number,
+): PartitionCheckpoint {
   return {
     version: CHECKPOINT_VERSION,
     topic,
-    offsets: {},
-    maxSeq: {},
+    partition,
+    next: "0",
     watermark: 0,
-    closedDates: [],
     gaps: [],
     rows: 0,
     rejected: 0,
@@ -46,8 +48,11 @@ export function emptyCheckpoint(topic: string): Checkpoint {
   };
 }
 
-/** Parses checkpoint JSON; throws SyntaxError naming what is wrong. */
-export function parseCheckpoint(text: string, path: string): Checkpoint {
+/** Parses a partition checkpoint; throws SyntaxError naming what is wrong. */
+export function parseCheckpoint(
+  text: string,
+  path: string,
+): PartitionCheckpoint {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -57,10 +62,12 @@ export function parseCheckpoint(text: string, path: string): Checkpoint {
       { cause },
     );
   }
-  const v = value as Partial<Checkpoint> | null;
+  const v = value as Partial<PartitionCheckpoint> | null;
   const bad = (what: string) =>
     new SyntaxError(`Cannot parse checkpoint "${path}": ${what}`);
-  if (typeof v !== "object" || v === null) throw bad("not a JSON object");
+  if (typeof v !== "object" || v === null || Array.isArray(v)) {
+    throw bad("not a JSON object");
+  }
   if (v.version !== CHECKPOINT_VERSION) {
     throw bad(
       `unsupported version ${
@@ -68,25 +75,19 @@ export function parseCheckpoint(text: string, path: string): Checkpoint {
       }, expected ${CHECKPOINT_VERSION}`,
     );
   }
-  if (typeof v.offsets !== "object" || v.offsets === null) {
-    throw bad('missing "offsets"');
-  }
-  for (const [p, o] of Object.entries(v.offsets)) {
-    if (!/^\d+$/.test(p) || typeof o !== "string" || !/^\d+$/.test(o)) {
-      throw bad(`offset for partition "${p}" must be a decimal string`);
-    }
-  }
   if (typeof v.topic !== "string") throw bad('missing "topic"');
+  if (typeof v.partition !== "number") throw bad('missing "partition"');
+  if (typeof v.next !== "string" || !/^\d+$/.test(v.next)) {
+    throw bad('"next" must be a decimal string');
+  }
   return {
-    ...emptyCheckpoint(v.topic),
+    ...emptyCheckpoint(v.topic, v.partition),
     ...v,
-    maxSeq: v.maxSeq ?? {},
-    closedDates: v.closedDates ?? [],
     gaps: v.gaps ?? [],
-  } as Checkpoint;
+  } as PartitionCheckpoint;
 }
 
-/** Serialises a checkpoint (stable key order, trailing newline). */
-export function stringifyCheckpoint(cp: Checkpoint): string {
+/** Serialises a checkpoint (trailing newline). */
+export function stringifyCheckpoint(cp: PartitionCheckpoint): string {
   return JSON.stringify(cp, null, 2) + "\n";
 }

@@ -1,0 +1,215 @@
+/**
+ * The real command line, run as a subprocess: exit codes, one-line errors,
+ * no stack traces, help for every subcommand.
+ */
+import assert from "node:assert/strict";
+import { COMMANDS } from "../src/config.ts";
+import { withTmpDir } from "./_helpers.ts";
+
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+
+/** Runs tvstream with `args` in `cwd`; returns code, stdout, stderr. */
+export async function tvstream(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string>; stdin?: string } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--quiet", MAIN, ...args],
+    cwd: options.cwd ?? Deno.cwd(),
+    env: { NO_COLOR: "1", ...options.env },
+    stdin: options.stdin !== undefined ? "piped" : "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (options.stdin !== undefined) {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(options.stdin));
+    await w.close();
+  }
+  const out = await child.output();
+  const dec = new TextDecoder();
+  return {
+    code: out.code,
+    stdout: dec.decode(out.stdout),
+    stderr: dec.decode(out.stderr),
+  };
+}
+
+Deno.test("tvstream --help and every subcommand's --help exit 0", async () => {
+  const top = await tvstream(["--help"]);
+  assert.equal(top.code, 0);
+  for (const c of COMMANDS) assert.match(top.stdout, new RegExp(`\\b${c}\\b`));
+  for (const c of COMMANDS) {
+    const r = await tvstream([c, "--help"]);
+    assert.equal(r.code, 0, `${c} --help: ${r.stderr}`);
+    assert.match(r.stdout, new RegExp(`^tvstream ${c}:`));
+  }
+});
+
+Deno.test("tvstream --version prints the version", async () => {
+  const r = await tvstream(["--version"]);
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /^tvstream \d+\.\d+\.\d+\n$/);
+});
+
+const USAGE: string[][] = [
+  ["--nope"],
+  ["--rate", "abc"],
+  ["--from", "2026-11-02", "--to", "2026-11-01"],
+  ["produce"],
+  ["sample", "--count", "-1"],
+  ["frobnicate"],
+];
+for (const args of USAGE) {
+  Deno.test(`tvstream ${args.join(" ")} is a usage error: exit 2, one line, no stack`, async () => {
+    const r = await tvstream(args);
+    assert.equal(r.code, 2, r.stderr);
+    const lines = r.stderr.trim().split("\n");
+    assert.equal(lines.length, 2, r.stderr);
+    assert.match(lines[0]!, /^tvstream: /);
+    assert.doesNotMatch(r.stderr, /\bat .*\.ts:\d+/);
+  });
+}
+
+Deno.test("tvstream with an unwritable --warehouse exits 1 naming it", async () => {
+  await using tmp = await withTmpDir();
+  await Deno.writeTextFile(`${tmp.path}/file`, "x");
+  const r = await tvstream([
+    "--warehouse",
+    `${tmp.path}/file/wh`,
+    "--events",
+    "5",
+  ], { cwd: tmp.path });
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /Cannot write to --warehouse ".*file\/wh"/);
+  assert.equal(r.stderr.trim().split("\n").length, 1);
+});
+
+Deno.test("tvstream with an unreachable broker exits 1 within the timeout", async () => {
+  await using tmp = await withTmpDir();
+  const started = Date.now();
+  const r = await tvstream(
+    [
+      "produce",
+      "--bootstrap",
+      "127.0.0.1:1",
+      "--connect-timeout",
+      "3",
+      "--events",
+      "5",
+    ],
+    { cwd: tmp.path },
+  );
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /Cannot reach Kafka at 127\.0\.0\.1:1/);
+  assert.doesNotMatch(r.stderr, /\bat .*\.(ts|js):\d+/);
+  assert.ok(Date.now() - started < 30_000, "gave up within the timeout");
+});
+
+Deno.test("tvstream --debug shows the stack of a runtime failure", async () => {
+  await using tmp = await withTmpDir();
+  await Deno.writeTextFile(`${tmp.path}/file`, "x");
+  const r = await tvstream(["--warehouse", `${tmp.path}/file/wh`, "--debug"], {
+    cwd: tmp.path,
+  });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /\bat .*\.ts:\d+/);
+});
+
+Deno.test("tvstream run writes readable Parquet and a checkpoint, then resumes exactly", async () => {
+  await using tmp = await withTmpDir();
+  const args = [
+    "--from",
+    "2026-11-02T19:00:00Z",
+    "--to",
+    "2026-11-02T21:00:00Z",
+    "--households",
+    "40",
+    "--rate",
+    "0",
+    "--quiet",
+  ];
+  const first = await tvstream([...args, "--events", "3000"], {
+    cwd: tmp.path,
+  });
+  assert.equal(first.code, 0, first.stderr);
+  const cp = JSON.parse(
+    await Deno.readTextFile(`${tmp.path}/chk/tv_events/partitions/0.json`),
+  );
+  assert.equal(cp.next, "3000");
+  const second = await tvstream(args, { cwd: tmp.path });
+  assert.equal(second.code, 0, second.stderr);
+  const whole = await tvstream(["inspect", "--json"], { cwd: tmp.path });
+  const info = JSON.parse(whole.stdout);
+  // The same window in one go, elsewhere: the two runs add up to it exactly.
+  await using other = await withTmpDir();
+  const once = await tvstream(args, { cwd: other.path });
+  assert.equal(once.code, 0, once.stderr);
+  const single = JSON.parse(
+    (await tvstream(["inspect", "--json"], { cwd: other.path })).stdout,
+  );
+  assert.ok(info.rows > 3000);
+  assert.equal(info.rows, single.rows);
+  assert.deepEqual(info.byEvent, single.byEvent);
+});
+
+Deno.test("tvstream sample --seed is byte-identical across runs", async () => {
+  const args = [
+    "sample",
+    "-n",
+    "200",
+    "--seed",
+    "9",
+    "--from",
+    "2026-11-03T20:00:00Z",
+  ];
+  const a = await tvstream(args);
+  const b = await tvstream(args);
+  assert.equal(a.code, 0);
+  assert.equal(a.stdout.split("\n").filter(Boolean).length, 200);
+  assert.equal(a.stdout, b.stdout);
+  const c = await tvstream([
+    ...args.slice(0, 4),
+    "10",
+    "--from",
+    "2026-11-03T20:00:00Z",
+  ]);
+  assert.notEqual(a.stdout, c.stdout);
+});
+
+Deno.test("tvstream sample without --from never emits future timestamps", async () => {
+  const before = Date.now();
+  const r = await tvstream(["sample", "-n", "50"]);
+  assert.equal(r.code, 0);
+  for (const line of r.stdout.trim().split("\n")) {
+    assert.ok(Date.parse(JSON.parse(line).timestamp) <= before + 5_000);
+  }
+});
+
+Deno.test("tvstream validate reads stdin and exits 1 on broken data", async () => {
+  const good = await tvstream([
+    "sample",
+    "-n",
+    "3000",
+    "--from",
+    "2026-11-03T19:00:00Z",
+    "--households",
+    "50",
+  ]);
+  const ok = await tvstream(["validate", "-", "--json"], {
+    stdin: good.stdout,
+  });
+  const report = JSON.parse(ok.stdout);
+  const violations = Object.values(
+    report.violations as Record<string, { count: number }>,
+  )
+    .reduce((a, v) => a + v.count, 0);
+  assert.equal(violations, 0, ok.stdout.slice(0, 2000));
+  const broken = good.stdout.replace(
+    /"positionSec":(\d+)/,
+    '"positionSec":"$1"',
+  );
+  const bad = await tvstream(["validate", "-"], { stdin: broken });
+  assert.equal(bad.code, 1);
+  assert.match(bad.stdout, /schema\s+1\b/);
+});

@@ -1,0 +1,143 @@
+import assert from "node:assert/strict";
+import { commandHelp, COMMANDS, parseConfig } from "../src/config.ts";
+
+Deno.test("parseConfig() defaults to the embedded run with the demo's names", () => {
+  const c = parseConfig([]);
+  assert.equal(c.command, "run");
+  assert.equal(c.topic, "tv_events");
+  assert.equal(c.kafka, undefined);
+  assert.equal(c.sink.warehouse, "./warehouse");
+  assert.equal(c.sink.checkpoint, "./chk/tv_events");
+  assert.equal(c.sink.group, "tvstream-tv_events");
+  assert.equal(c.generator.seed, 42);
+  assert.equal(c.generator.rate, undefined);
+  assert.equal(c.sink.compression, "snappy");
+});
+
+Deno.test("parseConfig() reads every shared flag", () => {
+  const c = parseConfig([
+    "run",
+    "--bootstrap",
+    "localhost:9092,b2:9093",
+    "--topic",
+    "x",
+    "--rate",
+    "2",
+    "--events",
+    "10",
+    "--duration",
+    "5",
+    "--seed",
+    "7",
+    "--households",
+    "30",
+    "--from",
+    "2026-11-01",
+    "--to",
+    "2026-11-02T12:00:00Z",
+    "--warehouse",
+    "/tmp/w",
+    "--checkpoint",
+    "/tmp/c",
+    "--group",
+    "g",
+    "--until-idle",
+    "3",
+  ]);
+  assert.deepEqual(c.kafka?.brokers, ["localhost:9092", "b2:9093"]);
+  assert.equal(c.topic, "x");
+  assert.equal(c.generator.rate, 2);
+  assert.equal(c.generator.events, 10);
+  assert.equal(c.generator.durationSec, 5);
+  assert.equal(c.generator.households, 30);
+  assert.equal(c.generator.fromMs, Date.parse("2026-11-01T00:00:00Z"));
+  assert.equal(c.generator.toMs, Date.parse("2026-11-02T12:00:00Z"));
+  assert.equal(c.sink.group, "g");
+  assert.equal(c.sink.untilIdleSec, 3);
+});
+
+Deno.test("parseConfig() defaults --to to one day after --from", () => {
+  const c = parseConfig(["--from", "2026-11-01T06:00:00Z"]);
+  assert.equal(c.generator.toMs! - c.generator.fromMs!, 86_400_000);
+});
+
+const BAD: [string[], RegExp][] = [
+  [["--nope"], /Unknown flag --nope/],
+  [["bogus"], /Unknown command "bogus"/],
+  [["--rate", "-1"], /--rate/],
+  [["--rate", "fast"], /--rate/],
+  [["--rate", "0"], /--rate 0 without --from/],
+  [["--events", "0"], /--events 0: expected a number from 1/],
+  [["--events", "1.5"], /--events: expected a whole number/],
+  [["--seed", "x"], /--seed/],
+  [["--households", "0"], /--households/],
+  [["--duration", "-3"], /--duration/],
+  [["--from", "yesterday"], /Cannot parse --from: expected an ISO date/],
+  [["--from", "2026-02-30"], /not a real calendar date/],
+  [
+    ["--from", "2026-11-02", "--to", "2026-11-01"],
+    /--to 2026-11-01 before or equal to --from/,
+  ],
+  [["--to", "2026-11-01"], /--to without --from/],
+  [["--bootstrap", "localhost"], /--bootstrap: expected HOST:PORT/],
+  [["--bootstrap", "host:99999"], /--bootstrap/],
+  [["--topic", "bad topic"], /--topic/],
+  [
+    ["--compression", "zstd"],
+    /--compression "zstd": expected one of snappy, gzip, none/,
+  ],
+  [["--log-format", "xml"], /--log-format/],
+  [["--pretty"], /Unknown flag --pretty for "tvstream run"/],
+  [["--warehouse"], /Missing value for --warehouse/],
+  [["produce"], /Missing --bootstrap/],
+  [["consume"], /Missing --bootstrap/],
+  [["sample", "extra"], /Unexpected argument "extra"/],
+  [
+    ["produce", "--bootstrap", "h:1", "--sasl-mechanism", "plain"],
+    /--sasl-mechanism without --sasl-username/,
+  ],
+  [[
+    "produce",
+    "--bootstrap",
+    "h:1",
+    "--sasl-mechanism",
+    "md5",
+    "--sasl-username",
+    "u",
+  ], /--sasl-mechanism "md5"/],
+  [["run", "--on-data-loss", "ignore"], /--on-data-loss/],
+  [["compact", "--date", "11/02/2026"], /--date/],
+];
+
+for (const [args, pattern] of BAD) {
+  Deno.test(`parseConfig() rejects ${args.join(" ")}`, () => {
+    assert.throws(
+      () => parseConfig(args),
+      (error: unknown) =>
+        (error instanceof TypeError || error instanceof RangeError) &&
+        pattern.test(error.message) && !error.message.includes("\n"),
+    );
+  });
+}
+
+Deno.test("commandHelp() lists only the flags each subcommand takes", () => {
+  for (const c of COMMANDS) {
+    assert.match(commandHelp(c), new RegExp(`^tvstream ${c}:`));
+  }
+  assert.match(commandHelp("sample"), /--pretty/);
+  assert.doesNotMatch(commandHelp("sample"), /--bootstrap/);
+  assert.match(commandHelp("consume"), /--until-idle/);
+});
+
+Deno.test("parseConfig() takes the produce codec from --compression", () => {
+  assert.equal(
+    parseConfig(["produce", "--bootstrap", "h:1", "--compression", "gzip"])
+      .kafkaCompression,
+    "gzip",
+  );
+  assert.throws(
+    () =>
+      parseConfig(["produce", "--bootstrap", "h:1", "--compression", "snappy"]),
+    RangeError,
+  );
+});
