@@ -1,5 +1,6 @@
 /** Shared test helpers: temp dirs, fake sources, event streams. */
 import { createSimulator } from "../src/core/simulator.ts";
+import { advertiserNames } from "../src/adapters/faker.ts";
 import type { TelemetryEvent } from "../src/core/event.ts";
 import type { Delivery, InRecord, OffsetMap, Source } from "../src/ports.ts";
 import type { Config, SinkSettings } from "../src/config.ts";
@@ -30,6 +31,7 @@ export function events(
     households: options.households ?? 60,
     startMs,
     endMs: options.to ? Date.parse(options.to) : startMs + 7 * 86_400_000,
+    advertisers: advertiserNames(),
   });
   const out: TelemetryEvent[] = [];
   for (let i = 0; i < n; i++) {

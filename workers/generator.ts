@@ -3,10 +3,12 @@
 /** Generator worker: wiring only; the logic is in src/generator/. */
 import { serveGenerator } from "../src/generator/serve.ts";
 import type { Endpoint } from "../src/endpoint.ts";
+import { advertiserNames } from "../src/adapters/faker.ts";
 
 // serveGenerator registers its message listener before any await, so the
 // "start" command cannot be lost. Kafka loads only when asked for.
 serveGenerator(self as unknown as Endpoint, {
+  advertisers: () => advertiserNames(),
   connectSink: async (config, secret) =>
     (await import("../src/adapters/kafka.ts")).connectProducerSink(
       config,

@@ -6,6 +6,7 @@
 import { type Config, DEFAULT_HOUSEHOLDS } from "../config.ts";
 import { createSimulator } from "../core/simulator.ts";
 import { DAY_MS } from "../core/time.ts";
+import { advertiserNames } from "../adapters/faker.ts";
 
 /** Prints `config.count` events to `write`; returns the exit code. */
 export async function runSample(
@@ -21,6 +22,7 @@ export async function runSample(
     seed: g.seed,
     households: g.households ?? DEFAULT_HOUSEHOLDS,
     startMs,
+    advertisers: advertiserNames(),
     ...(endMs !== undefined ? { endMs } : {}),
   });
   const limit = g.events !== undefined

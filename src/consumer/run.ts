@@ -223,12 +223,18 @@ export async function runConsumer(
     for (const p of partitions) {
       if (owned.has(p)) continue;
       await store.acquire(p, lockTimeoutMs);
-      const cp = await loadPartitionCheckpoint(
-        store,
-        topic,
-        p,
-        settings.checkpoint,
-      );
+      let cp: PartitionCheckpoint;
+      try {
+        cp = await loadPartitionCheckpoint(
+          store,
+          topic,
+          p,
+          settings.checkpoint,
+        );
+      } catch (error) {
+        await store.release(p);
+        throw error;
+      }
       owned.set(p, {
         cp,
         next: Number(cp.next),

@@ -55,27 +55,44 @@ export function padId(prefix: string, n: number, width: number): string {
   return prefix + String(n).padStart(width, "0");
 }
 
-/** Returns household `index` of the population seeded by `seed` (pure). */
-export function householdAt(seed: number, index: number): Household {
+/**
+ * The numeric facts of a household: enough to pick a device and check
+ * concurrency without building any string. Pure in (seed, index).
+ */
+export interface HouseholdCore {
+  index: number;
+  city: number;
+  size: number;
+  tvCount: number;
+  deviceTypes: DeviceType[];
+  deviceOs: number[];
+  owners: number[];
+  /** Cumulative device weights for picking who starts a session. */
+  deviceWeights: number[];
+  dutch: boolean;
+  operator: number;
+}
+
+const OPERATORS_WAL = ["VOO", "Proximus", "Orange"];
+const OPERATORS = ["Telenet", "Proximus", "Orange"];
+
+/** Returns the numeric core of household `index` (pure, no strings built). */
+export function householdCoreAt(seed: number, index: number): HouseholdCore {
   const rng = new Rng(hash32(seed, index, 0x484f));
-  const city = CITIES[rng.pickCumulative(CITY_WEIGHTS)]!;
+  const city = rng.pickCumulative(CITY_WEIGHTS);
   const size = 1 + pickCum(rng, SIZE_CUMULATIVE);
   const tvCount = 1 + pickCum(rng, TV_CUMULATIVE);
-  const userIds: string[] = [];
-  for (let m = 0; m < size; m++) {
-    userIds.push(padId("U_", index * 6 + m, 7));
-  }
-  const devices: Device[] = [];
+  const deviceTypes: DeviceType[] = [];
+  const deviceOs: number[] = [];
+  const owners: number[] = [];
+  const deviceWeights: number[] = [];
+  let sum = 0;
   const add = (deviceType: DeviceType, owner: number, weight: number) => {
-    if (devices.length >= MAX_DEVICES) return;
-    const oses = DEVICE_OS[deviceType];
-    devices.push({
-      tvId: padId("TV_", index * MAX_DEVICES + devices.length, 6),
-      deviceType,
-      os: oses[rng.int(oses.length)]!,
-      owner,
-      weight,
-    });
+    if (deviceTypes.length >= MAX_DEVICES) return;
+    deviceTypes.push(deviceType);
+    deviceOs.push(rng.int(DEVICE_OS[deviceType].length));
+    owners.push(owner);
+    deviceWeights.push(sum += weight);
   };
   const hasStb = rng.chance(0.8);
   for (let t = 0; t < tvCount; t++) {
@@ -89,25 +106,56 @@ export function householdAt(seed: number, index: number): Household {
   }
   if (rng.chance(0.6)) add("Tablet", -1, 0.15);
   if (rng.chance(0.5)) add("Web", -1, 0.12);
-  const deviceWeights: number[] = [];
-  let sum = 0;
-  for (const d of devices) deviceWeights.push(sum += d.weight);
-  const dutch = city.regionCode === "VLG" ||
-    (city.regionCode === "BRU" && rng.chance(0.35));
-  const operators = city.regionCode === "WAL"
-    ? ["VOO", "Proximus", "Orange"]
-    : ["Telenet", "Proximus", "Orange"];
+  const regionCode = CITIES[city]!.regionCode;
+  const dutch = regionCode === "VLG" ||
+    (regionCode === "BRU" && rng.chance(0.35));
+  return {
+    index,
+    city,
+    size,
+    tvCount,
+    deviceTypes,
+    deviceOs,
+    owners,
+    deviceWeights,
+    dutch,
+    operator: rng.int(3),
+  };
+}
+
+/** Returns household `index` of the population seeded by `seed` (pure). */
+export function householdAt(seed: number, index: number): Household {
+  return expandHousehold(householdCoreAt(seed, index));
+}
+
+/** Builds the full household (ids, names) from its core. */
+export function expandHousehold(core: HouseholdCore): Household {
+  const { index } = core;
+  const city = CITIES[core.city]!;
+  const userIds: string[] = [];
+  for (let m = 0; m < core.size; m++) {
+    userIds.push(padId("U_", index * 6 + m, 7));
+  }
+  const devices: Device[] = core.deviceTypes.map((deviceType, d) => ({
+    tvId: padId("TV_", index * MAX_DEVICES + d, 6),
+    deviceType,
+    os: DEVICE_OS[deviceType][core.deviceOs[d]!]!,
+    owner: core.owners[d]!,
+    weight: core.deviceWeights[d]! - (d > 0 ? core.deviceWeights[d - 1]! : 0),
+  }));
   return {
     index,
     householdId: padId("HH_", index, 6),
     city,
-    size,
-    tvCount,
+    size: core.size,
+    tvCount: core.tvCount,
     userIds,
     devices,
-    deviceWeights,
-    operator: operators[rng.int(operators.length)]!,
-    dutch,
+    deviceWeights: core.deviceWeights,
+    operator: (city.regionCode === "WAL" ? OPERATORS_WAL : OPERATORS)[
+      core.operator
+    ]!,
+    dutch: core.dutch,
   };
 }
 

@@ -27,6 +27,7 @@ import {
   SERVICE_WEIGHTS,
   SERVICES,
 } from "./catalog.ts";
+import type { DeviceType } from "./catalog.ts";
 import type { Device, Household } from "./household.ts";
 import type { Rng } from "./rng.ts";
 import { HOUR_MS } from "./time.ts";
@@ -48,6 +49,13 @@ export interface SessionContext {
   /** Hard end: the app session is over by then (its raw length). */
   endMs: number;
   appSessionId: string;
+  /** Advertiser names; creative `AD_n` belongs to advertiser n mod length. */
+  advertisers: readonly string[];
+  /**
+   * Events before this instant are being skipped (a resume or a warm start):
+   * they are built on one reused scratch object instead of being allocated.
+   */
+  emitFrom?: number;
 }
 
 /** Heartbeat period while playing (REALISM 3.3: every 10 s). */
@@ -60,11 +68,11 @@ export const MAX_AUTOPLAY = 3;
 export const MAX_SESSION_MS = 8 * HOUR_MS;
 
 /** Draws the raw length of an app session on a device type (ms). */
-export function drawSessionLength(rng: Rng, device: Device): number {
+export function drawSessionLength(rng: Rng, deviceType: DeviceType): number {
   // CTV prime-time sessions ~77 min, mobile ~8-30 min (REALISM 1.2).
-  const median = isTvScreen(device.deviceType)
+  const median = isTvScreen(deviceType)
     ? 70 * 60_000
-    : device.deviceType === "Mobile"
+    : deviceType === "Mobile"
     ? 14 * 60_000
     : 40 * 60_000;
   const length = rng.lognormal(median, 0.85);
@@ -102,12 +110,29 @@ export function* appSession(ctx: SessionContext): Generator<RawEvent> {
       (household.dutch ? "VRT MAX" : "Auvio"),
     appSessionId: ctx.appSessionId,
   };
-  const ev = (event: string, timestamp: number): RawEvent => ({
-    event,
-    eventId: "",
-    timestamp,
-    ...common,
-  });
+  const emitFrom = ctx.emitFrom ?? -Infinity;
+  const scratch: RawEvent = { event: "", timestamp: 0 };
+  const ev = (event: string, timestamp: number): RawEvent => {
+    if (timestamp < emitFrom) {
+      scratch.event = event;
+      scratch.timestamp = timestamp;
+      return scratch;
+    }
+    return {
+      event,
+      eventId: "",
+      timestamp,
+      householdId: common.householdId,
+      userId: common.userId,
+      tvId: common.tvId,
+      region: common.region,
+      regionCode: common.regionCode,
+      deviceType: common.deviceType,
+      os: common.os,
+      serviceId: common.serviceId,
+      appSessionId: common.appSessionId,
+    };
+  };
   const badNetwork = rng.chance(device.deviceType === "Mobile" ? 0.3 : 0.15);
   const rungBase = tv ? 5 : device.deviceType === "Mobile" ? 2 : 4;
   const state = { t: ctx.startMs, playbacks: 0, autoplays: 0 };
@@ -121,7 +146,7 @@ export function* appSession(ctx: SessionContext): Generator<RawEvent> {
   start["coldStartMs"] = Math.min(coldStartMs, 20_000);
   start["householdSize"] = household.size;
   start["tvCount"] = household.tvCount;
-  yield start;
+  if (start !== scratch) yield start;
   state.t += Math.min(coldStartMs, 20_000);
 
   let endReason = "user";
@@ -144,8 +169,10 @@ export function* appSession(ctx: SessionContext): Generator<RawEvent> {
       : Math.min(4 * HOUR_MS, rng.lognormal(14 * 60_000, 1.25) + 10_000);
     dwell = Math.round(dwell);
     let tEnd = Math.min(t0 + dwell, deadline);
-    const program = programAt(channel.id, t0);
     const s = ev("channel_start", t0);
+    const program = s === scratch
+      ? { programId: "", genre: "" }
+      : programAt(channel.id, t0);
     s["playbackSessionId"] = psid;
     s["channelId"] = channel.id;
     s["channelName"] = channel.name;
@@ -155,7 +182,7 @@ export function* appSession(ctx: SessionContext): Generator<RawEvent> {
     s["zapLatencyMs"] = Math.round(rng.uniform(1_200, 3_500));
     s["isLive"] = true;
     s["timeshiftOffsetSec"] = 0;
-    yield s;
+    if (s !== scratch) yield s;
     // Linear ad breaks are the channel's schedule; a viewer sees the ones
     // that start while tuned, and some zap away when a break starts.
     const breaks = [
@@ -199,12 +226,14 @@ export function* appSession(ctx: SessionContext): Generator<RawEvent> {
     const e = ev("channel_end", state.t);
     e["playbackSessionId"] = psid;
     e["channelId"] = channel.id;
-    e["programId"] = programAt(channel.id, state.t).programId;
+    e["programId"] = e === scratch
+      ? ""
+      : programAt(channel.id, state.t).programId;
     const watched = Math.round((state.t - t0) / 1000);
     e["watchDurationSec"] = watched;
     e["endReason"] = reason;
     e["isSurf"] = state.t - t0 < 10_000;
-    yield e;
+    if (e !== scratch) yield e;
     return reason;
 
     // Plays live content until `until`, emitting heartbeats and stalls.
@@ -242,7 +271,7 @@ export function* appSession(ctx: SessionContext): Generator<RawEvent> {
           bs["channelId"] = channelId;
           bs["positionSec"] = round1(position);
           bs["cause"] = "network";
-          yield bs;
+          if (bs !== scratch) yield bs;
           state.t = at + dur;
           const be = ev("buffer_end", state.t);
           be["playbackSessionId"] = psid;
@@ -250,7 +279,7 @@ export function* appSession(ctx: SessionContext): Generator<RawEvent> {
           be["positionSec"] = round1(position);
           be["bufferDurationMs"] = dur;
           be["cause"] = "network";
-          yield be;
+          if (be !== scratch) yield be;
           anchor = state.t;
           continue;
         }
@@ -266,7 +295,7 @@ export function* appSession(ctx: SessionContext): Generator<RawEvent> {
             er["errorMessage"] = "multicast stream lost";
             er["severity"] = "fatal";
             er["phase"] = "playback";
-            yield er;
+            if (er !== scratch) yield er;
             state.t = at + 200;
             fatal = true;
             until = state.t;
@@ -288,7 +317,7 @@ export function* appSession(ctx: SessionContext): Generator<RawEvent> {
             bc["fromKbps"] = LADDER[rung]!.kbps;
             bc["toKbps"] = LADDER[to]!.kbps;
             bc["resolution"] = LADDER[to]!.resolution;
-            yield bc;
+            if (bc !== scratch) yield bc;
             rung = to;
           }
         }
@@ -298,7 +327,7 @@ export function* appSession(ctx: SessionContext): Generator<RawEvent> {
         hb["positionSec"] = round1(position);
         hb["bitrateKbps"] = LADDER[rung]!.kbps;
         hb["bufferHealthSec"] = round1(rng.uniform(8, 30));
-        yield hb;
+        if (hb !== scratch) yield hb;
       }
     }
 
@@ -343,18 +372,21 @@ export function* appSession(ctx: SessionContext): Generator<RawEvent> {
     bs["adPosition"] = adPosition;
     bs["podLength"] = lengths.length;
     bs["plannedDurationSec"] = planned;
-    yield bs;
+    if (bs !== scratch) yield bs;
     let played = 0, completed = 0;
     for (let i = 0; i < lengths.length; i++) {
       const len = lengths[i]!;
-      const adId = `AD_${String(rng.int(4000)).padStart(4, "0")}`;
+      const adNumber = rng.int(4000);
+      const adId = `AD_${String(adNumber).padStart(4, "0")}`;
       const t0 = state.t;
       const a = tag(ev("ad_start", t0));
       a["adId"] = adId;
+      a["advertiser"] = ctx.advertisers[adNumber % ctx.advertisers.length] ??
+        "unknown";
       a["adDurationSec"] = len;
       a["podPosition"] = i + 1;
       a["skippable"] = skippable;
-      yield a;
+      if (a !== scratch) yield a;
       played++;
       // CTV ad completion ~96% (REALISM 1.5); skips only after 5 s.
       const skipAt = skippable && rng.chance(0.25)
@@ -366,27 +398,27 @@ export function* appSession(ctx: SessionContext): Generator<RawEvent> {
         const qe = tag(ev("ad_quartile", at));
         qe["adId"] = adId;
         qe["quartile"] = q;
-        yield qe;
+        if (qe !== scratch) yield qe;
       }
       if (skipAt !== undefined) {
         state.t = t0 + Math.round(skipAt * 1000);
         const sk = tag(ev("ad_skip", state.t));
         sk["adId"] = adId;
         sk["watchedSec"] = round1((state.t - t0) / 1000);
-        yield sk;
+        if (sk !== scratch) yield sk;
       } else {
         state.t = t0 + len * 1000;
         const c = tag(ev("ad_complete", state.t));
         c["adId"] = adId;
         c["watchedSec"] = len;
-        yield c;
+        if (c !== scratch) yield c;
         completed++;
       }
     }
     const be = tag(ev("ad_break_end", state.t));
     be["adsPlayed"] = played;
     be["adsCompleted"] = completed;
-    yield be;
+    if (be !== scratch) yield be;
   }
 
   // ---- one VoD play ----------------------------------------------------------
@@ -418,7 +450,7 @@ export function* appSession(ctx: SessionContext): Generator<RawEvent> {
         device.os === "iPadOS" || device.os === "Safari"
       ? "HLS"
       : "DASH";
-    yield ps;
+    if (ps !== scratch) yield ps;
     let rebufferMs = 0, rebufferCount = 0, playedMs = 0;
     let position = resumeAt;
     const end = (reason: string, startup?: number) => {
@@ -459,9 +491,10 @@ export function* appSession(ctx: SessionContext): Generator<RawEvent> {
         : "manifest download failed";
       er["severity"] = "fatal";
       er["phase"] = "startup";
-      yield er;
+      if (er !== scratch) yield er;
       state.t += 300;
-      yield end("error");
+      const failed = end("error");
+      if (failed !== scratch) yield failed;
       return "error";
     }
     // Exit before video start: no one leaves before 2 s, then +5.8 pp per
@@ -472,7 +505,8 @@ export function* appSession(ctx: SessionContext): Generator<RawEvent> {
         deadline,
         state.t + Math.round(Math.min(patience, startup)),
       );
-      yield end("ebvs");
+      const exited = end("ebvs");
+      if (exited !== scratch) yield exited;
       return "ebvs";
     }
     state.t += startup;
@@ -481,7 +515,7 @@ export function* appSession(ctx: SessionContext): Generator<RawEvent> {
     ff["startupTimeMs"] = startup;
     ff["bitrateKbps"] = LADDER[rung]!.kbps;
     ff["resolution"] = LADDER[rung]!.resolution;
-    yield ff;
+    if (ff !== scratch) yield ff;
 
     // How much the viewer intends to watch: ~20% of views reach the end
     // (REALISM 1.2 browsing study), the rest are short looks or partial views.
@@ -528,7 +562,7 @@ export function* appSession(ctx: SessionContext): Generator<RawEvent> {
           const bs = tag(ev("buffer_start", state.t));
           bs["positionSec"] = round1(position);
           bs["cause"] = "network";
-          yield bs;
+          if (bs !== scratch) yield bs;
           state.t += dur;
           rebufferMs += dur;
           rebufferCount++;
@@ -536,7 +570,7 @@ export function* appSession(ctx: SessionContext): Generator<RawEvent> {
           be["positionSec"] = round1(position);
           be["bufferDurationMs"] = dur;
           be["cause"] = "network";
-          yield be;
+          if (be !== scratch) yield be;
           anchor = state.t;
           continue;
         }
@@ -546,7 +580,7 @@ export function* appSession(ctx: SessionContext): Generator<RawEvent> {
           const pauseMs = Math.round(rng.lognormal(45_000, 1.3));
           const p = tag(ev("pause", state.t));
           p["positionSec"] = round1(position);
-          yield p;
+          if (p !== scratch) yield p;
           if (pauseMs >= PAUSE_TIMEOUT_MS || state.t + pauseMs >= deadline) {
             const timeout = pauseMs >= PAUSE_TIMEOUT_MS &&
               state.t + PAUSE_TIMEOUT_MS < deadline;
@@ -558,7 +592,7 @@ export function* appSession(ctx: SessionContext): Generator<RawEvent> {
           const rs = tag(ev("resume", state.t));
           rs["positionSec"] = round1(position);
           rs["pauseDurationSec"] = round1(pauseMs / 1000);
-          yield rs;
+          if (rs !== scratch) yield rs;
           anchor = state.t;
           continue;
         }
@@ -576,7 +610,7 @@ export function* appSession(ctx: SessionContext): Generator<RawEvent> {
           const ss = tag(ev("seek_start", state.t));
           ss["fromSec"] = round1(position);
           ss["toSec"] = round1(to);
-          yield ss;
+          if (ss !== scratch) yield ss;
           const latency = Math.round(rng.lognormal(600, 0.5));
           if (state.t + latency >= deadline) break loop;
           state.t += latency;
@@ -584,7 +618,7 @@ export function* appSession(ctx: SessionContext): Generator<RawEvent> {
           const se = tag(ev("seek_end", state.t));
           se["positionSec"] = position;
           se["seekLatencyMs"] = latency;
-          yield se;
+          if (se !== scratch) yield se;
           anchor = state.t;
           continue;
         }
@@ -595,7 +629,7 @@ export function* appSession(ctx: SessionContext): Generator<RawEvent> {
           er["errorMessage"] = "segment download failed after retries";
           er["severity"] = "fatal";
           er["phase"] = "playback";
-          yield er;
+          if (er !== scratch) yield er;
           state.t += 400;
           reason = "error";
           break loop;
@@ -607,7 +641,7 @@ export function* appSession(ctx: SessionContext): Generator<RawEvent> {
           er["errorMessage"] = "segment retry";
           er["severity"] = "warning";
           er["phase"] = "playback";
-          yield er;
+          if (er !== scratch) yield er;
           // A warning keeps playing: the heartbeat clock is not reset.
           continue;
         }
@@ -658,7 +692,7 @@ export function* appSession(ctx: SessionContext): Generator<RawEvent> {
           bc["fromKbps"] = LADDER[rung]!.kbps;
           bc["toKbps"] = LADDER[to]!.kbps;
           bc["resolution"] = LADDER[to]!.resolution;
-          yield bc;
+          if (bc !== scratch) yield bc;
           rung = to;
         }
       }
@@ -666,10 +700,11 @@ export function* appSession(ctx: SessionContext): Generator<RawEvent> {
       hb["positionSec"] = round1(position);
       hb["bitrateKbps"] = LADDER[rung]!.kbps;
       hb["bufferHealthSec"] = round1(rng.uniform(10, 40));
-      yield hb;
+      if (hb !== scratch) yield hb;
     }
     if (state.t > deadline) state.t = deadline;
-    yield end(reason, startup);
+    const ended = end(reason, startup);
+    if (ended !== scratch) yield ended;
     return reason;
   }
 
@@ -739,7 +774,7 @@ export function* appSession(ctx: SessionContext): Generator<RawEvent> {
   const end = ev("app_end", state.t);
   end["endReason"] = endReason;
   end["appSessionDurationSec"] = Math.round((state.t - ctx.startMs) / 1000);
-  yield end;
+  if (end !== scratch) yield end;
 }
 
 function round1(x: number): number {

@@ -20,7 +20,12 @@
  */
 import { HOURLY_TEMPLATE, WEEKDAY_FACTOR } from "./catalog.ts";
 import type { TelemetryEvent } from "./event.ts";
-import { type Household, householdAt, MAX_DEVICES } from "./household.ts";
+import {
+  expandHousehold,
+  type HouseholdCore,
+  householdCoreAt,
+  MAX_DEVICES,
+} from "./household.ts";
 import { hash32, Rng } from "./rng.ts";
 import {
   appSession,
@@ -53,6 +58,8 @@ export interface SimulatorOptions {
   endMs?: number;
   /** Continue after this position instead of starting at `startMs`. */
   resume?: Position;
+  /** Advertiser catalog (built by the faker adapter). */
+  advertisers: readonly string[];
 }
 
 /** A running simulation. */
@@ -109,15 +116,15 @@ export function createSimulator(options: SimulatorOptions): Simulator {
   const busy = new Map<number, number>();
   const householdBusy = new Map<number, number[]>();
   let slot = Math.floor((emitFrom - MAX_SESSION_MS) / SLOT_MS);
-  const householdCache = new Map<number, Household>();
+  const coreCache = new Map<number, HouseholdCore>();
 
-  function household(index: number): Household {
-    let h = householdCache.get(index);
+  function core(index: number): HouseholdCore {
+    let h = coreCache.get(index);
     if (!h) {
-      h = householdAt(seed, index);
-      // A small cache: households that watch often are looked up again.
-      if (householdCache.size > 50_000) householdCache.clear();
-      householdCache.set(index, h);
+      h = householdCoreAt(seed, index);
+      // Bounded: households that watch often are looked up again soon.
+      if (coreCache.size >= 100_000) coreCache.clear();
+      coreCache.set(index, h);
     }
     return h;
   }
@@ -136,11 +143,10 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     }
     arrivals.sort((a, b) => a.t - b.t || a.i - b.i);
     for (const a of arrivals) {
-      const hh = household(a.h);
+      const hh = core(a.h);
       const srng = new Rng(hash32(seed, slot, a.i, 0xa5));
       const d = srng.pickCumulative(hh.deviceWeights);
-      const device = hh.devices[d]!;
-      const rawEnd = a.t + drawSessionLength(srng, device);
+      const rawEnd = a.t + drawSessionLength(srng, hh.deviceTypes[d]!);
       const key = a.h * MAX_DEVICES + d;
       const until = busy.get(key);
       // Household concurrency (rule 16): at most size + 1 sessions at once,
@@ -160,16 +166,20 @@ export function createSimulator(options: SimulatorOptions): Simulator {
       busy.set(key, rawEnd);
       if (running >= hh.size + 1) continue;
       if (rawEnd <= emitFrom || a.t >= endMs) continue;
+      const household = expandHousehold(hh);
+      const device = household.devices[d]!;
       const userId = device.owner >= 0
-        ? hh.userIds[device.owner]!
-        : hh.userIds[srng.int(hh.size)]!;
+        ? household.userIds[device.owner]!
+        : household.userIds[srng.int(household.size)]!;
       const gen = appSession({
         rng: srng,
-        household: hh,
+        household,
         device,
         userId,
         startMs: a.t,
         endMs: rawEnd,
+        emitFrom,
+        advertisers: options.advertisers,
         appSessionId: `AS_${slot.toString(36)}${
           a.i.toString(36).padStart(3, "0")
         }`,
@@ -315,13 +325,18 @@ export function eventUuid(seed: number, seq: number): string {
 }
 
 /** Estimates events per second per household around an instant (for --rate sizing). */
-export function naturalRatePerHousehold(seed: number, atMs: number): number {
+export function naturalRatePerHousehold(
+  seed: number,
+  atMs: number,
+  advertisers: readonly string[],
+): number {
   const households = 400;
   const sim = createSimulator({
     seed: seed ^ 0x5a5a,
     households,
     startMs: atMs - HOUR_MS / 2,
     endMs: atMs + HOUR_MS / 2,
+    advertisers,
   });
   let count = 0;
   while (sim.next()) count++;

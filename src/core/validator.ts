@@ -17,7 +17,6 @@ import {
   SERVICE_BY_ID,
 } from "./catalog.ts";
 import { eventProblem } from "./event.ts";
-import { hash32 } from "./rng.ts";
 import { brusselsHour, HOUR_MS } from "./time.ts";
 
 /** A coherence rule and what it checks. */
@@ -166,10 +165,7 @@ export function createValidator(): {
     }
     const type = e["event"] as string;
     const t = Date.parse(e["timestamp"] as string);
-    const idHash =
-      hash32(...Array.from(e["eventId"] as string, (c) => c.charCodeAt(0))) *
-        2 ** 20 +
-      (hash32(t, (e["eventId"] as string).length) & 0xfffff);
+    const idHash = idKey(e["eventId"] as string);
     if (ids.has(idHash)) flag("unique_id", e, "eventId seen before");
     else ids.add(idHash);
 
@@ -741,6 +737,17 @@ export function createValidator(): {
   }
 
   return { feed, report };
+}
+
+/** A 52-bit key of an id string (two 26-bit FNV-style hashes). */
+function idKey(id: string): number {
+  let a = 0x811c9dc5, b = 0x01000193;
+  for (let i = 0; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995) ^ (b >>> 13);
+  }
+  return (a >>> 6) * 67_108_864 + (b >>> 6);
 }
 
 function median(hist: Uint32Array): number | null {

@@ -30,6 +30,8 @@ export interface GeneratorRunOptions {
   batchSize?: number;
   /** Informational messages (population sizing). */
   log?: (message: string) => void;
+  /** Advertiser catalog for ad events. */
+  advertisers: readonly string[];
 }
 
 /** Backlog kept in live `--rate` mode so that pacing never starves (ms). */
@@ -39,6 +41,7 @@ const LIVE_BACKLOG_MS = 120_000;
 export function planPopulation(
   settings: GeneratorSettings,
   now: number,
+  advertisers: readonly string[],
 ): { households: number; startMs: number; endMs?: number; sized: boolean } {
   const live = settings.fromMs === undefined;
   if (!live) {
@@ -60,7 +63,7 @@ export function planPopulation(
   // Size the population so that its natural rate this hour is a little
   // above --rate: the pacer then holds the rate exactly and the simulated
   // clock trails the wall clock slightly instead of running dry.
-  const perHousehold = naturalRatePerHousehold(settings.seed, now);
+  const perHousehold = naturalRatePerHousehold(settings.seed, now, advertisers);
   const households = Math.max(1, Math.ceil(rate * 1.08 / perHousehold));
   return { households, startMs: now - LIVE_BACKLOG_MS, sized: true };
 }
@@ -72,7 +75,7 @@ export async function runGenerator(
   const { settings, sink, clock, signal } = options;
   const batchSize = options.batchSize ?? 2000;
   const started = clock.now();
-  const plan = planPopulation(settings, started);
+  const plan = planPopulation(settings, started, options.advertisers);
   if (plan.sized) {
     options.log?.(
       `sized the population to ${plan.households} households for --rate ${settings.rate}`,
@@ -83,6 +86,7 @@ export async function runGenerator(
     seed: settings.seed,
     households: plan.households,
     startMs: plan.startMs,
+    advertisers: options.advertisers,
     ...(plan.endMs !== undefined ? { endMs: plan.endMs } : {}),
     ...(options.resume ? { resume: options.resume } : {}),
   });

@@ -15,6 +15,8 @@ import { runGenerator } from "./run.ts";
 /** What the generator worker needs from the outside (injected for tests). */
 export interface GeneratorDeps {
   clock?: Clock;
+  /** Builds the advertiser catalog. */
+  advertisers: () => readonly string[];
   /** Opens a Kafka sink and the producer's resume position. */
   connectSink?: (
     config: Config,
@@ -73,6 +75,7 @@ export function serveGenerator(endpoint: Endpoint, deps: GeneratorDeps): void {
       }
       const stats = await runGenerator({
         settings: config.generator,
+        advertisers: deps.advertisers(),
         sink,
         clock,
         signal: abort.signal,

@@ -1,0 +1,155 @@
+import assert from "node:assert/strict";
+import { createSimulator, type Position } from "../../src/core/simulator.ts";
+import { advertiserNames } from "../../src/adapters/faker.ts";
+
+const advertisers = advertiserNames();
+import { EVENT_FIELDS, EVENT_TYPES } from "../../src/core/event.ts";
+
+const FROM = Date.parse("2026-11-06T17:00:00Z");
+const TO = Date.parse("2026-11-06T23:00:00Z");
+
+function drain(
+  options: Parameters<typeof createSimulator>[0],
+  limit = Infinity,
+) {
+  const sim = createSimulator(options);
+  const lines: string[] = [];
+  let e;
+  while (lines.length < limit && (e = sim.next())) {
+    lines.push(JSON.stringify(e));
+  }
+  return { lines, position: sim.position() };
+}
+
+Deno.test("createSimulator() is byte-identical for the same seed and flags", () => {
+  const a = drain({
+    advertisers,
+    seed: 3,
+    households: 80,
+    startMs: FROM,
+    endMs: TO,
+  });
+  const b = drain({
+    advertisers,
+    seed: 3,
+    households: 80,
+    startMs: FROM,
+    endMs: TO,
+  });
+  assert.ok(a.lines.length > 10_000);
+  assert.equal(a.lines.join("\n"), b.lines.join("\n"));
+  const c = drain({
+    advertisers,
+    seed: 4,
+    households: 80,
+    startMs: FROM,
+    endMs: TO,
+  });
+  assert.notEqual(a.lines.join("\n"), c.lines.join("\n"));
+});
+
+Deno.test("createSimulator() resumed at a position continues the same stream", () => {
+  const whole =
+    drain({ advertisers, seed: 11, households: 80, startMs: FROM, endMs: TO })
+      .lines;
+  for (const cut of [1, 977, 12_345, whole.length - 3]) {
+    const head = drain({
+      advertisers,
+      seed: 11,
+      households: 80,
+      startMs: FROM,
+      endMs: TO,
+    }, cut);
+    const tail = drain({
+      advertisers,
+      seed: 11,
+      households: 80,
+      startMs: FROM,
+      endMs: TO,
+      resume: head.position,
+    }).lines;
+    assert.equal(
+      head.lines.length + tail.length,
+      whole.length,
+      `cut at ${cut}`,
+    );
+    assert.ok(
+      head.lines.concat(tail).every((l, i) => l === whole[i]),
+      `cut at ${cut}`,
+    );
+  }
+});
+
+Deno.test("createSimulator() resumes when several events share the cut instant", () => {
+  const whole =
+    drain({ advertisers, seed: 5, households: 80, startMs: FROM, endMs: TO })
+      .lines;
+  // Find two consecutive events with the same timestamp and cut between them.
+  const i = whole.findIndex((l, k) =>
+    k > 0 && JSON.parse(l).timestamp === JSON.parse(whole[k - 1]!).timestamp
+  );
+  assert.ok(i > 0, "the stream has simultaneous events");
+  const head = drain({
+    advertisers,
+    seed: 5,
+    households: 80,
+    startMs: FROM,
+    endMs: TO,
+  }, i);
+  const position: Position = head.position;
+  assert.ok(position.n >= 1);
+  const tail = drain({
+    advertisers,
+    seed: 5,
+    households: 80,
+    startMs: FROM,
+    endMs: TO,
+    resume: position,
+  }).lines;
+  assert.equal(tail[0], whole[i]);
+});
+
+Deno.test("createSimulator() keeps events in [from, to) and in time order", () => {
+  const { lines } = drain({
+    advertisers,
+    seed: 1,
+    households: 50,
+    startMs: FROM,
+    endMs: TO,
+  });
+  let last = 0;
+  for (const l of lines) {
+    const t = Date.parse(JSON.parse(l).timestamp);
+    assert.ok(t >= FROM && t < TO);
+    assert.ok(t >= last);
+    last = t;
+  }
+});
+
+Deno.test("createSimulator() emits every event type over a few days", () => {
+  const { lines } = drain({
+    advertisers,
+    seed: 2,
+    households: 200,
+    startMs: FROM,
+    endMs: FROM + 3 * 86_400_000,
+  });
+  const seen = new Set(lines.map((l) => JSON.parse(l).event));
+  for (const t of EVENT_TYPES) assert.ok(seen.has(t), `missing ${t}`);
+  assert.equal(Object.keys(EVENT_FIELDS).length, EVENT_TYPES.length);
+});
+
+Deno.test("createSimulator() memory follows active sessions, not population", () => {
+  const sim = createSimulator({
+    advertisers,
+    seed: 1,
+    households: 200_000,
+    startMs: Date.parse("2026-11-06T03:30:00Z"),
+  });
+  for (let i = 0; i < 20_000; i++) sim.next();
+  // At 04:30 local about 1% of 200,000 homes watch: hundreds to thousands, not 200,000.
+  assert.ok(
+    sim.activeSessions() > 200 && sim.activeSessions() < 12_000,
+    String(sim.activeSessions()),
+  );
+});

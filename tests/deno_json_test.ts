@@ -1,0 +1,61 @@
+/** The manifest: what `deno compile` and a fresh clone depend on. */
+import assert from "node:assert/strict";
+import manifest from "../deno.json" with { type: "json" };
+
+Deno.test("deno.json compile.include lists every worker file", async () => {
+  const workers: string[] = [];
+  for await (const f of Deno.readDir(new URL("../workers/", import.meta.url))) {
+    if (f.name.endsWith(".ts")) workers.push(`workers/${f.name}`);
+  }
+  assert.ok(workers.length >= 2);
+  assert.deepEqual([...manifest.compile.include].sort(), workers.sort());
+});
+
+Deno.test("main.ts builds worker URLs statically from import.meta.url", async () => {
+  const main = await Deno.readTextFile(new URL("../main.ts", import.meta.url));
+  for (const name of manifest.compile.include) {
+    assert.ok(
+      main.includes(`new URL("./${name}", import.meta.url)`),
+      `main.ts must spawn ${name} with a static URL`,
+    );
+  }
+  assert.doesNotMatch(main, /new Worker\(\s*["'`]/);
+});
+
+Deno.test("every npm import is pinned to an exact version", () => {
+  for (const [name, spec] of Object.entries(manifest.imports)) {
+    assert.match(
+      spec,
+      /^npm:(@[\w-]+\/)?[\w.-]+@\d+\.\d+\.\d+(-[\w.]+)?$/,
+      `${name}: ${spec}`,
+    );
+  }
+});
+
+Deno.test("the compile task names the binary, scopes env, and is the one the release uses", async () => {
+  const task = manifest.tasks.compile;
+  assert.match(task, /--output dist\/tvstream/);
+  assert.match(task, /--allow-env=[A-Z_,]+/);
+  assert.doesNotMatch(task, /--allow-all|-A\b|--env-file/);
+  const release = await Deno.readTextFile(
+    new URL("../.github/workflows/release.yml", import.meta.url),
+  );
+  for (
+    const target of [
+      "x86_64-unknown-linux-gnu",
+      "aarch64-unknown-linux-gnu",
+      "x86_64-apple-darwin",
+      "aarch64-apple-darwin",
+      "x86_64-pc-windows-msvc",
+    ]
+  ) {
+    assert.ok(release.includes(target), `release builds ${target}`);
+  }
+  assert.match(release, /\.tasks\.compile/);
+});
+
+Deno.test("deno.json runs tests with the resource and op sanitizers on", () => {
+  assert.equal(manifest.test.sanitizeOps, true);
+  assert.equal(manifest.test.sanitizeResources, true);
+  assert.match(manifest.tasks.ok, /fmt --check.*lint.*check.*test/);
+});
