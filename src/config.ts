@@ -47,6 +47,8 @@ export interface KafkaSettings {
   saslPasswordFile?: string;
   /** Give up connecting after this many milliseconds. */
   connectTimeoutMs: number;
+  /** Consumer group session timeout: how fast a dead consumer's partitions move. */
+  sessionTimeoutMs: number;
 }
 
 /** Everything the generator needs to produce a stream. */
@@ -302,6 +304,12 @@ const FLAGS: Record<string, FlagSpec> = {
     value: "SECONDS",
     help: "give up reaching the brokers after this long (default 30)",
     commands: KAFKA,
+  },
+  "session-timeout": {
+    kind: "string",
+    value: "SECONDS",
+    help: "consumer group session timeout (default 30; 6-300)",
+    commands: ["run", "consume"],
   },
   "count": {
     kind: "string",
@@ -622,6 +630,9 @@ export function parseConfig(args: readonly string[]): Config {
       ssl: v["ssl"] === true || str("ssl-ca") !== undefined,
       connectTimeoutMs: (seconds(str("connect-timeout"), "connect-timeout") ??
         30) * 1000,
+      sessionTimeoutMs:
+        (int(str("session-timeout"), "session-timeout", 6, 300) ??
+          30) * 1000,
       ...(str("ssl-ca") ? { sslCa: str("ssl-ca") } : {}),
       ...(str("ssl-cert") ? { sslCert: str("ssl-cert") } : {}),
       ...(str("ssl-key") ? { sslKey: str("ssl-key") } : {}),

@@ -5,35 +5,7 @@
 import assert from "node:assert/strict";
 import { COMMANDS } from "../src/config.ts";
 import { withTmpDir } from "./_helpers.ts";
-
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
-
-/** Runs tvstream with `args` in `cwd`; returns code, stdout, stderr. */
-export async function tvstream(
-  args: string[],
-  options: { cwd?: string; env?: Record<string, string>; stdin?: string } = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", MAIN, ...args],
-    cwd: options.cwd ?? Deno.cwd(),
-    env: { NO_COLOR: "1", ...options.env },
-    stdin: options.stdin !== undefined ? "piped" : "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  if (options.stdin !== undefined) {
-    const w = child.stdin.getWriter();
-    await w.write(new TextEncoder().encode(options.stdin));
-    await w.close();
-  }
-  const out = await child.output();
-  const dec = new TextDecoder();
-  return {
-    code: out.code,
-    stdout: dec.decode(out.stdout),
-    stderr: dec.decode(out.stderr),
-  };
-}
+import { tvstream } from "./_cli.ts";
 
 Deno.test("tvstream --help and every subcommand's --help exit 0", async () => {
   const top = await tvstream(["--help"]);

@@ -266,8 +266,8 @@ export async function connectConsumerSource(
   const brokers = config.kafka!.brokers.join(",");
   const consumer = kafka.consumer({
     groupId: config.sink.group,
-    sessionTimeout: 30_000,
-    heartbeatInterval: 3_000,
+    sessionTimeout: config.kafka!.sessionTimeoutMs,
+    heartbeatInterval: Math.min(3_000, config.kafka!.sessionTimeoutMs / 3),
     maxBytesPerPartition: 1 << 20,
     maxBytes: 8 << 20,
     allowAutoTopicCreation: true,
@@ -312,6 +312,8 @@ export async function connectConsumerSource(
     void enqueue({ type: "assigned", partitions: assigned });
   });
   consumer.on(consumer.events.CRASH, (event) => {
+    // kafkajs restarts the consumer itself after retriable crashes.
+    if (event.payload.restart) return;
     failure = event.payload.error;
     wake?.();
   });
