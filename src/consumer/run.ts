@@ -136,6 +136,13 @@ export async function runConsumer(
   let lastFlush = clock.now();
   let lastData = clock.now();
   let lastReport = clock.now();
+  // Idle time counts only while we own partitions: joining a group whose
+  // dead members have not timed out yet is waiting, not idleness. Before the
+  // first assignment it counts after a rebalance-sized grace.
+  let owning = false;
+  const startedAt = clock.now();
+  const idleFor = (now: number) =>
+    owning ? now - lastData : now - Math.max(lastData, startedAt + 60_000);
 
   const discard = () => {
     buffers.clear();
@@ -402,7 +409,7 @@ export async function runConsumer(
           Math.min(
             1000,
             flushMs - (clock.now() - lastFlush),
-            idleMs !== undefined ? idleMs - (clock.now() - lastData) : Infinity,
+            idleMs !== undefined ? idleMs - idleFor(clock.now()) : Infinity,
           ),
         );
         const tick = new AbortController();
@@ -416,7 +423,7 @@ export async function runConsumer(
         if (result !== "tick" || signal.aborted) break;
         const now = clock.now();
         if (now - lastFlush >= flushMs) await flush();
-        if (idleMs !== undefined && now - lastData >= idleMs) break;
+        if (idleMs !== undefined && idleFor(now) >= idleMs) break;
         if (now - lastReport >= 1000) {
           options.report?.({ ...stats });
           lastReport = now;
@@ -433,10 +440,13 @@ export async function runConsumer(
       switch (delivery.type) {
         case "assigned":
           await assign(delivery.partitions);
+          owning = true;
           lastData = clock.now();
           continue;
         case "revoked":
           await revoke();
+          owning = false;
+          lastData = clock.now();
           continue;
         case "batch":
           lastData = clock.now();

@@ -1,0 +1,339 @@
+/**
+ * Chaos: kill tvstream with SIGKILL at random (seeded, replayable) moments,
+ * restart it, and check that the warehouse ends with every record exactly
+ * once and that every checkpoint written along the way parses.
+ *
+ * Two scenarios:
+ * - `embedded`: `tvstream run` backfilling a window, killed and restarted;
+ *   the warehouse must equal the window's events (from `tvstream sample`).
+ * - `kafka`: a producer runs while the consumer is killed and restarted
+ *   (needs kcat); rows must equal the records in the topic and
+ *   distinct (kafkaPartition, kafkaOffset) must equal rows.
+ *
+ * Usage: deno task chaos [--iterations 25] [--seed 1] [--scenario embedded|kafka|both]
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { join } from "node:path";
+import { listTable } from "../src/adapters/fs.ts";
+import { readParquetRows } from "../src/adapters/parquet_read.ts";
+import { parseCheckpoint } from "../src/core/checkpoint.ts";
+import { Rng } from "../src/core/rng.ts";
+
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+
+/** Options of {@linkcode runChaos}. */
+export interface ChaosOptions {
+  scenario: "embedded" | "kafka";
+  iterations: number;
+  seed: number;
+  /** Kill after U(minMs, maxMs) of running. */
+  minMs: number;
+  maxMs: number;
+  dir: string;
+  /** Kafka bootstrap (kafka scenario). */
+  bootstrap?: string;
+  log?: (line: string) => void;
+}
+
+/** What a chaos run found. */
+export interface ChaosResult {
+  scenario: string;
+  kills: number;
+  expected: number;
+  rows: number;
+  distinctIds: number;
+  distinctOffsets: number;
+  checkpointsChecked: number;
+  badCheckpoints: string[];
+  ok: boolean;
+}
+
+function spawn(args: string[], cwd: string): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--quiet", MAIN, ...args],
+    cwd,
+    env: { NO_COLOR: "1" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
+async function run(
+  args: string[],
+  cwd: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await spawn(args, cwd).output();
+  const dec = new TextDecoder();
+  return {
+    code: out.code,
+    stdout: dec.decode(out.stdout),
+    stderr: dec.decode(out.stderr),
+  };
+}
+
+/** Parses every checkpoint file under `chk`; returns the paths that do not parse. */
+async function checkCheckpoints(
+  chk: string,
+): Promise<{ checked: number; bad: string[] }> {
+  const bad: string[] = [];
+  let checked = 0;
+  const dir = join(chk, "partitions");
+  try {
+    for await (const f of Deno.readDir(dir)) {
+      if (!f.name.endsWith(".json")) continue;
+      checked++;
+      const path = join(dir, f.name);
+      try {
+        parseCheckpoint(await Deno.readTextFile(path), path);
+      } catch (error) {
+        bad.push(`${path}: ${(error as Error).message}`);
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  return { checked, bad };
+}
+
+async function warehouse(dir: string, topic: string) {
+  const ids: string[] = [];
+  const offsets = new Set<string>();
+  for (const d of await listTable(join(dir, "warehouse"), topic)) {
+    for (const f of d.files) {
+      for (
+        const r of await readParquetRows(f.path, [
+          "eventId",
+          "kafkaPartition",
+          "kafkaOffset",
+        ])
+      ) {
+        ids.push(r["eventId"] as string);
+        offsets.add(`${r["kafkaPartition"]}:${r["kafkaOffset"]}`);
+      }
+    }
+  }
+  return { ids, offsets };
+}
+
+/** Runs one chaos scenario and reports what it found. */
+export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
+  const rng = new Rng(options.seed);
+  const log = options.log ?? (() => {});
+  const cwd = options.dir;
+  const topic = options.scenario === "kafka"
+    ? `chaos_${options.seed}`
+    : "tv_events";
+  const window = [
+    "--from",
+    "2026-11-02T18:00:00Z",
+    "--to",
+    "2026-11-03T00:00:00Z",
+    "--households",
+    "120",
+    "--seed",
+    String(options.seed),
+  ];
+  let kills = 0;
+  let checkpointsChecked = 0;
+  const badCheckpoints: string[] = [];
+  // Pace the backfill so that it spans the kills (~74k events in the window).
+  const meanLifeSec = Math.max(0.5, (options.minMs + options.maxMs) / 2000 - 1);
+  const rate = Math.max(
+    500,
+    Math.round(74_000 / (options.iterations * meanLifeSec)),
+  );
+  const consumerArgs = options.scenario === "embedded"
+    ? [
+      "run",
+      ...window,
+      "--rate",
+      String(rate),
+      "--max-file-rows",
+      "3000",
+      "--flush-interval",
+      "1",
+      "--quiet",
+    ]
+    : [
+      "consume",
+      "--bootstrap",
+      options.bootstrap!,
+      "--topic",
+      topic,
+      "--max-file-rows",
+      "2000",
+      "--flush-interval",
+      "1",
+      "--session-timeout",
+      "6",
+      "--quiet",
+    ];
+  let producer: Deno.ChildProcess | undefined;
+  if (options.scenario === "kafka") {
+    producer = spawn([
+      "produce",
+      "--bootstrap",
+      options.bootstrap!,
+      "--topic",
+      topic,
+      ...window,
+      "--rate",
+      "6000",
+      "--compression",
+      "gzip",
+      "--quiet",
+    ], cwd);
+  }
+  for (let i = 0; i < options.iterations; i++) {
+    const child = spawn(consumerArgs, cwd);
+    const wait = options.minMs + rng.next() * (options.maxMs - options.minMs);
+    const exited = await Promise.race([
+      child.status.then(() => true),
+      new Promise<false>((r) => setTimeout(() => r(false), wait)),
+    ]);
+    if (!exited) {
+      child.kill("SIGKILL");
+      kills++;
+    }
+    const status = await child.status;
+    await child.stdout.cancel();
+    const err = await new Response(child.stderr).text();
+    if (exited && status.code !== 0) {
+      throw new Error(`tvstream exited ${status.code}: ${err}`);
+    }
+    const cps = await checkCheckpoints(join(cwd, "chk", topic));
+    checkpointsChecked += cps.checked;
+    badCheckpoints.push(...cps.bad);
+    log(
+      `iteration ${i + 1}: ${
+        exited ? "finished" : `killed after ${Math.round(wait)} ms`
+      }`,
+    );
+  }
+  let expected: number;
+  if (options.scenario === "embedded") {
+    const last = await run(consumerArgs, cwd);
+    if (last.code !== 0) throw new Error(`final run failed: ${last.stderr}`);
+    const ref = await run(["sample", "-n", "100000000", ...window], cwd);
+    expected = ref.stdout.trim().split("\n").length;
+  } else {
+    const p = await producer!.status;
+    await producer!.stdout.cancel();
+    const perr = await new Response(producer!.stderr).text();
+    if (p.code !== 0) throw new Error(`producer failed: ${perr}`);
+    const last = await run([...consumerArgs, "--until-idle", "8"], cwd);
+    if (last.code !== 0) {
+      throw new Error(`final consume failed: ${last.stderr}`);
+    }
+    const ref = await run(["sample", "-n", "100000000", ...window], cwd);
+    expected = ref.stdout.trim().split("\n").length;
+  }
+  const final = await checkCheckpoints(join(cwd, "chk", topic));
+  checkpointsChecked += final.checked;
+  badCheckpoints.push(...final.bad);
+  const { ids, offsets } = await warehouse(cwd, topic);
+  const distinctIds = new Set(ids).size;
+  return {
+    scenario: options.scenario,
+    kills,
+    expected,
+    rows: ids.length,
+    distinctIds,
+    distinctOffsets: offsets.size,
+    checkpointsChecked,
+    badCheckpoints,
+    ok: ids.length === expected && distinctIds === expected &&
+      offsets.size === ids.length &&
+      badCheckpoints.length === 0,
+  };
+}
+
+/** Starts kcat's mock cluster; returns its bootstrap and a stop function. */
+async function mockCluster(
+  topic: string,
+): Promise<{ bootstrap: string; stop: () => Promise<void> }> {
+  const child = new Deno.Command("kcat", {
+    args: [
+      "-C",
+      "-b",
+      "localhost:1",
+      "-t",
+      topic,
+      "-X",
+      "test.mock.num.brokers=3",
+      "-d",
+      "mock",
+      "-q",
+      "-o",
+      "end",
+    ],
+    stdout: "null",
+    stderr: "piped",
+    stdin: "null",
+  }).spawn();
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!/replaced with (\S+)/.test(text)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`kcat mock did not start: ${text}`);
+    text += value;
+  }
+  const drain = (async () => {
+    try {
+      while (!(await reader.read()).done) { /* discard */ }
+    } catch { /* closed */ }
+  })();
+  return {
+    bootstrap: /replaced with (\S+)/.exec(text)![1]!,
+    stop: async () => {
+      child.kill("SIGKILL");
+      await child.status;
+      await drain;
+    },
+  };
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      iterations: { type: "string", default: "25" },
+      seed: { type: "string", default: "1" },
+      scenario: { type: "string", default: "both" },
+    },
+  });
+  const scenarios = values.scenario === "both"
+    ? ["embedded", "kafka"] as const
+    : [values.scenario as "embedded" | "kafka"];
+  let failed = false;
+  for (const scenario of scenarios) {
+    const dir = await Deno.makeTempDir({
+      prefix: `tvstream-chaos-${scenario}-`,
+    });
+    const cluster = scenario === "kafka"
+      ? await mockCluster(`chaos_${values.seed}`)
+      : undefined;
+    try {
+      const result = await runChaos({
+        scenario,
+        iterations: Number(values.iterations),
+        seed: Number(values.seed),
+        minMs: 1500,
+        maxMs: 5000,
+        dir,
+        ...(cluster ? { bootstrap: cluster.bootstrap } : {}),
+        log: (l) => console.log(`[${scenario}] ${l}`),
+      });
+      console.log(JSON.stringify(result));
+      if (!result.ok) failed = true;
+    } finally {
+      await cluster?.stop();
+      await Deno.remove(dir, { recursive: true });
+    }
+  }
+  console.log(failed ? "CHAOS FAILED" : "chaos: exactly once held");
+  Deno.exit(failed ? 1 : 0);
+}

@@ -1,0 +1,55 @@
+/**
+ * Short versions of `deno task chaos`: SIGKILL at seeded random moments,
+ * restart, and exactly once at the end. The long runs are `deno task chaos`.
+ */
+import assert from "node:assert/strict";
+import { runChaos } from "../bench/chaos.ts";
+import { withTmpDir } from "./_helpers.ts";
+import { hasKcat, startMockCluster } from "./_kafka.ts";
+
+const opts = { sanitizeOps: false, sanitizeResources: false };
+
+Deno.test({
+  name:
+    "chaos (short): tvstream run killed and restarted lands every event exactly once",
+  ...opts,
+}, async () => {
+  await using tmp = await withTmpDir();
+  const r = await runChaos({
+    scenario: "embedded",
+    iterations: 3,
+    seed: 7,
+    minMs: 1500,
+    maxMs: 3000,
+    dir: tmp.path,
+  });
+  assert.ok(r.kills >= 1, "at least one kill landed mid-run");
+  assert.equal(r.badCheckpoints.length, 0, r.badCheckpoints.join("\n"));
+  assert.equal(r.rows, r.expected);
+  assert.equal(r.distinctIds, r.expected);
+  assert.equal(r.distinctOffsets, r.rows);
+});
+
+Deno.test({
+  name:
+    "chaos (short): consumer killed while a producer runs: rows == records, no duplicate offset",
+  ignore: !(await hasKcat()),
+  ...opts,
+}, async () => {
+  await using cluster = await startMockCluster("chaos_9");
+  await using tmp = await withTmpDir();
+  const r = await runChaos({
+    scenario: "kafka",
+    iterations: 2,
+    seed: 9,
+    minMs: 3000,
+    maxMs: 4500,
+    dir: tmp.path,
+    bootstrap: cluster.bootstrap,
+  });
+  assert.equal(r.kills, 2);
+  assert.equal(r.badCheckpoints.length, 0, r.badCheckpoints.join("\n"));
+  assert.equal(r.rows, r.expected);
+  assert.equal(r.distinctOffsets, r.rows);
+  assert.equal(r.distinctIds, r.rows);
+});
