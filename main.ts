@@ -303,6 +303,7 @@ async function runPipeline(config: Config, logger: Logger): Promise<number> {
       files: c.files,
       rejected: c.rejected,
       duplicates_dropped: c.duplicates,
+      active_seconds: (c.activeMs / 1000).toFixed(1),
       warehouse: `${config.sink.warehouse}/${config.topic}`,
       checkpoint: config.sink.checkpoint,
     });

@@ -235,7 +235,7 @@ const FLAGS: Record<string, FlagSpec> = {
   "max-file-rows": {
     kind: "string",
     value: "N",
-    help: "roll a Parquet file after N rows (default 500000)",
+    help: "flush once N rows are buffered (default 50000; bounds memory)",
     commands: SINK,
   },
   "flush-interval": {
@@ -717,8 +717,8 @@ export function parseConfig(args: readonly string[]): Config {
       warehouse,
       checkpoint: str("checkpoint") ?? `./chk/${topic}`,
       group: str("group") ?? `tvstream-${topic}`,
-      maxFileRows: int(str("max-file-rows"), "max-file-rows", 1, 50_000_000) ??
-        500_000,
+      maxFileRows: int(str("max-file-rows"), "max-file-rows", 1, 5_000_000) ??
+        50_000,
       flushIntervalSec: seconds(str("flush-interval"), "flush-interval") ?? 10,
       lateGraceSec: seconds(str("late-grace"), "late-grace") ?? 3600,
       compression: parquetCompression,

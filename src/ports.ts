@@ -118,6 +118,13 @@ export interface Warehouse {
   reconcile(owned: ReadonlyMap<number, number>): Promise<string[]>;
   /** Marks a closed day with `_SUCCESS`. */
   markComplete(date: string): Promise<void>;
+  /** Merges a closed day's small files, for the partitions given. */
+  compact(
+    date: string,
+    partitions: ReadonlySet<number>,
+  ): Promise<
+    { date: string; partition: number; merged: number; rows: number }[]
+  >;
 }
 
 /** Where the checkpoint lives: one JSON file and one lock per partition. */

@@ -31,6 +31,8 @@ export interface Stats {
   /** Simulated time reached (ms), for the status line. */
   simTime: number;
   activeSessions: number;
+  /** Consumer: ms from the first record received to the end of the last flush. */
+  activeMs: number;
 }
 
 /** Sent by the main thread to a worker. */
@@ -118,5 +120,6 @@ export function emptyStats(): Stats {
     lag: 0,
     simTime: 0,
     activeSessions: 0,
+    activeMs: 0,
   };
 }

@@ -63,9 +63,16 @@ export async function writeFileAtomic(
 }
 
 /** Opens the warehouse table directory `<root>/<topic>`. */
-export function createFsWarehouse(root: string, topic: string): Warehouse {
+export function createFsWarehouse(
+  root: string,
+  topic: string,
+  options: {
+    compact?: Warehouse["compact"];
+  } = {},
+): Warehouse {
   const table = join(root, topic);
   return {
+    compact: options.compact ?? (() => Promise.resolve([])),
     async writeFiles(files: WarehouseFile[]) {
       for (const f of files) {
         await writeFileAtomic(join(table, f.dir, f.name), f.bytes);

@@ -4,7 +4,7 @@
  * @module
  */
 import { gzipSync } from "node:zlib";
-import { ByteWriter, parquetWrite } from "hyparquet-writer";
+import { ByteWriter, type parquetWrite, ParquetWriter } from "hyparquet-writer";
 import type { SchemaElement } from "hyparquet";
 import type { ParquetCompression } from "../config.ts";
 import { ALL_FIELDS, FIELDS, SCHEMA_VERSION } from "../core/event.ts";
@@ -85,52 +85,126 @@ const CODECS = {
   gzip: "GZIP",
   none: "UNCOMPRESSED",
 } as const;
+const FIELD_INDEX = new Map<string, number>(ALL_FIELDS.map((f, i) => [f, i]));
+const TIMESTAMP_INDEX = FIELD_INDEX.get("timestamp")!;
+/** Unique per event: interning would only cost. */
+const NOT_INTERNED = new Set(["eventId"]);
 
-/** Encodes rows (already in offset order) as a complete Parquet file. */
-export function encodeRows(
-  rows: readonly Row[],
-  options: { compression?: ParquetCompression } = {},
-): Uint8Array {
-  const n = rows.length;
-  const columnData = ALL_FIELDS.map((name) => {
-    const kind = FIELDS[name][0];
-    if (kind === "timestamp") {
-      const data = new Array<bigint>(n);
-      for (let i = 0; i < n; i++) data[i] = BigInt(rows[i]!.t);
-      return { name, data };
-    }
-    const data = new Array<unknown>(n);
-    for (let i = 0; i < n; i++) {
-      const v = rows[i]!.fields[name];
-      data[i] = v === undefined ? null : v;
-    }
-    return { name, data };
-  });
-  const partitions = new Int32Array(n);
-  const offsets = new Array<bigint>(n);
-  for (let i = 0; i < n; i++) {
-    partitions[i] = rows[i]!.partition;
-    offsets[i] = BigInt(rows[i]!.offset);
+/**
+ * Rows of one (date, partition), held column by column: no per-row object,
+ * and repeated strings (event types, cities, ids of the same session) are
+ * stored once. This is what bounds the consumer's memory.
+ */
+export class ColumnBuffer {
+  /** Number of rows buffered. */
+  size = 0;
+  /** Offset of the first and last row. */
+  first = -1;
+  last = -1;
+  #columns: unknown[][] = ALL_FIELDS.map(() => []);
+  #times: number[] = [];
+  #offsets: number[] = [];
+  #intern = new Map<string, string>();
+  readonly #partition: number;
+
+  /** Creates an empty buffer for one Kafka partition. */
+  constructor(partition: number) {
+    this.#partition = partition;
   }
-  const writer = new ByteWriter();
-  parquetWrite({
-    writer,
-    columnData: [
+
+  /** Appends one validated event (its fields), its time and offset. */
+  append(fields: Record<string, unknown>, t: number, offset: number): void {
+    const n = this.size;
+    for (const key in fields) {
+      const i = FIELD_INDEX.get(key);
+      if (i === undefined || i === TIMESTAMP_INDEX) continue;
+      const col = this.#columns[i]!;
+      while (col.length < n) col.push(null);
+      let v = fields[key];
+      if (typeof v === "string" && !NOT_INTERNED.has(key)) {
+        const seen = this.#intern.get(v);
+        if (seen === undefined) this.#intern.set(v, v);
+        else v = seen;
+      }
+      col.push(v);
+    }
+    this.#times.push(t);
+    this.#offsets.push(offset);
+    if (this.first < 0) this.first = offset;
+    this.last = offset;
+    this.size = n + 1;
+  }
+
+  /** Returns the buffered rows as hyparquet-writer column sources. */
+  columnData(): Parameters<typeof parquetWrite>[0]["columnData"] {
+    const n = this.size;
+    const columnData = ALL_FIELDS.map((name, i) => {
+      if (i === TIMESTAMP_INDEX) {
+        const data = new Array<bigint>(n);
+        for (let k = 0; k < n; k++) data[k] = BigInt(this.#times[k]!);
+        return { name, data };
+      }
+      const col = this.#columns[i]!;
+      while (col.length < n) col.push(null);
+      return { name, data: col };
+    });
+    const partitions = new Int32Array(n).fill(this.#partition);
+    const offsets = new Array<bigint>(n);
+    for (let k = 0; k < n; k++) offsets[k] = BigInt(this.#offsets[k]!);
+    return [
       ...columnData,
       { name: "kafkaPartition", data: partitions },
       { name: "kafkaOffset", data: offsets },
-    ] as Parameters<typeof parquetWrite>[0]["columnData"],
+    ] as Parameters<typeof parquetWrite>[0]["columnData"];
+  }
+
+  /** Encodes the buffered rows as a complete Parquet file. */
+  encode(options: { compression?: ParquetCompression } = {}): Uint8Array {
+    const merged = createMergedFile(options);
+    merged.add(this);
+    return merged.finish();
+  }
+}
+
+/** Writes several buffers, one row group each, into one Parquet file. */
+export function createMergedFile(
+  options: { compression?: ParquetCompression } = {},
+): { add(buffer: ColumnBuffer): void; finish(): Uint8Array } {
+  const writer = new ByteWriter();
+  const file = new ParquetWriter({
+    writer,
     schema: SCHEMA,
     codec: CODECS[options.compression ?? "snappy"],
     compressors: {
       GZIP: (input: Uint8Array) => new Uint8Array(gzipSync(input)),
     },
-    rowGroupSize: 100_000,
     createdBy: `tvstream version ${VERSION}`,
     kvMetadata: [
       { key: "tvstream.version", value: VERSION },
       { key: "tvstream.schema_version", value: String(SCHEMA_VERSION) },
     ],
   });
-  return new Uint8Array(writer.getBuffer());
+  return {
+    add(buffer) {
+      if (buffer.size === 0) return;
+      void file.write({
+        columnData: buffer.columnData(),
+        rowGroupSize: 100_000,
+      });
+    },
+    finish() {
+      file.finish();
+      return new Uint8Array(writer.getBuffer());
+    },
+  };
+}
+
+/** Encodes rows (already in offset order, one partition) as a complete Parquet file. */
+export function encodeRows(
+  rows: readonly Row[],
+  options: { compression?: ParquetCompression } = {},
+): Uint8Array {
+  const buffer = new ColumnBuffer(rows[0]?.partition ?? 0);
+  for (const r of rows) buffer.append(r.fields, r.t, r.offset);
+  return buffer.encode(options);
 }

@@ -30,7 +30,7 @@ import { eventProblem } from "../core/event.ts";
 import { dataFileName, rejectedFileName } from "../core/partition.ts";
 import type { Position } from "../core/simulator.ts";
 import { dateKey, DAY_MS } from "../core/time.ts";
-import { encodeRows, type Row } from "../adapters/parquet.ts";
+import { ColumnBuffer } from "../adapters/parquet.ts";
 import type {
   CheckpointStore,
   Clock,
@@ -80,7 +80,7 @@ interface Owned {
 interface Buffer {
   date: string;
   partition: number;
-  rows: Row[];
+  columns: ColumnBuffer;
 }
 
 interface RejectBuffer {
@@ -133,6 +133,7 @@ export async function runConsumer(
   const seenDates = new Set<string>();
   const closed = new Set<string>();
   let buffered = 0;
+  let firstData: number | undefined;
   let lastFlush = clock.now();
   let lastData = clock.now();
   let lastReport = clock.now();
@@ -156,15 +157,16 @@ export async function runConsumer(
     const files: WarehouseFile[] = [];
     const rowsBy = new Map<number, number>();
     for (const b of buffers.values()) {
-      const first = b.rows[0]!.offset;
-      const last = b.rows[b.rows.length - 1]!.offset;
-      const bytes = encodeRows(b.rows, { compression: settings.compression });
+      const bytes = b.columns.encode({ compression: settings.compression });
       files.push({
         dir: `date=${b.date}`,
-        name: dataFileName(b.partition, first, last),
+        name: dataFileName(b.partition, b.columns.first, b.columns.last),
         bytes,
       });
-      rowsBy.set(b.partition, (rowsBy.get(b.partition) ?? 0) + b.rows.length);
+      rowsBy.set(
+        b.partition,
+        (rowsBy.get(b.partition) ?? 0) + b.columns.size,
+      );
       stats.bytes += bytes.length;
     }
     const rejectedBy = new Map<number, number>();
@@ -202,6 +204,7 @@ export async function runConsumer(
     await source.commit(offsets);
     options.crashHook?.("committed");
     for (const n of rowsBy.values()) stats.rows += n;
+    if (firstData !== undefined) stats.activeMs = clock.now() - firstData;
     stats.files += files.length;
     discard();
     lastFlush = clock.now();
@@ -221,6 +224,12 @@ export async function runConsumer(
         await warehouse.markComplete(date);
         closed.add(date);
         options.log?.(`day ${date} is complete (_SUCCESS written)`);
+        // Merge the day's small files, for the partitions we hold.
+        for (const r of await warehouse.compact(date, new Set(owned.keys()))) {
+          options.log?.(
+            `date=${r.date} partition ${r.partition}: compacted ${r.merged} files (${r.rows} rows)`,
+          );
+        }
       }
     }
   };
@@ -378,10 +387,10 @@ export async function runConsumer(
       const key = `${date}|${p}`;
       let b = buffers.get(key);
       if (!b) {
-        b = { date, partition: p, rows: [] };
+        b = { date, partition: p, columns: new ColumnBuffer(p) };
         buffers.set(key, b);
       }
-      b.rows.push({ fields, t, partition: p, offset });
+      b.columns.append(fields, t, offset);
       buffered++;
     }
   };
@@ -450,6 +459,7 @@ export async function runConsumer(
           continue;
         case "batch":
           lastData = clock.now();
+          firstData ??= lastData;
           take(delivery.batch);
           break;
       }

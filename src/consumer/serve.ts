@@ -14,6 +14,7 @@ import {
 import { type Clock, type Source, SYSTEM_CLOCK } from "../ports.ts";
 import { type Command, toWireError } from "../protocol.ts";
 import { runConsumer } from "./run.ts";
+import { compactDay } from "./compact.ts";
 
 /** What the consumer worker needs from the outside (injected for tests). */
 export interface ConsumerDeps {
@@ -62,7 +63,17 @@ export function serveConsumer(endpoint: Endpoint, deps: ConsumerDeps): void {
         topic: config.topic,
         settings: config.sink,
         source,
-        warehouse: createFsWarehouse(config.sink.warehouse, config.topic),
+        warehouse: createFsWarehouse(config.sink.warehouse, config.topic, {
+          compact: (date, partitions) =>
+            compactDay(
+              `${config.sink.warehouse}/${config.topic}`,
+              date,
+              partitions,
+              {
+                compression: config.sink.compression,
+              },
+            ),
+        }),
         store: createJsonCheckpointStore(config.sink.checkpoint),
         clock,
         signal: abort.signal,

@@ -5,6 +5,7 @@ import {
   createJsonCheckpointStore,
   listTable,
 } from "../../src/adapters/fs.ts";
+import { compactDay } from "../../src/consumer/compact.ts";
 import { readParquetRows } from "../../src/adapters/parquet_read.ts";
 import { SYSTEM_CLOCK, type Warehouse } from "../../src/ports.ts";
 import { events, FakeTopic, sinkSettings, withTmpDir } from "../_helpers.ts";
@@ -319,4 +320,61 @@ Deno.test({
   } finally {
     await other.release(0);
   }
+});
+
+Deno.test("runConsumer() compacts a closed day into one file per partition, counts unchanged", async () => {
+  await using tmp = await withTmpDir();
+  const topic = new FakeTopic(2);
+  const evs = events(40_000, { households: 120, from: "2026-11-02T21:00:00Z" });
+  evs.forEach((e, i) => topic.append(i % 2, JSON.stringify(e)));
+  const table = `${tmp.path}/warehouse/t`;
+  await consume(tmp.path, topic, {
+    warehouse: createFsWarehouse(`${tmp.path}/warehouse`, "t", {
+      compact: (date, partitions) =>
+        compactDay(table, date, partitions, { compression: "snappy" }),
+    }),
+  }, { lateGraceSec: 60, maxFileRows: 2000 });
+  const days = await listTable(`${tmp.path}/warehouse`, "t");
+  const closed = days.find((d) => d.date === "2026-11-02")!;
+  assert.equal(closed.complete, true);
+  assert.equal(
+    closed.files.length,
+    2,
+    closed.files.map((f) => f.name).join(", "),
+  );
+  assert.ok(days.at(-1)!.files.length > 2, "the open day is not compacted");
+  const rows = await warehouseRows(tmp.path);
+  assert.equal(rows.length, evs.length);
+  assert.equal(
+    new Set(rows.map((r) => `${r.partition}:${r.offset}`)).size,
+    evs.length,
+  );
+});
+
+Deno.test("compactDay() interrupted after landing the merged file finishes on the next run", async () => {
+  await using tmp = await withTmpDir();
+  const topic = new FakeTopic(1);
+  fill(topic, 5000);
+  await consume(tmp.path, topic, {}, { maxFileRows: 1000 });
+  const table = `${tmp.path}/warehouse/t`;
+  const [day] = await listTable(`${tmp.path}/warehouse`, "t");
+  const inputs = day!.files.map((f) => f.path);
+  // Simulate a crash between landing the merged file and removing inputs:
+  // keep copies of two inputs, then put them back after compaction.
+  const saved = await Promise.all(
+    inputs.slice(0, 2).map((p) => Deno.readFile(p)),
+  );
+  await compactDay(table, day!.date, new Set([0]), { compression: "snappy" });
+  await Promise.all(
+    inputs.slice(0, 2).map((p, i) => Deno.writeFile(p, saved[i]!)),
+  );
+  assert.equal(
+    (await warehouseRows(tmp.path)).length,
+    5000 + 2000,
+    "duplicates visible before repair",
+  );
+  await compactDay(table, day!.date, new Set([0]), { compression: "snappy" });
+  const rows = await warehouseRows(tmp.path);
+  assert.equal(rows.length, 5000);
+  assert.equal(new Set(rows.map((r) => r.offset)).size, 5000);
 });

@@ -1,0 +1,650 @@
+/**
+ * `deno task bench`: the performance suite. Each stage runs on fixed seeds,
+ * most in their own process so that peak RSS is the stage's own; the table
+ * is printed and written as JSON under bench/results/.
+ *
+ * Stages: generation only; `run` embedded backfill end to end; Kafka produce
+ * beside a bare kafkajs producer; consumer catch-up from a full topic;
+ * `run --bootstrap` end to end; Parquet encoding and size beside DuckDB.
+ * Kafka stages start kcat's mock cluster and are skipped without kcat.
+ *
+ * Usage: deno task bench [--quick] [--events N] [--backfill N]
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { Kafka, logLevel } from "kafkajs";
+import { advertiserNames } from "../src/adapters/faker.ts";
+import { encodeRows, type Row } from "../src/adapters/parquet.ts";
+import { createSimulator } from "../src/core/simulator.ts";
+
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+const FROM = "2026-11-02T00:00:00Z";
+const TO = "2026-11-09T00:00:00Z";
+
+/** One row of the results table. */
+export interface StageResult {
+  stage: string;
+  events: number;
+  seconds: number;
+  eventsPerSec: number;
+  mbPerSec: number;
+  peakRssMb: number | null;
+  target: string;
+  met: boolean | null;
+  note?: string;
+}
+
+function peakRssMb(): number {
+  const status = Deno.readTextFileSync("/proc/self/status");
+  const m = /VmHWM:\s+(\d+) kB/.exec(status);
+  return m ? Number(m[1]) / 1024 : Deno.memoryUsage().rss / 1e6;
+}
+
+/** Runs a command, sampling its peak RSS; returns output, wall time, peak RSS. */
+async function measure(args: string[], cwd: string) {
+  const started = performance.now();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--quiet", ...args],
+    cwd,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let peak = 0;
+  const timer = setInterval(() => {
+    try {
+      const m = /VmHWM:\s+(\d+) kB/.exec(
+        Deno.readTextFileSync(`/proc/${child.pid}/status`),
+      );
+      if (m) peak = Math.max(peak, Number(m[1]) / 1024);
+    } catch { /* exited */ }
+  }, 50);
+  const out = await child.output();
+  clearInterval(timer);
+  const dec = new TextDecoder();
+  return {
+    code: out.code,
+    stdout: dec.decode(out.stdout),
+    stderr: dec.decode(out.stderr),
+    seconds: (performance.now() - started) / 1000,
+    peakRssMb: peak || null,
+  };
+}
+
+/** Reads the JSON "done" summary tvstream logs at the end of a run. */
+function summary(stderr: string): Record<string, string | number> {
+  for (const line of stderr.trim().split("\n").reverse()) {
+    try {
+      const j = JSON.parse(line);
+      if (j.message === "done") return j;
+    } catch { /* not JSON */ }
+  }
+  throw new Error(`no summary in: ${stderr.slice(-800)}`);
+}
+
+function row(
+  stage: string,
+  events: number,
+  seconds: number,
+  bytes: number,
+  peak: number | null,
+  target: string,
+  met: boolean | null,
+  note?: string,
+): StageResult {
+  return {
+    stage,
+    events,
+    seconds: Number(seconds.toFixed(2)),
+    eventsPerSec: Math.round(events / seconds),
+    mbPerSec: Number((bytes / seconds / 1e6).toFixed(1)),
+    peakRssMb: peak === null ? null : Math.round(peak),
+    target,
+    met,
+    ...(note ? { note } : {}),
+  };
+}
+
+/** Stage 1, run in a child process: generation only, JSON serialised and dropped. */
+function stageGenerate(n: number): StageResult {
+  const sim = createSimulator({
+    seed: 1,
+    households: 4000,
+    startMs: Date.parse(FROM),
+    endMs: Date.parse(TO),
+    advertisers: advertiserNames(),
+  });
+  let bytes = 0;
+  let events = 0;
+  const started = performance.now();
+  for (; events < n; events++) {
+    const e = sim.next();
+    if (!e) break;
+    bytes += JSON.stringify(e).length;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const r = row(
+    "generate (1 worker, JSON)",
+    events,
+    seconds,
+    bytes,
+    peakRssMb(),
+    ">= 500,000 ev/s",
+    events / seconds >= 500_000,
+  );
+  return r;
+}
+
+/** Stage 6, in process: Parquet encoding alone, and size beside DuckDB. */
+async function stageParquet(n: number, dir: string): Promise<StageResult[]> {
+  const sim = createSimulator({
+    seed: 2,
+    households: 3000,
+    startMs: Date.parse("2026-11-03T00:00:00Z"),
+    endMs: Date.parse(TO),
+    advertisers: advertiserNames(),
+  });
+  const rows: Row[] = [];
+  for (let i = 0; i < n; i++) {
+    const e = sim.next()!;
+    rows.push({
+      fields: JSON.parse(JSON.stringify(e)),
+      t: Date.parse(e.timestamp),
+      partition: 0,
+      offset: i,
+    });
+  }
+  const started = performance.now();
+  const bytes = encodeRows(rows);
+  const seconds = (performance.now() - started) / 1000;
+  const ours = `${dir}/ours.parquet`;
+  await Deno.writeFile(ours, bytes);
+  const db = await DuckDBInstance.create(":memory:");
+  const con = await db.connect();
+  let duck = 0;
+  try {
+    await con.run(
+      `COPY (SELECT * FROM read_parquet('${ours}')) TO '${dir}/duck.parquet' (FORMAT parquet, COMPRESSION snappy)`,
+    );
+    duck = (await Deno.stat(`${dir}/duck.parquet`)).size;
+  } finally {
+    con.closeSync();
+    db.closeSync();
+  }
+  const ratio = bytes.length / duck;
+  return [
+    row(
+      "parquet encode (snappy)",
+      n,
+      seconds,
+      bytes.length,
+      null,
+      "(feeds catch-up)",
+      null,
+      `${(bytes.length / n).toFixed(1)} B/row`,
+    ),
+    {
+      stage: "parquet size vs DuckDB",
+      events: n,
+      seconds: 0,
+      eventsPerSec: 0,
+      mbPerSec: 0,
+      peakRssMb: null,
+      target: "<= 1.25x",
+      met: ratio <= 1.25,
+      note: `ours ${(bytes.length / 1e6).toFixed(2)} MB, DuckDB ${
+        (duck / 1e6).toFixed(2)
+      } MB, ratio ${ratio.toFixed(2)}`,
+    },
+  ];
+}
+
+/** Stage 2: `tvstream run` embedded backfill, end to end. */
+async function stageEmbedded(n: number, dir: string): Promise<StageResult> {
+  const r = await measure([
+    MAIN,
+    "run",
+    "--from",
+    FROM,
+    "--to",
+    TO,
+    "--households",
+    "8000",
+    "--rate",
+    "0",
+    "--events",
+    String(n),
+    "--log-format",
+    "json",
+  ], dir);
+  if (r.code !== 0) throw new Error(`embedded run failed: ${r.stderr}`);
+  const s = summary(r.stderr);
+  const rows = Number(s["rows"]);
+  const bytes = await dirBytes(`${dir}/warehouse`);
+  return row(
+    `run embedded backfill (${(n / 1e6).toFixed(1)}M events)`,
+    rows,
+    Number(s["seconds"]),
+    bytes,
+    r.peakRssMb,
+    ">= 150,000 ev/s; RSS <= 300 MB",
+    rows / Number(s["seconds"]) >= 150_000 && (r.peakRssMb ?? 0) <= 300,
+    "MB/s = Parquet written",
+  );
+}
+
+async function dirBytes(path: string): Promise<number> {
+  let total = 0;
+  for await (const e of Deno.readDir(path)) {
+    const p = `${path}/${e.name}`;
+    total += e.isDirectory ? await dirBytes(p) : (await Deno.stat(p)).size;
+  }
+  return total;
+}
+
+async function mockCluster(): Promise<
+  { bootstrap: string; stop: () => Promise<void> } | undefined
+> {
+  try {
+    const child = new Deno.Command("kcat", {
+      args: [
+        "-C",
+        "-b",
+        "localhost:1",
+        "-t",
+        "bench_probe",
+        "-X",
+        "test.mock.num.brokers=3",
+        "-d",
+        "mock",
+        "-q",
+        "-o",
+        "end",
+      ],
+      stdout: "null",
+      stderr: "piped",
+      stdin: "null",
+    }).spawn();
+    const reader = child.stderr.pipeThrough(new TextDecoderStream())
+      .getReader();
+    let text = "";
+    while (!/replaced with (\S+)/.test(text)) {
+      const { value, done } = await reader.read();
+      if (done) return undefined;
+      text += value;
+    }
+    const drain = (async () => {
+      try {
+        while (!(await reader.read()).done) { /* discard */ }
+      } catch { /* closed */ }
+    })();
+    return {
+      bootstrap: /replaced with (\S+)/.exec(text)![1]!,
+      stop: async () => {
+        child.kill("SIGKILL");
+        await child.status;
+        await drain;
+      },
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Stage 3b: a bare kafkajs producer sending pre-serialised messages. */
+async function stageBareKafkajs(
+  bootstrap: string,
+  n: number,
+): Promise<StageResult> {
+  const sim = createSimulator({
+    seed: 3,
+    households: 4000,
+    startMs: Date.parse(FROM),
+    endMs: Date.parse(TO),
+    advertisers: advertiserNames(),
+  });
+  const messages: { key: string; value: string; timestamp: string }[] = [];
+  let bytes = 0;
+  for (let i = 0; i < n; i++) {
+    const e = sim.next()!;
+    const value = JSON.stringify(e);
+    bytes += value.length;
+    messages.push({
+      key: e["tvId"] as string,
+      value,
+      timestamp: String(Date.parse(e.timestamp)),
+    });
+  }
+  const kafka = new Kafka({
+    clientId: "bench",
+    brokers: bootstrap.split(","),
+    logLevel: logLevel.NOTHING,
+  });
+  const producer = kafka.producer({ allowAutoTopicCreation: true });
+  await producer.connect();
+  const started = performance.now();
+  for (let i = 0; i < messages.length; i += 2000) {
+    await producer.send({
+      topic: "bench_bare",
+      acks: -1,
+      messages: messages.slice(i, i + 2000),
+    });
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await producer.disconnect();
+  return row(
+    "bare kafkajs producer (pre-serialised)",
+    n,
+    seconds,
+    bytes,
+    null,
+    "(reference)",
+    null,
+  );
+}
+
+/** Stage 3a: `tvstream produce` (generation + produce), same cluster, same run. */
+async function stageProduce(
+  bootstrap: string,
+  n: number,
+  dir: string,
+  topic: string,
+  compression: string,
+) {
+  const r = await measure([
+    MAIN,
+    "produce",
+    "--bootstrap",
+    bootstrap,
+    "--topic",
+    topic,
+    "--from",
+    FROM,
+    "--to",
+    TO,
+    "--households",
+    "4000",
+    "--seed",
+    "3",
+    "--rate",
+    "0",
+    "--events",
+    String(n),
+    "--compression",
+    compression,
+    "--checkpoint",
+    `${dir}/chk-${topic}`,
+    "--log-format",
+    "json",
+  ], dir);
+  if (r.code !== 0) throw new Error(`produce failed: ${r.stderr}`);
+  const s = summary(r.stderr);
+  return {
+    events: Number(s["generated"]),
+    seconds: Number(s["seconds"]),
+    peak: r.peakRssMb,
+  };
+}
+
+async function stageCatchUp(
+  bootstrap: string,
+  dir: string,
+  topic: string,
+  expected: number,
+): Promise<StageResult> {
+  const idle = 2;
+  const r = await measure([
+    MAIN,
+    "consume",
+    "--bootstrap",
+    bootstrap,
+    "--topic",
+    topic,
+    "--until-idle",
+    String(idle),
+    "--warehouse",
+    `${dir}/wh-catchup`,
+    "--checkpoint",
+    `${dir}/chk-catchup`,
+    "--log-format",
+    "json",
+  ], dir);
+  if (r.code !== 0) throw new Error(`consume failed: ${r.stderr}`);
+  const s = summary(r.stderr);
+  const rows = Number(s["rows"]);
+  // From the first record to the last flush: connecting and joining the
+  // group, and the idle wait, are not catch-up.
+  const seconds = Number(s["active_seconds"]) || Number(s["seconds"]) - idle;
+  const bytes = await dirBytes(`${dir}/wh-catchup`);
+  return row(
+    "consumer catch-up (Kafka -> Parquet)",
+    rows,
+    seconds,
+    bytes,
+    r.peakRssMb,
+    ">= 100,000 ev/s",
+    rows / seconds >= 100_000,
+    rows === expected ? `all ${rows} rows` : `rows ${rows} of ${expected}`,
+  );
+}
+
+async function stageRunBootstrap(
+  bootstrap: string,
+  n: number,
+  dir: string,
+): Promise<StageResult> {
+  const r = await measure([
+    MAIN,
+    "run",
+    "--bootstrap",
+    bootstrap,
+    "--topic",
+    "bench_e2e",
+    "--from",
+    FROM,
+    "--to",
+    TO,
+    "--households",
+    "4000",
+    "--rate",
+    "0",
+    "--events",
+    String(n),
+    "--kafka-compression",
+    "gzip",
+    "--warehouse",
+    `${dir}/wh-e2e`,
+    "--checkpoint",
+    `${dir}/chk-e2e`,
+    "--log-format",
+    "json",
+  ], dir);
+  if (r.code !== 0) throw new Error(`run --bootstrap failed: ${r.stderr}`);
+  const s = summary(r.stderr);
+  const rows = Number(s["rows"]);
+  return row(
+    "run --bootstrap end to end",
+    rows,
+    Number(s["seconds"]),
+    await dirBytes(`${dir}/wh-e2e`),
+    r.peakRssMb,
+    ">= 40,000 ev/s",
+    rows / Number(s["seconds"]) >= 40_000,
+  );
+}
+
+/** Prints the results as an aligned table. */
+export function formatTable(results: StageResult[]): string {
+  const head = [
+    "stage",
+    "events",
+    "s",
+    "events/s",
+    "MB/s",
+    "peak RSS MB",
+    "target",
+    "met",
+    "note",
+  ];
+  const body = results.map((r) => [
+    r.stage,
+    String(r.events),
+    String(r.seconds),
+    r.eventsPerSec ? r.eventsPerSec.toLocaleString("en-US") : "",
+    r.mbPerSec ? String(r.mbPerSec) : "",
+    r.peakRssMb === null ? "" : String(r.peakRssMb),
+    r.target,
+    r.met === null ? "" : r.met ? "yes" : "NO",
+    r.note ?? "",
+  ]);
+  const widths = head.map((h, i) =>
+    Math.max(h.length, ...body.map((b) => b[i]!.length))
+  );
+  const fmt = (cells: string[]) =>
+    "| " + cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ") + " |";
+  return [
+    fmt(head),
+    "| " + widths.map((w) => "-".repeat(w)).join(" | ") + " |",
+    ...body.map(fmt),
+  ].join("\n");
+}
+
+async function main() {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      quick: { type: "boolean", default: false },
+      stage: { type: "string" },
+      events: { type: "string" },
+      backfill: { type: "string" },
+      out: { type: "string" },
+    },
+  });
+  if (values.stage === "generate") {
+    console.log(JSON.stringify(stageGenerate(Number(values.events))));
+    return;
+  }
+  const quick = values.quick;
+  const genN = Number(values.events ?? (quick ? 50_000 : 2_000_000));
+  const backfillN = Number(values.backfill ?? (quick ? 30_000 : 5_000_000));
+  const kafkaN = quick ? 10_000 : 200_000;
+  const catchN = quick ? 8_000 : 150_000;
+  const dir = await Deno.makeTempDir({ prefix: "tvstream-bench-" });
+  const results: StageResult[] = [];
+  const log = (s: string) => console.error(`bench: ${s}`);
+  try {
+    log("generation");
+    const g = await measure([
+      new URL(import.meta.url).pathname,
+      "--stage",
+      "generate",
+      "--events",
+      String(genN),
+    ], dir);
+    if (g.code !== 0) throw new Error(g.stderr);
+    results.push({
+      ...JSON.parse(g.stdout.trim()),
+      peakRssMb: g.peakRssMb === null ? null : Math.round(g.peakRssMb),
+    });
+    log("embedded backfill");
+    results.push(await stageEmbedded(backfillN, dir));
+    log("parquet");
+    results.push(...(await stageParquet(quick ? 20_000 : 200_000, dir)));
+    const cluster = await mockCluster();
+    if (!cluster) {
+      log("kcat not found: skipping the Kafka stages (apt-get install kcat)");
+      results.push({
+        stage: "Kafka stages",
+        events: 0,
+        seconds: 0,
+        eventsPerSec: 0,
+        mbPerSec: 0,
+        peakRssMb: null,
+        target: "",
+        met: null,
+        note: "skipped: kcat not installed",
+      });
+    } else {
+      try {
+        log("bare kafkajs");
+        const bare = await stageBareKafkajs(cluster.bootstrap, kafkaN);
+        log("tvstream produce");
+        const p = await stageProduce(
+          cluster.bootstrap,
+          kafkaN,
+          dir,
+          "bench_tvs",
+          "none",
+        );
+        const ratio = (p.events / p.seconds) / bare.eventsPerSec;
+        results.push(bare);
+        results.push(
+          row(
+            "tvstream produce (generate + produce)",
+            p.events,
+            p.seconds,
+            0,
+            p.peak,
+            ">= 90% of bare",
+            ratio >= 0.9,
+            `ratio ${ratio.toFixed(2)} (wall time incl. start-up)`,
+          ),
+        );
+        log("fill topic for catch-up");
+        const filled = await stageProduce(
+          cluster.bootstrap,
+          catchN,
+          dir,
+          "bench_catchup",
+          "gzip",
+        );
+        log("catch-up");
+        results.push(
+          await stageCatchUp(
+            cluster.bootstrap,
+            dir,
+            "bench_catchup",
+            filled.events,
+          ),
+        );
+        log("run --bootstrap");
+        results.push(
+          await stageRunBootstrap(
+            cluster.bootstrap,
+            quick ? 10_000 : 150_000,
+            dir,
+          ),
+        );
+      } finally {
+        await cluster.stop();
+      }
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+  const cpu =
+    (await Deno.readTextFile("/proc/cpuinfo")).match(/model name\s*:\s*(.*)/)
+      ?.[1] ?? "unknown";
+  const report = {
+    date: new Date().toISOString(),
+    machine: {
+      cpu,
+      cores: navigator.hardwareConcurrency,
+      deno: Deno.version.deno,
+      os: Deno.build.os,
+    },
+    quick,
+    results,
+  };
+  console.log(formatTable(results));
+  const out = values.out ??
+    new URL(`./results/${quick ? "quick" : "latest"}.json`, import.meta.url)
+      .pathname;
+  await Deno.mkdir(new URL("./results/", import.meta.url), { recursive: true });
+  await Deno.writeTextFile(out, JSON.stringify(report, null, 2) + "\n");
+  console.error(`bench: wrote ${out}`);
+}
+
+if (import.meta.main) await main();
