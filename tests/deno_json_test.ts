@@ -26,7 +26,7 @@ Deno.test("every npm import is pinned to an exact version", () => {
   for (const [name, spec] of Object.entries(manifest.imports)) {
     assert.match(
       spec,
-      /^npm:(@[\w-]+\/)?[\w.-]+@\d+\.\d+\.\d+(-[\w.]+)?$/,
+      /^npm:(@[\w-]+\/)?[\w.-]+@\d+\.\d+\.\d+(-[\w.]+)?(\/[\w./-]+)?$/,
       `${name}: ${spec}`,
     );
   }
