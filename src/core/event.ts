@@ -231,6 +231,14 @@ export const ALL_FIELDS: readonly FieldName[] = [
 
 const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
+/** Per event type, every field it may carry (checked once per record). */
+const ALLOWED: Record<string, ReadonlySet<string>> = Object.fromEntries(
+  Object.entries(EVENT_FIELDS).map(([type, [required, optional]]) => [
+    type,
+    new Set<string>([...COMMON_FIELDS, ...required, ...optional]),
+  ]),
+);
+
 /** Builds the JSON Schema (draft 2020-12) of every event type. */
 export function eventJsonSchema(): Record<string, unknown> {
   const prop = (name: FieldName): Record<string, unknown> => {
@@ -299,11 +307,11 @@ export function eventProblem(value: unknown): string | undefined {
   for (const name of required) {
     if (!(name in record)) return `missing field "${name}" for ${type}`;
   }
-  let count = 0;
+  const allowed = ALLOWED[type]!;
   for (const key in record) {
-    count++;
     const field = (FIELDS as Record<string, readonly [FieldKind, string]>)[key];
     if (!field) return `unknown field "${key}"`;
+    if (!allowed.has(key)) return `field "${key}" is not used by ${type}`;
     const v = record[key];
     switch (field[0]) {
       case "int":
@@ -335,16 +343,6 @@ export function eventProblem(value: unknown): string | undefined {
           return `field "${key}" must be a non-empty string`;
         }
     }
-  }
-  if (count > COMMON_FIELDS.length + required.length + optional.length) {
-    return `fields not used by ${type}`;
-  }
-  for (const key in record) {
-    if (
-      !COMMON_FIELDS.includes(key as FieldName) &&
-      !required.includes(key as FieldName) &&
-      !optional.includes(key as FieldName)
-    ) return `field "${key}" is not used by ${type}`;
   }
   return undefined;
 }

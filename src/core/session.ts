@@ -30,12 +30,12 @@ import {
 import type { DeviceType } from "./catalog.ts";
 import type { Device, Household } from "./household.ts";
 import type { Rng } from "./rng.ts";
-import { HOUR_MS } from "./time.ts";
+import { HOUR_MS, isoTime } from "./time.ts";
 
-/** An event before emission: `timestamp` is still epoch milliseconds. */
+/** An event as a session builds it (the simulator fills in `eventId`). */
 export interface RawEvent {
   event: string;
-  timestamp: number;
+  timestamp: string;
   [field: string]: string | number | boolean;
 }
 
@@ -51,6 +51,12 @@ export interface SessionContext {
   appSessionId: string;
   /** Advertiser names; creative `AD_n` belongs to advertiser n mod length. */
   advertisers: readonly string[];
+  /**
+   * Epoch ms of the event the session yielded last, set as each event is
+   * built (every event is yielded before the next is built). Keeping it here
+   * rather than on the event keeps every event's fields monomorphic.
+   */
+  t?: number;
   /**
    * Events before this instant are being skipped (a resume or a warm start):
    * they are built on one reused scratch object instead of being allocated.
@@ -111,17 +117,17 @@ export function* appSession(ctx: SessionContext): Generator<RawEvent> {
     appSessionId: ctx.appSessionId,
   };
   const emitFrom = ctx.emitFrom ?? -Infinity;
-  const scratch: RawEvent = { event: "", timestamp: 0 };
+  const scratch: RawEvent = { event: "", timestamp: "" };
   const ev = (event: string, timestamp: number): RawEvent => {
+    ctx.t = timestamp;
     if (timestamp < emitFrom) {
       scratch.event = event;
-      scratch.timestamp = timestamp;
       return scratch;
     }
     return {
       event,
       eventId: "",
-      timestamp,
+      timestamp: isoTime(timestamp),
       householdId: common.householdId,
       userId: common.userId,
       tvId: common.tvId,

@@ -32,6 +32,7 @@ import {
   drawSessionLength,
   MAX_SESSION_MS,
   type RawEvent,
+  type SessionContext,
 } from "./session.ts";
 import { brusselsHour, brusselsWeekday, HOUR_MS } from "./time.ts";
 
@@ -99,6 +100,7 @@ interface Entry {
   ord: number;
   ev: RawEvent;
   gen: Generator<RawEvent>;
+  ctx: SessionContext;
 }
 
 /** Creates a simulator for a population and window. */
@@ -171,7 +173,7 @@ export function createSimulator(options: SimulatorOptions): Simulator {
       const userId = device.owner >= 0
         ? household.userIds[device.owner]!
         : household.userIds[srng.int(household.size)]!;
-      const gen = appSession({
+      const ctx: SessionContext = {
         rng: srng,
         household,
         device,
@@ -183,13 +185,15 @@ export function createSimulator(options: SimulatorOptions): Simulator {
         appSessionId: `AS_${slot.toString(36)}${
           a.i.toString(36).padStart(3, "0")
         }`,
-      });
+      };
+      const gen = appSession(ctx);
       // Fast-forward sessions that started before the first emitted instant.
       let r = gen.next();
-      while (!r.done && r.value.timestamp < emitFrom) r = gen.next();
+      while (!r.done && ctx.t! < emitFrom) r = gen.next();
       if (!r.done) {
         push({
-          t: r.value.timestamp,
+          ctx,
+          t: ctx.t!,
           ord: slot * 1_048_576 + a.i,
           ev: r.value,
           gen,
@@ -262,7 +266,7 @@ export function createSimulator(options: SimulatorOptions): Simulator {
       }
     } else {
       head.ev = r.value;
-      head.t = r.value.timestamp;
+      head.t = head.ctx.t!;
       siftDown();
     }
   }
@@ -284,7 +288,6 @@ export function createSimulator(options: SimulatorOptions): Simulator {
       }
       const out = ev as unknown as TelemetryEvent;
       out.eventId = eventUuid(seed, seq);
-      out.timestamp = new Date(t).toISOString();
       seq++;
       return out;
     },

@@ -57,3 +57,24 @@ export function brusselsDayStart(ms: number): number {
   const localMidnight = local - (((local % DAY_MS) + DAY_MS) % DAY_MS);
   return localMidnight - brusselsOffsetMs(localMidnight);
 }
+
+const MS3: string[] = Array.from(
+  { length: 1000 },
+  (_, i) => String(i).padStart(3, "0"),
+);
+let cachedSecond = NaN;
+let cachedPrefix = "";
+
+/**
+ * Formats epoch ms exactly like `Date#toISOString` (years 0-9999), caching
+ * the part up to the second: events come in time order, so consecutive ones
+ * nearly always share it, and toISOString costs ~0.8 us per call.
+ */
+export function isoTime(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  if (second !== cachedSecond) {
+    cachedSecond = second;
+    cachedPrefix = new Date(second * 1000).toISOString().slice(0, 20);
+  }
+  return cachedPrefix + MS3[ms - second * 1000]! + "Z";
+}

@@ -153,3 +153,25 @@ Deno.test("createSimulator() memory follows active sessions, not population", ()
     String(sim.activeSessions()),
   );
 });
+
+Deno.test("isoTime() formats exactly like Date#toISOString", async () => {
+  const { isoTime } = await import("../../src/core/time.ts");
+  const samples = [
+    0,
+    999,
+    1000,
+    946_684_799_999,
+    1_793_600_000_123,
+    4_102_444_799_999,
+  ];
+  for (let i = 0; i < 20_000; i++) {
+    samples.push(Math.floor(Math.random() * 4_102_444_800_000));
+  }
+  samples.sort((a, b) => a - b);
+  for (const ms of samples) {
+    assert.equal(isoTime(ms), new Date(ms).toISOString());
+  }
+  for (const ms of samples.reverse()) {
+    assert.equal(isoTime(ms), new Date(ms).toISOString());
+  }
+});
