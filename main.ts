@@ -23,11 +23,6 @@ import {
 } from "./src/protocol.ts";
 import { VERSION } from "./src/version.ts";
 import { preflight, readSecret } from "./src/cli/preflight.ts";
-import { runSample } from "./src/cli/sample.ts";
-import { runSchema } from "./src/cli/schema.ts";
-import { runInspect } from "./src/cli/inspect.ts";
-import { runValidate } from "./src/cli/validate.ts";
-import { runCompact } from "./src/cli/compact.ts";
 import { redact } from "./src/cli/redact.ts";
 
 const EXIT_OK = 0;
@@ -66,17 +61,34 @@ async function main(args: string[]): Promise<number> {
     color: tty && !Deno.env.get("NO_COLOR"),
   });
   try {
+    // Each command loads only what it needs: the pipeline's main thread
+    // stays small (faker and the Parquet libraries live in the workers).
     switch (config.command) {
       case "sample":
-        return await runSample(config, writeStdout);
+        return await (await import("./src/cli/sample.ts")).runSample(
+          config,
+          writeStdout,
+        );
       case "schema":
-        return await runSchema(config, writeStdout);
+        return await (await import("./src/cli/schema.ts")).runSchema(
+          config,
+          writeStdout,
+        );
       case "inspect":
-        return await runInspect(config, writeStdout);
+        return await (await import("./src/cli/inspect.ts")).runInspect(
+          config,
+          writeStdout,
+        );
       case "validate":
-        return await runValidate(config, writeStdout);
+        return await (await import("./src/cli/validate.ts")).runValidate(
+          config,
+          writeStdout,
+        );
       case "compact":
-        return await runCompact(config, (m) => logger.log("info", m));
+        return await (await import("./src/cli/compact.ts")).runCompact(
+          config,
+          (m) => logger.log("info", m),
+        );
       default:
         return await runPipeline(config, logger);
     }

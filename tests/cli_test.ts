@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { COMMANDS } from "../src/config.ts";
 import { withTmpDir } from "./_helpers.ts";
-import { tvstream } from "./_cli.ts";
+import { spawnTvstream, tvstream } from "./_cli.ts";
 
 Deno.test("tvstream --help and every subcommand's --help exit 0", async () => {
   const top = await tvstream(["--help"]);
@@ -184,4 +184,56 @@ Deno.test("tvstream validate reads stdin and exits 1 on broken data", async () =
   const bad = await tvstream(["validate", "-"], { stdin: broken });
   assert.equal(bad.code, 1);
   assert.match(bad.stdout, /schema\s+1\b/);
+});
+
+Deno.test({
+  name:
+    "tvstream with no flags writes Parquet within seconds and exits 0 on Ctrl-C with the checkpoint saved",
+  sanitizeResources: false,
+}, async () => {
+  await using tmp = await withTmpDir();
+  // A larger population so that live events arrive quickly at any hour.
+  const child = spawnTvstream([
+    "--households",
+    "20000",
+    "--flush-interval",
+    "2",
+  ], { cwd: tmp.path });
+  const deadline = Date.now() + 30_000;
+  let files: string[] = [];
+  while (Date.now() < deadline && files.length === 0) {
+    await new Promise((r) => setTimeout(r, 500));
+    files = [];
+    try {
+      for await (const d of Deno.readDir(`${tmp.path}/warehouse/tv_events`)) {
+        if (!d.name.startsWith("date=")) continue;
+        for await (
+          const f of Deno.readDir(`${tmp.path}/warehouse/tv_events/${d.name}`)
+        ) {
+          if (f.name.endsWith(".parquet")) files.push(f.name);
+        }
+      }
+    } catch { /* not there yet */ }
+  }
+  child.kill("SIGINT");
+  const status = await child.status;
+  const err = await new Response(child.stderr).text();
+  assert.ok(files.length > 0, `no Parquet file before Ctrl-C: ${err}`);
+  assert.equal(status.code, 0, err);
+  const cp = JSON.parse(
+    await Deno.readTextFile(`${tmp.path}/chk/tv_events/partitions/0.json`),
+  );
+  assert.ok(Number(cp.next) > 0);
+  const info = JSON.parse(
+    (await tvstream(["inspect", "--json"], { cwd: tmp.path })).stdout,
+  );
+  assert.equal(
+    info.rows,
+    Number(cp.next),
+    "every generated event up to the checkpoint is in the warehouse",
+  );
+  assert.ok(
+    Date.parse(info.partitions[0].last) <= Date.now(),
+    "live timestamps are never in the future",
+  );
 });

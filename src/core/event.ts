@@ -300,7 +300,7 @@ export function eventProblem(value: unknown): string | undefined {
     readonly [readonly FieldName[], readonly FieldName[]]
   >)[type];
   if (!spec) return `unknown event type "${type}"`;
-  const [required, optional] = spec;
+  const [required] = spec;
   for (const name of COMMON_FIELDS) {
     if (!(name in record)) return `missing field "${name}"`;
   }
