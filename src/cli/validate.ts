@@ -5,6 +5,7 @@
  */
 import type { Config } from "../config.ts";
 import { listTable } from "../adapters/fs.ts";
+import { parseFileName } from "../core/partition.ts";
 import { readParquetRows, rowToEvent } from "../adapters/parquet_read.ts";
 import {
   createValidator,
@@ -65,17 +66,19 @@ export async function validateInput(config: Config): Promise<ValidationReport> {
       `No data under ${config.sink.warehouse}/${config.topic}: give a FILE, "-" for stdin, or --warehouse`,
     );
   }
-  // Rows per device must come in time order: read each date's files (offset
-  // order within a partition) and merge partitions by time.
+  // The validator needs each device's events in time order. A device's
+  // events live in one Kafka partition (keyed by tvId), a partition's files
+  // within a day are in offset order, and days are read in order: so files
+  // can be streamed one at a time, in bounded memory.
   for (const d of dates) {
-    const rows: Record<string, unknown>[] = [];
-    for (const f of d.files) rows.push(...(await readParquetRows(f.path)));
-    rows.sort((a, b) =>
-      (a["timestamp"] as Date).getTime() - (b["timestamp"] as Date).getTime() ||
-      (a["kafkaPartition"] as number) - (b["kafkaPartition"] as number) ||
-      Number(a["kafkaOffset"]) - Number(b["kafkaOffset"])
-    );
-    for (const r of rows) v.feed(rowToEvent(r));
+    const files = [...d.files].sort((a, b) => {
+      const pa = parseFileName(a.name), pb = parseFileName(b.name);
+      return (pa?.partition ?? 0) - (pb?.partition ?? 0) ||
+        (pa?.first ?? 0) - (pb?.first ?? 0);
+    });
+    for (const f of files) {
+      for (const r of await readParquetRows(f.path)) v.feed(rowToEvent(r));
+    }
   }
   return v.report();
 }

@@ -556,7 +556,7 @@ export function* appSession(ctx: SessionContext): Generator<RawEvent> {
         };
         // Per 10 s of play: a stall (mostly on bad networks), a pause (about
         // one per 40 min), a seek, a fatal error, a warning.
-        const pStall = badNetwork ? 0.05 : 0.0006;
+        const pStall = badNetwork ? 0.08 : 0.0008;
         const pPause = pStall + 0.004;
         const pSeek = pPause + 0.0025;
         const pFatal = pSeek + 0.00015;

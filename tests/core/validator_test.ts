@@ -194,3 +194,27 @@ Deno.test("validator KPIs fall out of range when the data is unrealistic", () =>
   assert.ok(kpi.value! > 0.5);
   assert.equal(kpi.ok, false);
 });
+
+Deno.test("a 7-day backfill validates with zero violations and every KPI in range", async () => {
+  const { createSimulator } = await import("../../src/core/simulator.ts");
+  const { advertiserNames } = await import("../../src/adapters/faker.ts");
+  const start = Date.parse("2026-11-02T00:00:00Z");
+  const sim = createSimulator({
+    seed: 42,
+    households: 120,
+    startMs: start,
+    endMs: start + 7 * 86_400_000,
+    advertisers: advertiserNames(),
+  });
+  const v = createValidator();
+  let e;
+  while ((e = sim.next())) v.feed(e);
+  const r = v.report();
+  assert.ok(r.events > 500_000, String(r.events));
+  for (const [rule, x] of Object.entries(r.violations)) {
+    assert.equal(x.count, 0, `${rule}: ${x.examples[0]}`);
+  }
+  for (const k of r.kpis) {
+    assert.ok(k.ok, `${k.name} = ${k.value} not in [${k.min}, ${k.max}]`);
+  }
+});
