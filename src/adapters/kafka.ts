@@ -431,3 +431,31 @@ export async function connectConsumerSource(
     },
   };
 }
+
+/** Returns each partition's high watermark (next offset to be written). */
+export async function fetchHighWatermarks(
+  config: Config,
+  secret: string | undefined,
+): Promise<Record<string, string>> {
+  const kafka = await createClient(config, secret);
+  const admin = kafka.admin();
+  const brokers = config.kafka!.brokers.join(",");
+  try {
+    await within(
+      admin.connect(),
+      config.kafka!.connectTimeoutMs,
+      `Cannot reach Kafka at ${brokers}`,
+    );
+    const offsets = await admin.fetchTopicOffsets(config.topic);
+    return Object.fromEntries(
+      offsets.map((o) => [String(o.partition), o.high]),
+    );
+  } catch (error) {
+    throw error instanceof BrokerError ? error : brokerError(
+      `Cannot read offsets of topic "${config.topic}" at ${brokers}`,
+      error,
+    );
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}

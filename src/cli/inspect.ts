@@ -10,6 +10,7 @@ import {
   listTable,
 } from "../adapters/fs.ts";
 import { loadPartitionCheckpoint } from "../consumer/run.ts";
+import { readSecret } from "./preflight.ts";
 import { readParquetRows } from "../adapters/parquet_read.ts";
 
 /** The summary `inspect` prints. */
@@ -30,10 +31,15 @@ export interface Inspection {
   byEvent: Record<string, number>;
   rejected: number;
   checkpoint: { offsets: Record<string, string>; updatedAt: string } | null;
+  /** With --bootstrap: records on the broker not yet in the warehouse, per partition. */
+  lag: Record<string, number> | null;
 }
 
 /** Reads every visible file of the table and summarises it. */
-export async function inspectWarehouse(config: Config): Promise<Inspection> {
+export async function inspectWarehouse(
+  config: Config,
+  secret?: string,
+): Promise<Inspection> {
   const table = `${config.sink.warehouse}/${config.topic}`;
   const dates = await listTable(config.sink.warehouse, config.topic);
   const byEvent: Record<string, number> = {};
@@ -77,7 +83,17 @@ export async function inspectWarehouse(config: Config): Promise<Inspection> {
       checkpoint.updatedAt = cp.updatedAt;
     }
   }
+  let lag: Inspection["lag"] = null;
+  if (config.kafka) {
+    const { fetchHighWatermarks } = await import("../adapters/kafka.ts");
+    const high = await fetchHighWatermarks(config, secret);
+    lag = {};
+    for (const [p, h] of Object.entries(high)) {
+      lag[p] = Math.max(0, Number(h) - Number(checkpoint?.offsets[p] ?? 0));
+    }
+  }
   return {
+    lag,
     table,
     partitions,
     rows: partitions.reduce((a, p) => a + p.rows, 0),
@@ -96,7 +112,8 @@ export async function runInspect(
   config: Config,
   write: (text: string) => Promise<void>,
 ): Promise<number> {
-  const info = await inspectWarehouse(config);
+  const secret = await readSecret(config);
+  const info = await inspectWarehouse(config, secret);
   if (config.json) {
     await write(JSON.stringify(info, null, 2) + "\n");
     return 0;
@@ -126,6 +143,10 @@ export async function runInspect(
       `${e.padEnd(22)} ${String(n).padStart(10)}`
     ),
   ];
+  if (info.lag) {
+    const total = Object.values(info.lag).reduce((a, b) => a + b, 0);
+    lines.push("", `lag ${total} records: ${JSON.stringify(info.lag)}`);
+  }
   if (info.checkpoint) {
     lines.push(
       "",
