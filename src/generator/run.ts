@@ -73,7 +73,7 @@ export async function runGenerator(
   options: GeneratorRunOptions,
 ): Promise<Stats> {
   const { settings, sink, clock, signal } = options;
-  const batchSize = options.batchSize ?? 10_000;
+  const batchSize = options.batchSize ?? 2000;
   const started = clock.now();
   const plan = planPopulation(settings, started, options.advertisers);
   if (plan.sized) {
