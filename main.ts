@@ -227,8 +227,13 @@ async function runPipeline(config: Config, logger: Logger): Promise<number> {
   // A second signal exits at once: every write is atomic, so the checkpoint
   // on disk is always a consistent one.
   let interrupted = 0;
+  let firstSignalAt = 0;
   const forceExit = Promise.withResolvers<void>();
   const onSignal = () => {
+    // `deno task` forwards Ctrl-C to us as well as the terminal sending it:
+    // a repeat within a second is the same keypress, not a second Ctrl-C.
+    if (interrupted === 1 && Date.now() - firstSignalAt < 1000) return;
+    if (interrupted === 0) firstSignalAt = Date.now();
     interrupted++;
     if (interrupted === 1) {
       logger.clearStatus();
