@@ -286,6 +286,7 @@ export async function connectConsumerSource(
       : brokerError(`Cannot reach Kafka at ${brokers}`, error);
   }
   const queue: { delivery: Delivery; done: () => void }[] = [];
+  let current: { done: () => void } | undefined;
   let wake: (() => void) | undefined;
   let failure: unknown;
   let closed = false;
@@ -311,9 +312,38 @@ export async function connectConsumerSource(
     ) => a - b);
     void enqueue({ type: "assigned", partitions: assigned });
   });
+  let restarts = 0;
+  // kafkajs does not restart after non-retriable errors. During rebalances
+  // kcat's mock (and real brokers under churn) answer INVALID_REQUEST or
+  // close connections now and then: that is not fatal to us. Drop what is
+  // unflushed, rejoin, and resume from the checkpoint, a few times.
+  const restart = async (cause: unknown): Promise<void> => {
+    let last = cause;
+    while (!closed && restarts < 5) {
+      restarts++;
+      await new Promise((r) => setTimeout(r, 500 * restarts));
+      try {
+        await consumer.connect();
+        await consumer.subscribe({ topic: config.topic, fromBeginning: true });
+        running = undefined;
+        await start();
+        return;
+      } catch (e) {
+        last = e;
+      }
+    }
+    if (!closed) failure = last;
+    wake?.();
+  };
   consumer.on(consumer.events.CRASH, (event) => {
     // kafkajs restarts the consumer itself after retriable crashes.
     if (event.payload.restart) return;
+    if (!closed && restarts < 5) {
+      ready.clear();
+      void enqueue({ type: "revoked" });
+      void restart(event.payload.error);
+      return;
+    }
     failure = event.payload.error;
     wake?.();
   });
@@ -377,12 +407,18 @@ export async function connectConsumerSource(
             wake = undefined;
             continue;
           }
+          current = item;
           yield item.delivery;
+          current = undefined;
           item.done();
         }
       } finally {
         options.signal.removeEventListener("abort", onAbort);
         closed = true;
+        // Release the batch being processed if the consumer stopped on it
+        // (an error, or our own stop): kafkajs waits for eachBatch to return
+        // before it can disconnect, so this would otherwise hang.
+        current?.done();
         for (const item of queue.splice(0)) item.done();
       }
     },
