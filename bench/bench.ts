@@ -20,6 +20,11 @@ import "../src/adapters/kafka.ts";
 import { advertiserNames } from "../src/adapters/faker.ts";
 import { encodeRows, type Row } from "../src/adapters/parquet.ts";
 import { createSimulator } from "../src/core/simulator.ts";
+import {
+  hasKcat,
+  type MockCluster,
+  startMockCluster,
+} from "./_mock_cluster.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const FROM = "2026-11-02T00:00:00Z";
@@ -246,53 +251,8 @@ async function dirBytes(path: string): Promise<number> {
   return total;
 }
 
-async function mockCluster(): Promise<
-  { bootstrap: string; stop: () => Promise<void> } | undefined
-> {
-  try {
-    const child = new Deno.Command("kcat", {
-      args: [
-        "-C",
-        "-b",
-        "localhost:1",
-        "-t",
-        "bench_probe",
-        "-X",
-        "test.mock.num.brokers=3",
-        "-d",
-        "mock",
-        "-q",
-        "-o",
-        "end",
-      ],
-      stdout: "null",
-      stderr: "piped",
-      stdin: "null",
-    }).spawn();
-    const reader = child.stderr.pipeThrough(new TextDecoderStream())
-      .getReader();
-    let text = "";
-    while (!/replaced with (\S+)/.test(text)) {
-      const { value, done } = await reader.read();
-      if (done) return undefined;
-      text += value;
-    }
-    const drain = (async () => {
-      try {
-        while (!(await reader.read()).done) { /* discard */ }
-      } catch { /* closed */ }
-    })();
-    return {
-      bootstrap: /replaced with (\S+)/.exec(text)![1]!,
-      stop: async () => {
-        child.kill("SIGKILL");
-        await child.status;
-        await drain;
-      },
-    };
-  } catch {
-    return undefined;
-  }
+async function mockCluster(): Promise<MockCluster | undefined> {
+  return (await hasKcat()) ? await startMockCluster("bench_probe") : undefined;
 }
 
 /** Stage 3b: a bare kafkajs producer sending pre-serialised messages. */

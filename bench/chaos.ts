@@ -20,6 +20,7 @@ import { listTable } from "../src/adapters/fs.ts";
 import { readParquetRows } from "../src/adapters/parquet_read.ts";
 import { parseCheckpoint } from "../src/core/checkpoint.ts";
 import { Rng } from "../src/core/rng.ts";
+import { startMockCluster } from "./_mock_cluster.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
@@ -251,51 +252,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   };
 }
 
-/** Starts kcat's mock cluster; returns its bootstrap and a stop function. */
-async function mockCluster(
-  topic: string,
-): Promise<{ bootstrap: string; stop: () => Promise<void> }> {
-  const child = new Deno.Command("kcat", {
-    args: [
-      "-C",
-      "-b",
-      "localhost:1",
-      "-t",
-      topic,
-      "-X",
-      "test.mock.num.brokers=3",
-      "-d",
-      "mock",
-      "-q",
-      "-o",
-      "end",
-    ],
-    stdout: "null",
-    stderr: "piped",
-    stdin: "null",
-  }).spawn();
-  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!/replaced with (\S+)/.test(text)) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`kcat mock did not start: ${text}`);
-    text += value;
-  }
-  const drain = (async () => {
-    try {
-      while (!(await reader.read()).done) { /* discard */ }
-    } catch { /* closed */ }
-  })();
-  return {
-    bootstrap: /replaced with (\S+)/.exec(text)![1]!,
-    stop: async () => {
-      child.kill("SIGKILL");
-      await child.status;
-      await drain;
-    },
-  };
-}
-
 if (import.meta.main) {
   const { values } = parseArgs({
     args: Deno.args,
@@ -314,7 +270,7 @@ if (import.meta.main) {
       prefix: `tvstream-chaos-${scenario}-`,
     });
     const cluster = scenario === "kafka"
-      ? await mockCluster(`chaos_${values.seed}`)
+      ? await startMockCluster(`chaos_${values.seed}`)
       : undefined;
     try {
       const result = await runChaos({
