@@ -253,7 +253,13 @@ test("two consumers in one group, one killed with SIGKILL mid-run: no loss, no d
   ];
   const a = spawnTvstream(consumeArgs, { cwd: tmp.path });
   await new Promise((r) => setTimeout(r, 1500));
-  const b = spawnTvstream([...consumeArgs, "--until-idle", "15"], {
+  const b = spawnTvstream([
+    ...consumeArgs,
+    "--until-idle",
+    "15",
+    "--duration",
+    "150",
+  ], {
     cwd: tmp.path,
   });
   await new Promise((r) => setTimeout(r, 3000));

@@ -426,8 +426,16 @@ export async function connectConsumerSource(
       const admin = kafka.admin();
       let low: { partition: number; low: string }[] = [];
       try {
-        await admin.connect();
-        low = (await admin.fetchTopicOffsets(config.topic)).map((o) => ({
+        await within(
+          admin.connect(),
+          30_000,
+          `Cannot reach Kafka at ${brokers}`,
+        );
+        low = (await within(
+          admin.fetchTopicOffsets(config.topic),
+          30_000,
+          `Cannot read offsets of "${config.topic}"`,
+        )).map((o) => ({
           partition: o.partition,
           low: o.low,
         }));
@@ -454,7 +462,13 @@ export async function connectConsumerSource(
       }));
       if (list.length === 0) return;
       try {
-        await consumer.commitOffsets(list);
+        // Bounded: during a rebalance or a restart kafkajs can wait on the
+        // coordinator for a long time, and this commit is only a hint.
+        await within(
+          consumer.commitOffsets(list),
+          10_000,
+          "Cannot commit offsets",
+        );
       } catch {
         // Group offsets are a hint for lag tools; the checkpoint is the truth.
         // A failed commit (e.g. during a rebalance) is retried at the next flush.
