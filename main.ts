@@ -99,9 +99,6 @@ async function main(args: string[]): Promise<number> {
     if (config.output.debug && error instanceof Error) {
       console.error(redact(error.stack ?? "", config));
     }
-    if (error instanceof TypeError || error instanceof RangeError) {
-      return error.name === "UsageError" ? EXIT_USAGE : EXIT_RUNTIME;
-    }
     return EXIT_RUNTIME;
   }
 }

@@ -5,14 +5,13 @@
  * @module
  */
 import type { Config } from "../config.ts";
-import { type Endpoint, post } from "../endpoint.ts";
+import { type Endpoint, post, serveRole } from "../endpoint.ts";
 import { createChannelSource, type Port } from "../adapters/channel.ts";
 import {
   createFsWarehouse,
   createJsonCheckpointStore,
 } from "../adapters/fs.ts";
 import { type Clock, type Source, SYSTEM_CLOCK } from "../ports.ts";
-import { type Command, toWireError } from "../protocol.ts";
 import { runConsumer } from "./run.ts";
 import { compactDay } from "./compact.ts";
 
@@ -28,26 +27,8 @@ export interface ConsumerDeps {
 
 /** Serves the consumer on `endpoint`; registers the listener synchronously. */
 export function serveConsumer(endpoint: Endpoint, deps: ConsumerDeps): void {
-  const abort = new AbortController();
   const clock = deps.clock ?? SYSTEM_CLOCK;
-  const onMessage = (event: MessageEvent) => {
-    const command = event.data as Command;
-    switch (command.type) {
-      case "start":
-        void start(command.config, command.port, command.secret);
-        break;
-      case "stop":
-        abort.abort();
-        break;
-      default: {
-        const never: never = command;
-        void never;
-      }
-    }
-  };
-  endpoint.addEventListener("message", onMessage);
-
-  async function start(config: Config, port?: MessagePort, secret?: string) {
+  serveRole(endpoint, "consumer", async ({ config, port, secret }, signal) => {
     let source: Source | undefined;
     try {
       source = port
@@ -59,24 +40,20 @@ export function serveConsumer(endpoint: Endpoint, deps: ConsumerDeps): void {
         throw new Error("No transport: neither a channel nor Kafka was given");
       }
       post(endpoint, { type: "ready", role: "consumer" });
+      const table = `${config.sink.warehouse}/${config.topic}`;
       const stats = await runConsumer({
         topic: config.topic,
         settings: config.sink,
         source,
         warehouse: createFsWarehouse(config.sink.warehouse, config.topic, {
           compact: (date, partitions) =>
-            compactDay(
-              `${config.sink.warehouse}/${config.topic}`,
-              date,
-              partitions,
-              {
-                compression: config.sink.compression,
-              },
-            ),
+            compactDay(table, date, partitions, {
+              compression: config.sink.compression,
+            }),
         }),
         store: createJsonCheckpointStore(config.sink.checkpoint),
         clock,
-        signal: abort.signal,
+        signal,
         report: (stats) =>
           post(endpoint, { type: "progress", role: "consumer", stats }),
         log: (message) =>
@@ -88,16 +65,10 @@ export function serveConsumer(endpoint: Endpoint, deps: ConsumerDeps): void {
           }),
       });
       await source.close();
-      post(endpoint, { type: "stopped", role: "consumer", stats });
+      return stats;
     } catch (error) {
       await source?.close().catch(() => {});
-      post(endpoint, {
-        type: "failed",
-        role: "consumer",
-        error: toWireError(error),
-      });
-    } finally {
-      endpoint.removeEventListener("message", onMessage);
+      throw error;
     }
-  }
+  });
 }

@@ -215,7 +215,7 @@ export function* appSession(ctx: SessionContext): Generator<RawEvent> {
         reason = bEnd > deadline ? "app_exit" : "zap";
         break;
       }
-      yield* playSegment(psid, channel.id, undefined, b.startMs);
+      yield* playSegment(psid, channel.id, b.startMs);
       if (state.t < b.startMs) break; // ended by a fatal error
       yield* linearBreak(psid, channel.id, b.adBreakId, b.durationSec);
       position += (state.t - b.startMs) / 1000;
@@ -223,7 +223,7 @@ export function* appSession(ctx: SessionContext): Generator<RawEvent> {
       tEnd = Math.min(tEnd, deadline);
     }
     if (!fatal && state.t < tEnd) {
-      yield* playSegment(psid, channel.id, undefined, tEnd);
+      yield* playSegment(psid, channel.id, tEnd);
     }
     if (fatal) {
       fatal = false;
@@ -246,7 +246,6 @@ export function* appSession(ctx: SessionContext): Generator<RawEvent> {
     function* playSegment(
       psid: string,
       channelId: string,
-      _c: undefined,
       until: number,
     ): Generator<RawEvent> {
       while (state.t < until) {

@@ -489,7 +489,6 @@ export function createValidator(): {
         if (p.adBreak !== undefined && p.state === "ad") {
           flag("pairing", e, "tune ended inside an ad break");
         }
-        tunes += 0;
         if (e["isSurf"] === true) surfs++;
         if (e["regionCode"] === "VLG") {
           const ch = e["channelId"] as string;

@@ -4,11 +4,10 @@
  *
  * @module
  */
-import { type Endpoint, post } from "../endpoint.ts";
+import { type Endpoint, post, serveRole } from "../endpoint.ts";
 import { createChannelSink, type Port } from "../adapters/channel.ts";
 import type { Position } from "../core/simulator.ts";
 import { type Clock, type Sink, SYSTEM_CLOCK } from "../ports.ts";
-import { type Command, toWireError } from "../protocol.ts";
 import type { Config } from "../config.ts";
 import { runGenerator } from "./run.ts";
 
@@ -30,26 +29,8 @@ export interface GeneratorDeps {
 
 /** Serves the generator on `endpoint`; registers the listener synchronously. */
 export function serveGenerator(endpoint: Endpoint, deps: GeneratorDeps): void {
-  const abort = new AbortController();
   const clock = deps.clock ?? SYSTEM_CLOCK;
-  const onMessage = (event: MessageEvent) => {
-    const command = event.data as Command;
-    switch (command.type) {
-      case "start":
-        void start(command.config, command.port, command.secret);
-        break;
-      case "stop":
-        abort.abort();
-        break;
-      default: {
-        const never: never = command;
-        void never;
-      }
-    }
-  };
-  endpoint.addEventListener("message", onMessage);
-
-  async function start(config: Config, port?: MessagePort, secret?: string) {
+  serveRole(endpoint, "generator", async ({ config, port, secret }, signal) => {
     let sink: Sink | undefined;
     try {
       let resume: Position | undefined;
@@ -61,7 +42,7 @@ export function serveGenerator(endpoint: Endpoint, deps: GeneratorDeps): void {
         resume = await Promise.race([
           channel.subscribed,
           new Promise<undefined>((r) =>
-            abort.signal.addEventListener("abort", () => r(undefined))
+            signal.addEventListener("abort", () => r(undefined))
           ),
         ]);
       } else if (deps.connectSink) {
@@ -78,7 +59,7 @@ export function serveGenerator(endpoint: Endpoint, deps: GeneratorDeps): void {
         advertisers: deps.advertisers(),
         sink,
         clock,
-        signal: abort.signal,
+        signal,
         ...(resume ? { resume } : {}),
         ...(onAck ? { onAck } : {}),
         report: (stats) =>
@@ -92,16 +73,10 @@ export function serveGenerator(endpoint: Endpoint, deps: GeneratorDeps): void {
           }),
       });
       await sink.close();
-      post(endpoint, { type: "stopped", role: "generator", stats });
+      return stats;
     } catch (error) {
       await sink?.close().catch(() => {});
-      post(endpoint, {
-        type: "failed",
-        role: "generator",
-        error: toWireError(error),
-      });
-    } finally {
-      endpoint.removeEventListener("message", onMessage);
+      throw error;
     }
-  }
+  });
 }
