@@ -161,6 +161,63 @@ test("kcat produce -> tvstream consume: valid records land, bad ones are rejecte
   assert.equal((await inspect()).lag["0"], 2);
 });
 
+test("a checkpoint behind the broker's retention stops the consumer naming the range; skip records the gap", async () => {
+  await using cluster = await startMockCluster("ret");
+  await using tmp = await withTmpDir();
+  const toPartition0 = (lines: string[]) =>
+    kcat(
+      ["-P", "-b", cluster.bootstrap, "-t", "ret", "-p", "0", "-K", "\t"],
+      lines.join("\n") + "\n",
+    );
+  // kcat's mock makes a rejoining group wait for the old member's session
+  // timeout even after LeaveGroup: keep it short.
+  const consume = (...extra: string[]) =>
+    tvstream([
+      "consume",
+      "--bootstrap",
+      cluster.bootstrap,
+      "--topic",
+      "ret",
+      "--until-idle",
+      "4",
+      "--session-timeout",
+      "6",
+      "--quiet",
+      ...extra,
+    ], { cwd: tmp.path });
+  const good = events(100, { households: 10 });
+  await toPartition0(good.map((e) => `${e.tvId}\t${JSON.stringify(e)}`));
+  const first = await consume();
+  assert.equal(first.code, 0, first.stderr);
+  assert.equal((await warehouseIds(tmp.path, "ret")).length, 100);
+  // kcat's mock keeps about 5 MB per partition: 7,000 records of 1 kB
+  // push the log start far past offset 100, where the checkpoint is.
+  const junk = "x".repeat(1000);
+  await toPartition0(Array.from({ length: 7_000 }, (_, i) => `k\t${i}${junk}`));
+  // kafkajs may first fetch from the group's committed offset, get
+  // OFFSET_OUT_OF_RANGE and take a few seconds to reset: a longer idle limit.
+  const lost = await consume("--until-idle", "15");
+  assert.equal(lost.code, 1, lost.stderr);
+  const match =
+    /Data loss on topic "ret" partition 0: offsets 100 to (\d+) are gone/
+      .exec(lost.stderr);
+  assert.ok(match, lost.stderr);
+  const lastLost = Number(match[1]);
+  assert.ok(lastLost > 100 && lastLost < 7_099, lost.stderr);
+  assert.equal(lost.stderr.trim().split("\n").length, 1, lost.stderr);
+  const checkpoint = `${tmp.path}/chk/ret/partitions/0.json`;
+  assert.equal(JSON.parse(await Deno.readTextFile(checkpoint)).next, "100");
+
+  const skipped = await consume("--on-data-loss", "skip", "--until-idle", "15");
+  assert.equal(skipped.code, 0, skipped.stderr);
+  const cp = JSON.parse(await Deno.readTextFile(checkpoint));
+  assert.equal(cp.next, "7100");
+  assert.deepEqual(cp.gaps, [{ from: "100", to: String(lastLost + 1) }]);
+  // Everything the broker still had was read (the junk is rejected).
+  assert.equal(cp.rejected, 7_099 - lastLost);
+  assert.equal((await warehouseIds(tmp.path, "ret")).length, 100);
+});
+
 test("produce killed with SIGKILL twice resumes the same stream: the warehouse has exactly the uninterrupted run", async () => {
   await using cluster = await startMockCluster();
   await using tmp = await withTmpDir();

@@ -270,6 +270,9 @@ export async function connectConsumerSource(
     heartbeatInterval: Math.min(3_000, config.kafka!.sessionTimeoutMs / 3),
     maxBytesPerPartition: 1 << 20,
     maxBytes: 8 << 20,
+    // Idle fetches return after 1 s, not 5: a stop waits for the fetch in
+    // flight, so this is how long Ctrl-C or --until-idle takes to leave.
+    maxWaitTimeInMs: 1_000,
     allowAutoTopicCreation: true,
   });
   try {
@@ -449,7 +452,16 @@ export async function connectConsumerSource(
       }
       for (const { partition, low: earliest } of low) {
         if (!assigned.includes(partition)) continue;
-        const offset = offsets[String(partition)] ?? earliest;
+        const wanted = offsets[String(partition)];
+        // A checkpoint below the log start points at records retention has
+        // deleted. Seeking to the log start makes the first record we see
+        // jump past the checkpoint, which the consumer reports as data loss
+        // (or records as a gap). We do not leave this to kafkajs's
+        // out-of-range reset: some brokers (kcat's mock) resolve it to the
+        // end of the partition, which would skip newer records silently.
+        const offset = wanted === undefined || BigInt(wanted) < BigInt(earliest)
+          ? earliest
+          : wanted;
         consumer.seek({ topic: config.topic, partition, offset });
         ready.add(partition);
       }
