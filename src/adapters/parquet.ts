@@ -7,7 +7,12 @@ import { gzipSync } from "node:zlib";
 import { ByteWriter, type parquetWrite, ParquetWriter } from "hyparquet-writer";
 import type { SchemaElement } from "hyparquet";
 import type { ParquetCompression } from "../config.ts";
-import { ALL_FIELDS, FIELDS, SCHEMA_VERSION } from "../core/event.ts";
+import {
+  ALL_FIELDS,
+  type FieldName,
+  FIELDS,
+  SCHEMA_VERSION,
+} from "../core/event.ts";
 import { VERSION } from "../version.ts";
 
 /** A row as the consumer holds it: parsed fields plus provenance. */
@@ -91,9 +96,32 @@ const TIMESTAMP_INDEX = FIELD_INDEX.get("timestamp")!;
 const NOT_INTERNED = new Set(["eventId"]);
 
 /**
+ * Writer options per column. Statistics are kept where readers prune on
+ * them (event type, time, offsets); elsewhere they cost more than they give.
+ * Columns known to repeat are dictionary-encoded without sampling; `eventId`
+ * never repeats, so it is written plain.
+ */
+const COLUMN_OPTIONS: Record<string, Record<string, unknown>> = (() => {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const name of [...ALL_FIELDS, ...PROVENANCE_COLUMNS]) {
+    const kind = name in FIELDS ? FIELDS[name as FieldName][0] : "int";
+    const options: Record<string, unknown> = {
+      statistics: name === "event" || name === "timestamp" ||
+        name === "kafkaPartition" || name === "kafkaOffset",
+      offsetIndex: false,
+    };
+    if (name === "eventId") options["encoding"] = "PLAIN";
+    out[name] = options;
+  }
+  return out;
+})();
+
+/**
  * Rows of one (date, partition), held column by column: no per-row object,
  * and repeated strings (event types, cities, ids of the same session) are
- * stored once. This is what bounds the consumer's memory.
+ * stored once. This is what bounds the consumer's memory. A column keeps
+ * only the values present and the rows they belong to (most fields are used
+ * by few event types); nulls are filled in once, at encoding.
  */
 export class ColumnBuffer {
   /** Number of rows buffered. */
@@ -101,7 +129,8 @@ export class ColumnBuffer {
   /** Offset of the first and last row. */
   first = -1;
   last = -1;
-  #columns: unknown[][] = ALL_FIELDS.map(() => []);
+  #values: unknown[][] = ALL_FIELDS.map(() => []);
+  #rows: number[][] = ALL_FIELDS.map(() => []);
   #times: number[] = [];
   #offsets: number[] = [];
   #intern = new Map<string, string>();
@@ -118,15 +147,14 @@ export class ColumnBuffer {
     for (const key in fields) {
       const i = FIELD_INDEX.get(key);
       if (i === undefined || i === TIMESTAMP_INDEX) continue;
-      const col = this.#columns[i]!;
-      while (col.length < n) col.push(null);
       let v = fields[key];
       if (typeof v === "string" && !NOT_INTERNED.has(key)) {
         const seen = this.#intern.get(v);
         if (seen === undefined) this.#intern.set(v, v);
         else v = seen;
       }
-      col.push(v);
+      this.#values[i]!.push(v);
+      this.#rows[i]!.push(n);
     }
     this.#times.push(t);
     this.#offsets.push(offset);
@@ -139,22 +167,30 @@ export class ColumnBuffer {
   columnData(): Parameters<typeof parquetWrite>[0]["columnData"] {
     const n = this.size;
     const columnData = ALL_FIELDS.map((name, i) => {
+      const options = COLUMN_OPTIONS[name];
       if (i === TIMESTAMP_INDEX) {
         const data = new Array<bigint>(n);
         for (let k = 0; k < n; k++) data[k] = BigInt(this.#times[k]!);
-        return { name, data };
+        return { name, data, ...options };
       }
-      const col = this.#columns[i]!;
-      while (col.length < n) col.push(null);
-      return { name, data: col };
+      const values = this.#values[i]!;
+      if (values.length === n) return { name, data: values, ...options };
+      const rows = this.#rows[i]!;
+      const data = new Array<unknown>(n).fill(null);
+      for (let k = 0; k < values.length; k++) data[rows[k]!] = values[k];
+      return { name, data, ...options };
     });
     const partitions = new Int32Array(n).fill(this.#partition);
     const offsets = new Array<bigint>(n);
     for (let k = 0; k < n; k++) offsets[k] = BigInt(this.#offsets[k]!);
     return [
       ...columnData,
-      { name: "kafkaPartition", data: partitions },
-      { name: "kafkaOffset", data: offsets },
+      {
+        name: "kafkaPartition",
+        data: partitions,
+        ...COLUMN_OPTIONS["kafkaPartition"],
+      },
+      { name: "kafkaOffset", data: offsets, ...COLUMN_OPTIONS["kafkaOffset"] },
     ] as Parameters<typeof parquetWrite>[0]["columnData"];
   }
 

@@ -231,12 +231,22 @@ export const ALL_FIELDS: readonly FieldName[] = [
 
 const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
-/** Per event type, every field it may carry (checked once per record). */
-const ALLOWED: Record<string, ReadonlySet<string>> = Object.fromEntries(
-  Object.entries(EVENT_FIELDS).map(([type, [required, optional]]) => [
-    type,
-    new Set<string>([...COMMON_FIELDS, ...required, ...optional]),
-  ]),
+/**
+ * Per event type, every field it may carry with its kind and whether it is
+ * required: one Map lookup per key is all a valid record costs.
+ */
+const SPECS: Map<
+  string,
+  { fields: Map<string, [FieldKind, boolean]>; required: number }
+> = new Map(
+  Object.entries(EVENT_FIELDS).map(([type, [required, optional]]) => {
+    const fields = new Map<string, [FieldKind, boolean]>();
+    for (const name of [...COMMON_FIELDS, ...required]) {
+      fields.set(name, [FIELDS[name][0], true]);
+    }
+    for (const name of optional) fields.set(name, [FIELDS[name][0], false]);
+    return [type, { fields, required: COMMON_FIELDS.length + required.length }];
+  }),
 );
 
 /** Builds the JSON Schema (draft 2020-12) of every event type. */
@@ -295,23 +305,17 @@ export function eventProblem(value: unknown): string | undefined {
   const record = value as Record<string, unknown>;
   const type = record["event"];
   if (typeof type !== "string") return 'missing field "event"';
-  const spec = (EVENT_FIELDS as Record<
-    string,
-    readonly [readonly FieldName[], readonly FieldName[]]
-  >)[type];
+  const spec = SPECS.get(type);
   if (!spec) return `unknown event type "${type}"`;
-  const [required] = spec;
-  for (const name of COMMON_FIELDS) {
-    if (!(name in record)) return `missing field "${name}"`;
-  }
-  for (const name of required) {
-    if (!(name in record)) return `missing field "${name}" for ${type}`;
-  }
-  const allowed = ALLOWED[type]!;
+  let required = 0;
   for (const key in record) {
-    const field = (FIELDS as Record<string, readonly [FieldKind, string]>)[key];
-    if (!field) return `unknown field "${key}"`;
-    if (!allowed.has(key)) return `field "${key}" is not used by ${type}`;
+    const field = spec.fields.get(key);
+    if (!field) {
+      return key in FIELDS
+        ? `field "${key}" is not used by ${type}`
+        : `unknown field "${key}"`;
+    }
+    if (field[1]) required++;
     const v = record[key];
     switch (field[0]) {
       case "int":
@@ -342,6 +346,16 @@ export function eventProblem(value: unknown): string | undefined {
         if (typeof v !== "string" || v === "") {
           return `field "${key}" must be a non-empty string`;
         }
+    }
+  }
+  if (required < spec.required) {
+    for (const name of COMMON_FIELDS) {
+      if (!(name in record)) return `missing field "${name}"`;
+    }
+    for (const [name, [, isRequired]] of spec.fields) {
+      if (isRequired && !(name in record)) {
+        return `missing field "${name}" for ${type}`;
+      }
     }
   }
   return undefined;
