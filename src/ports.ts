@@ -22,6 +22,8 @@ export interface InRecord {
   value: Uint8Array | null;
   /** Stream position header (`seq`) when the producer set one. */
   seq?: number;
+  /** `value` already decoded as UTF-8, when the source decoded a whole batch at once. */
+  text?: string;
 }
 
 /** Records of one partition, in offset order. */

@@ -84,6 +84,17 @@ export function createChannelSink(port: Port): {
   };
 }
 
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+/** The newline-separated records of a payload as strings, if it is valid UTF-8. */
+function decodeLines(bytes: Uint8Array): string[] | undefined {
+  try {
+    return decoder.decode(bytes).split("\n");
+  } catch {
+    return undefined;
+  }
+}
+
 /** Opens the consumer end of the embedded transport. */
 export function createChannelSource(port: Port, topic: string): Source {
   const queue: TransportMessage[] = [];
@@ -115,15 +126,19 @@ export function createChannelSource(port: Port, topic: string): Source {
           if (m.type !== "records") continue;
           const bytes = new Uint8Array(m.payload);
           const records: InRecord[] = [];
+          // One decode per batch instead of one per record; the consumer
+          // decodes record by record only if the batch is not valid UTF-8.
+          const lines = decodeLines(bytes);
           let start = 0;
-          let offset = m.baseOffset;
-          for (let i = 0; i < bytes.length; i++) {
-            if (bytes[i] !== 10) continue;
+          for (let k = 0; k < m.count; k++) {
+            const end = bytes.indexOf(10, start);
+            const text = lines?.[k];
             records.push({
-              offset: String(offset++),
-              value: bytes.subarray(start, i),
+              offset: String(m.baseOffset + k),
+              value: bytes.subarray(start, end),
+              ...(text !== undefined ? { text } : {}),
             });
-            start = i + 1;
+            start = end + 1;
           }
           yield {
             type: "batch",

@@ -365,7 +365,7 @@ export async function runConsumer(
       }
       let fields: Record<string, unknown>;
       try {
-        fields = JSON.parse(decoder.decode(raw));
+        fields = JSON.parse(record.text ?? decoder.decode(raw));
       } catch {
         reject(p, offset, "not JSON", raw);
         continue;
