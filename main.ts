@@ -309,6 +309,7 @@ async function runPipeline(config: Config, logger: Logger): Promise<number> {
   if (g) {
     summary["generated"] = g.events;
     summary["events_per_s"] = Math.round(g.events / Math.max(secs, 0.001));
+    if (!c) summary["active_seconds"] = (g.activeMs / 1000).toFixed(1);
   }
   if (c) {
     Object.assign(summary, {

@@ -351,9 +351,12 @@ async function stageProduce(
   ], dir);
   if (r.code !== 0) throw new Error(`produce failed: ${r.stderr}`);
   const s = summary(r.stderr);
+  // From the first send to the last acknowledgement, as the bare producer
+  // is timed: process start-up, connecting and topic creation are not
+  // producing.
   return {
     events: Number(s["generated"]),
-    seconds: Number(s["seconds"]),
+    seconds: Number(s["active_seconds"]) || Number(s["seconds"]),
     peak: r.peakRssMb,
   };
 }
@@ -559,7 +562,7 @@ async function main() {
             p.peak,
             ">= 90% of bare",
             ratio >= 0.9,
-            `ratio ${ratio.toFixed(2)} (wall time incl. start-up)`,
+            `ratio ${ratio.toFixed(2)} (first send to last ack, as bare)`,
           ),
         );
         log("fill topic for catch-up");
@@ -594,9 +597,7 @@ async function main() {
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
-  const cpu =
-    (await Deno.readTextFile("/proc/cpuinfo")).match(/model name\s*:\s*(.*)/)
-      ?.[1] ?? "unknown";
+  const cpu = await cpuModel();
   const report = {
     date: new Date().toISOString(),
     machine: {
@@ -615,6 +616,17 @@ async function main() {
   await Deno.mkdir(new URL("./results/", import.meta.url), { recursive: true });
   await Deno.writeTextFile(out, JSON.stringify(report, null, 2) + "\n");
   console.error(`bench: wrote ${out}`);
+}
+
+/** The CPU model, for the report. */
+async function cpuModel(): Promise<string> {
+  try {
+    // Deno reads /proc/cpuinfo only with --allow-all (the bench task has it).
+    return (await Deno.readTextFile("/proc/cpuinfo"))
+      .match(/model name\s*:\s*(.*)/)?.[1] ?? "unknown";
+  } catch {
+    return "unknown";
+  }
 }
 
 if (import.meta.main) await main();

@@ -31,7 +31,10 @@ export interface Stats {
   /** Simulated time reached (ms), for the status line. */
   simTime: number;
   activeSessions: number;
-  /** Consumer: ms from the first record received to the end of the last flush. */
+  /**
+   * Consumer: ms from the first record received to the end of the last flush.
+   * Generator: ms from the first send to the last acknowledgement.
+   */
   activeMs: number;
 }
 

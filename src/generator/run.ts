@@ -105,6 +105,7 @@ export async function runGenerator(
   // per-partition order (which the consumer's duplicate filter relies on)
   // and the acknowledged position stay exact.
   let inFlight: Promise<void> | undefined;
+  let firstSend: number | undefined;
   const flush = async () => {
     if (inFlight) {
       const pending = inFlight;
@@ -115,8 +116,10 @@ export async function runGenerator(
     const records = batch;
     const position = sim.position();
     batch = [];
+    firstSend ??= clock.now();
     inFlight = sink.send(records).then(async () => {
       stats.produced += records.length;
+      stats.activeMs = clock.now() - firstSend!;
       await options.onAck?.(position);
     });
     // Surfaced by the next flush; never an unhandled rejection meanwhile.
