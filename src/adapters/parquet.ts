@@ -7,12 +7,7 @@ import { gzipSync } from "node:zlib";
 import { ByteWriter, type parquetWrite, ParquetWriter } from "hyparquet-writer";
 import type { SchemaElement } from "hyparquet";
 import type { ParquetCompression } from "../config.ts";
-import {
-  ALL_FIELDS,
-  type FieldName,
-  FIELDS,
-  SCHEMA_VERSION,
-} from "../core/event.ts";
+import { ALL_FIELDS, FIELDS, SCHEMA_VERSION } from "../core/event.ts";
 import { VERSION } from "../version.ts";
 
 /** A row as the consumer holds it: parsed fields plus provenance. */
@@ -98,13 +93,12 @@ const NOT_INTERNED = new Set(["eventId"]);
 /**
  * Writer options per column. Statistics are kept where readers prune on
  * them (event type, time, offsets); elsewhere they cost more than they give.
- * Columns known to repeat are dictionary-encoded without sampling; `eventId`
- * never repeats, so it is written plain.
+ * The writer picks dictionary encoding where it pays; `eventId` never
+ * repeats, so it is written plain without trying.
  */
 const COLUMN_OPTIONS: Record<string, Record<string, unknown>> = (() => {
   const out: Record<string, Record<string, unknown>> = {};
   for (const name of [...ALL_FIELDS, ...PROVENANCE_COLUMNS]) {
-    const kind = name in FIELDS ? FIELDS[name as FieldName][0] : "int";
     const options: Record<string, unknown> = {
       statistics: name === "event" || name === "timestamp" ||
         name === "kafkaPartition" || name === "kafkaOffset",
