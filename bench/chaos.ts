@@ -21,8 +21,7 @@ import { readParquetRows } from "../src/adapters/parquet_read.ts";
 import { parseCheckpoint } from "../src/core/checkpoint.ts";
 import { Rng } from "../src/core/rng.ts";
 import { startMockCluster } from "./_mock_cluster.ts";
-
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
+import { spawnTvstream, tvstream } from "./_tvstream.ts";
 
 /** Options of {@linkcode runChaos}. */
 export interface ChaosOptions {
@@ -49,30 +48,6 @@ export interface ChaosResult {
   checkpointsChecked: number;
   badCheckpoints: string[];
   ok: boolean;
-}
-
-function spawn(args: string[], cwd: string): Deno.ChildProcess {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", MAIN, ...args],
-    cwd,
-    env: { NO_COLOR: "1" },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-}
-
-async function run(
-  args: string[],
-  cwd: string,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await spawn(args, cwd).output();
-  const dec = new TextDecoder();
-  return {
-    code: out.code,
-    stdout: dec.decode(out.stdout),
-    stderr: dec.decode(out.stderr),
-  };
 }
 
 /** Parses every checkpoint file under `chk`; returns the paths that do not parse. */
@@ -174,7 +149,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     ];
   let producer: Deno.ChildProcess | undefined;
   if (options.scenario === "kafka") {
-    producer = spawn([
+    producer = spawnTvstream([
       "produce",
       "--bootstrap",
       options.bootstrap!,
@@ -186,10 +161,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       "--compression",
       "gzip",
       "--quiet",
-    ], cwd);
+    ], { cwd });
   }
   for (let i = 0; i < options.iterations; i++) {
-    const child = spawn(consumerArgs, cwd);
+    const child = spawnTvstream(consumerArgs, { cwd });
     const wait = options.minMs + rng.next() * (options.maxMs - options.minMs);
     const exited = await Promise.race([
       child.status.then(() => true),
@@ -200,7 +175,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       kills++;
     }
     const status = await child.status;
-    await child.stdout.cancel();
     const err = await new Response(child.stderr).text();
     if (exited && status.code !== 0) {
       throw new Error(`tvstream exited ${status.code}: ${err}`);
@@ -216,20 +190,25 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   }
   let expected: number;
   if (options.scenario === "embedded") {
-    const last = await run(consumerArgs, cwd);
+    const last = await tvstream(consumerArgs, { cwd });
     if (last.code !== 0) throw new Error(`final run failed: ${last.stderr}`);
-    const ref = await run(["sample", "-n", "100000000", ...window], cwd);
+    const ref = await tvstream(["sample", "-n", "100000000", ...window], {
+      cwd,
+    });
     expected = ref.stdout.trim().split("\n").length;
   } else {
     const p = await producer!.status;
-    await producer!.stdout.cancel();
     const perr = await new Response(producer!.stderr).text();
     if (p.code !== 0) throw new Error(`producer failed: ${perr}`);
-    const last = await run([...consumerArgs, "--until-idle", "8"], cwd);
+    const last = await tvstream([...consumerArgs, "--until-idle", "8"], {
+      cwd,
+    });
     if (last.code !== 0) {
       throw new Error(`final consume failed: ${last.stderr}`);
     }
-    const ref = await run(["sample", "-n", "100000000", ...window], cwd);
+    const ref = await tvstream(["sample", "-n", "100000000", ...window], {
+      cwd,
+    });
     expected = ref.stdout.trim().split("\n").length;
   }
   const final = await checkCheckpoints(join(cwd, "chk", topic));
