@@ -69,7 +69,8 @@ interface Owned {
   cp: PartitionCheckpoint;
   next: number;
   maxSeq: number | undefined;
-  position: Position | undefined;
+  /** Generator position reached, kept as numbers (updated per record). */
+  pos: Position | undefined;
   watermark: number;
   dirty: boolean;
   rows: number;
@@ -145,7 +146,15 @@ export async function runConsumer(
   const idleFor = (now: number) =>
     owning ? now - lastData : now - Math.max(lastData, startedAt + 60_000);
 
+  // The buffer and date of the previous record: consecutive records almost
+  // always share both, so the per-record Map lookup and date formatting are
+  // skipped.
+  let last: Buffer | undefined;
+  let dayStart = 0;
+  let dayEnd = 0;
+  let day = "";
   const discard = () => {
+    last = undefined;
     buffers.clear();
     rejects.clear();
     buffered = 0;
@@ -188,7 +197,7 @@ export async function runConsumer(
         ...o.cp,
         next: String(o.next),
         ...(o.maxSeq !== undefined ? { maxSeq: o.maxSeq } : {}),
-        ...(o.position ? { position: o.position } : {}),
+        ...(o.pos ? { position: { ...o.pos } } : {}),
         watermark: o.watermark,
         gaps: o.gaps,
         rows: o.cp.rows + (rowsBy.get(p) ?? 0),
@@ -255,7 +264,7 @@ export async function runConsumer(
         cp,
         next: Number(cp.next),
         maxSeq: cp.maxSeq,
-        position: cp.position,
+        pos: cp.position ? { ...cp.position } : undefined,
         watermark: cp.watermark,
         dirty: false,
         rows: 0,
@@ -278,7 +287,7 @@ export async function runConsumer(
         offsets[String(p)] = String(o.next);
       }
     }
-    await source.seek(offsets, owned.get(0)?.position);
+    await source.seek(offsets, owned.get(0)?.cp.position);
   };
 
   const revoke = async () => {
@@ -378,17 +387,29 @@ export async function runConsumer(
       const t = Date.parse(fields["timestamp"] as string);
       // The embedded stream's offset is its sequence: keep the generator
       // position so that a restart regenerates exactly the unwritten rest.
-      o.position = o.position && o.position.t === t
-        ? { seq: offset + 1, t, n: o.position.n + 1 }
-        : { seq: offset + 1, t, n: 1 };
+      if (!o.pos) o.pos = { seq: offset + 1, t, n: 1 };
+      else {
+        o.pos.n = o.pos.t === t ? o.pos.n + 1 : 1;
+        o.pos.seq = offset + 1;
+        o.pos.t = t;
+      }
       if (t > o.watermark) o.watermark = t;
-      const date = dateKey(t);
-      seenDates.add(date);
-      const key = `${date}|${p}`;
-      let b = buffers.get(key);
-      if (!b) {
-        b = { date, partition: p, columns: new ColumnBuffer(p) };
-        buffers.set(key, b);
+      if (!(t >= dayStart && t < dayEnd)) {
+        day = dateKey(t);
+        dayStart = Math.floor(t / DAY_MS) * DAY_MS;
+        dayEnd = dayStart + DAY_MS;
+        seenDates.add(day);
+      }
+      const date = day;
+      let b = last;
+      if (!b || b.date !== date || b.partition !== p) {
+        const key = `${date}|${p}`;
+        b = buffers.get(key);
+        if (!b) {
+          b = { date, partition: p, columns: new ColumnBuffer(p) };
+          buffers.set(key, b);
+        }
+        last = b;
       }
       b.columns.append(fields, t, offset);
       buffered++;
