@@ -235,7 +235,8 @@ const FLAGS: Record<string, FlagSpec> = {
   "max-file-rows": {
     kind: "string",
     value: "N",
-    help: "flush once N rows are buffered (default 10000; bounds memory)",
+    help:
+      "flush once a partition has N rows buffered for one date (default 10000; bounds memory)",
     commands: SINK,
   },
   "flush-interval": {

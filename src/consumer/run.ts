@@ -133,7 +133,8 @@ export async function runConsumer(
   const rejects = new Map<number, RejectBuffer>();
   const seenDates = new Set<string>();
   const closed = new Set<string>();
-  let buffered = 0;
+  /** Rows in the fullest (date, partition) buffer: files roll per partition. */
+  let fullest = 0;
   let firstData: number | undefined;
   let lastFlush = clock.now();
   let lastData = clock.now();
@@ -157,7 +158,7 @@ export async function runConsumer(
     last = undefined;
     buffers.clear();
     rejects.clear();
-    buffered = 0;
+    fullest = 0;
   };
 
   const flush = async () => {
@@ -412,7 +413,7 @@ export async function runConsumer(
         last = b;
       }
       b.columns.append(fields, t, offset);
-      buffered++;
+      if (b.columns.size > fullest) fullest = b.columns.size;
     }
   };
 
@@ -489,7 +490,7 @@ export async function runConsumer(
         lastReport = clock.now();
       }
       if (
-        buffered >= settings.maxFileRows || clock.now() - lastFlush >= flushMs
+        fullest >= settings.maxFileRows || clock.now() - lastFlush >= flushMs
       ) {
         await flush();
       }

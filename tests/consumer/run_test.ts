@@ -173,6 +173,30 @@ Deno.test("runConsumer() rejects every kind of bad record and lands the good one
   assert.equal(cp.rejected, bad.length);
 });
 
+Deno.test("runConsumer() rolls files per partition: each holds about --max-file-rows rows of its own partition", async () => {
+  await using tmp = await withTmpDir();
+  const topic = new FakeTopic(2);
+  // Two hours of evening: one date, so only the partition rule cuts files.
+  fill(topic, 6000, 0, "2026-11-02T20:00:00Z");
+  await consume(tmp.path, topic, {}, {
+    maxFileRows: 1000,
+    lateGraceSec: 86_400,
+  });
+  const sizes: number[] = [];
+  for (const d of await listTable(`${tmp.path}/warehouse`, "t")) {
+    for (const f of d.files) {
+      const rows = await readParquetRows(f.path, ["kafkaPartition"]);
+      assert.equal(new Set(rows.map((r) => r["kafkaPartition"])).size, 1);
+      sizes.push(rows.length);
+    }
+  }
+  assert.equal(sizes.reduce((a, b) => a + b, 0), 6000);
+  // Batches of 250: a file ends within one batch of the limit, and a flush
+  // that one partition triggers may also cut the other partition's file.
+  assert.ok(Math.max(...sizes) < 1000 + 250, `sizes ${sizes}`);
+  assert.ok(sizes.length <= 8, `${sizes.length} files: ${sizes}`);
+});
+
 const STEPS: FlushStep[] = ["encoded", "landed", "checkpointed", "committed"];
 for (const step of STEPS) {
   Deno.test(`runConsumer() crashed after "${step}" restarts to exactly once`, async () => {
@@ -181,6 +205,7 @@ for (const step of STEPS) {
     const evs = fill(topic, 6000);
     for (let crash = 1; crash <= 3; crash++) {
       let flushes = 0;
+      // Files of 500 rows per partition: enough flushes for every crash.
       await assert.rejects(
         consume(tmp.path, topic, {
           crashHook: (s) => {
@@ -188,7 +213,7 @@ for (const step of STEPS) {
               throw new Error(`crash after ${s}`);
             }
           },
-        }),
+        }, { maxFileRows: 500 }),
         /crash after/,
       );
     }
