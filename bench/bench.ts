@@ -551,28 +551,42 @@ async function main() {
       });
     } else {
       try {
-        log("bare kafkajs");
-        const bare = await stageBareKafkajs(cluster.bootstrap, kafkaN);
-        log("tvstream produce");
-        const p = await stageProduce(
-          cluster.bootstrap,
-          kafkaN,
-          dir,
-          "bench_tvs",
-          "none",
-        );
-        const ratio = (p.events / p.seconds) / bare.eventsPerSec;
-        results.push(bare);
+        // Alternating rounds, best of each: these machines' speed drifts by
+        // tens of percent within minutes, and a ratio of two single runs
+        // measured that drift more than the producers.
+        const rounds = quick ? 1 : 3;
+        let bare: StageResult | undefined;
+        let p:
+          | { events: number; seconds: number; peak: number | null }
+          | undefined;
+        for (let round = 0; round < rounds; round++) {
+          log(`bare kafkajs (round ${round + 1} of ${rounds})`);
+          const b = await stageBareKafkajs(cluster.bootstrap, kafkaN);
+          if (!bare || b.eventsPerSec > bare.eventsPerSec) bare = b;
+          log(`tvstream produce (round ${round + 1} of ${rounds})`);
+          const t = await stageProduce(
+            cluster.bootstrap,
+            kafkaN,
+            dir,
+            `bench_tvs_${round}`,
+            "none",
+          );
+          if (!p || t.events / t.seconds > p.events / p.seconds) p = t;
+        }
+        const ratio = (p!.events / p!.seconds) / bare!.eventsPerSec;
+        results.push(bare!);
         results.push(
           row(
             "tvstream produce (generate + produce)",
-            p.events,
-            p.seconds,
+            p!.events,
+            p!.seconds,
             0,
-            p.peak,
+            p!.peak,
             ">= 90% of bare",
             ratio >= 0.9,
-            `ratio ${ratio.toFixed(2)} (first send to last ack, as bare)`,
+            `ratio ${
+              ratio.toFixed(2)
+            } (first send to last ack, as bare; best of ${rounds} alternating rounds each)`,
           ),
         );
         log("fill topic for catch-up");
