@@ -91,6 +91,30 @@ function summary(stderr: string): Record<string, string | number> {
   throw new Error(`no summary in: ${stderr.slice(-800)}`);
 }
 
+/**
+ * Runs one tvstream command (JSON logs) in `dir`, sampling its peak RSS;
+ * returns its "done" summary, or throws with its stderr.
+ */
+async function runStage(
+  what: string,
+  args: string[],
+  dir: string,
+): Promise<{ s: Record<string, string | number>; peakRssMb: number | null }> {
+  const r = await measure([MAIN, ...args, "--log-format", "json"], dir);
+  if (r.code !== 0) throw new Error(`${what} failed: ${r.stderr}`);
+  return { s: summary(r.stderr), peakRssMb: r.peakRssMb };
+}
+
+/** `--warehouse` and `--checkpoint` flags for a stage's own output. */
+function outputFlags(dir: string, name: string): string[] {
+  return [
+    "--warehouse",
+    `${dir}/wh-${name}`,
+    "--checkpoint",
+    `${dir}/chk-${name}`,
+  ];
+}
+
 function row(
   stage: string,
   events: number,
@@ -220,8 +244,7 @@ async function stageParquet(n: number, dir: string): Promise<StageResult[]> {
 
 /** Stage 2: `tvstream run` embedded backfill, end to end. */
 async function stageEmbedded(n: number, dir: string): Promise<StageResult> {
-  const r = await measure([
-    MAIN,
+  const { s, peakRssMb } = await runStage("embedded run", [
     "run",
     "--from",
     FROM,
@@ -233,11 +256,7 @@ async function stageEmbedded(n: number, dir: string): Promise<StageResult> {
     "0",
     "--events",
     String(n),
-    "--log-format",
-    "json",
   ], dir);
-  if (r.code !== 0) throw new Error(`embedded run failed: ${r.stderr}`);
-  const s = summary(r.stderr);
   const rows = Number(s["rows"]);
   const bytes = await dirBytes(`${dir}/warehouse`);
   return row(
@@ -245,9 +264,9 @@ async function stageEmbedded(n: number, dir: string): Promise<StageResult> {
     rows,
     Number(s["seconds"]),
     bytes,
-    r.peakRssMb,
+    peakRssMb,
     ">= 150,000 ev/s; RSS <= 300 MB",
-    rows / Number(s["seconds"]) >= 150_000 && (r.peakRssMb ?? 0) <= 300,
+    rows / Number(s["seconds"]) >= 150_000 && (peakRssMb ?? 0) <= 300,
     "MB/s = Parquet written",
   );
 }
@@ -333,8 +352,7 @@ async function stageProduce(
   topic: string,
   compression: string,
 ) {
-  const r = await measure([
-    MAIN,
+  const { s, peakRssMb } = await runStage("produce", [
     "produce",
     "--bootstrap",
     bootstrap,
@@ -356,18 +374,14 @@ async function stageProduce(
     compression,
     "--checkpoint",
     `${dir}/chk-${topic}`,
-    "--log-format",
-    "json",
   ], dir);
-  if (r.code !== 0) throw new Error(`produce failed: ${r.stderr}`);
-  const s = summary(r.stderr);
   // From the first send to the last acknowledgement, as the bare producer
   // is timed: process start-up, connecting and topic creation are not
   // producing.
   return {
     events: Number(s["generated"]),
     seconds: Number(s["active_seconds"]) || Number(s["seconds"]),
-    peak: r.peakRssMb,
+    peak: peakRssMb,
   };
 }
 
@@ -378,8 +392,7 @@ async function stageCatchUp(
   expected: number,
 ): Promise<StageResult> {
   const idle = 2;
-  const r = await measure([
-    MAIN,
+  const { s, peakRssMb } = await runStage("consume", [
     "consume",
     "--bootstrap",
     bootstrap,
@@ -387,15 +400,8 @@ async function stageCatchUp(
     topic,
     "--until-idle",
     String(idle),
-    "--warehouse",
-    `${dir}/wh-catchup`,
-    "--checkpoint",
-    `${dir}/chk-catchup`,
-    "--log-format",
-    "json",
+    ...outputFlags(dir, "catchup"),
   ], dir);
-  if (r.code !== 0) throw new Error(`consume failed: ${r.stderr}`);
-  const s = summary(r.stderr);
   const rows = Number(s["rows"]);
   // From the first record to the last flush: connecting and joining the
   // group, and the idle wait, are not catch-up.
@@ -406,7 +412,7 @@ async function stageCatchUp(
     rows,
     seconds,
     bytes,
-    r.peakRssMb,
+    peakRssMb,
     ">= 100,000 ev/s",
     rows / seconds >= 100_000,
     rows === expected ? `all ${rows} rows` : `rows ${rows} of ${expected}`,
@@ -418,8 +424,7 @@ async function stageRunBootstrap(
   n: number,
   dir: string,
 ): Promise<StageResult> {
-  const r = await measure([
-    MAIN,
+  const { s, peakRssMb } = await runStage("run --bootstrap", [
     "run",
     "--bootstrap",
     bootstrap,
@@ -437,22 +442,15 @@ async function stageRunBootstrap(
     String(n),
     "--kafka-compression",
     "gzip",
-    "--warehouse",
-    `${dir}/wh-e2e`,
-    "--checkpoint",
-    `${dir}/chk-e2e`,
-    "--log-format",
-    "json",
+    ...outputFlags(dir, "e2e"),
   ], dir);
-  if (r.code !== 0) throw new Error(`run --bootstrap failed: ${r.stderr}`);
-  const s = summary(r.stderr);
   const rows = Number(s["rows"]);
   return row(
     "run --bootstrap end to end",
     rows,
     Number(s["seconds"]),
     await dirBytes(`${dir}/wh-e2e`),
-    r.peakRssMb,
+    peakRssMb,
     ">= 40,000 ev/s",
     rows / Number(s["seconds"]) >= 40_000,
   );

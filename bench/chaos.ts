@@ -16,11 +16,10 @@
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
-import { listTable } from "../src/adapters/fs.ts";
-import { readParquetRows } from "../src/adapters/parquet_read.ts";
 import { parseCheckpoint } from "../src/core/checkpoint.ts";
 import { Rng } from "../src/core/rng.ts";
 import { startMockCluster } from "./_mock_cluster.ts";
+import { readTable } from "./_warehouse.ts";
 import { spawnTvstream, tvstream } from "./_tvstream.ts";
 
 /** Options of {@linkcode runChaos}. */
@@ -75,23 +74,19 @@ async function checkCheckpoints(
 }
 
 async function warehouse(dir: string, topic: string) {
-  const ids: string[] = [];
-  const offsets = new Set<string>();
-  for (const d of await listTable(join(dir, "warehouse"), topic)) {
-    for (const f of d.files) {
-      for (
-        const r of await readParquetRows(f.path, [
-          "eventId",
-          "kafkaPartition",
-          "kafkaOffset",
-        ])
-      ) {
-        ids.push(r["eventId"] as string);
-        offsets.add(`${r["kafkaPartition"]}:${r["kafkaOffset"]}`);
-      }
-    }
-  }
-  return { ids, offsets };
+  const rows = await readTable(join(dir, "warehouse"), topic, [
+    "eventId",
+    "kafkaPartition",
+    "kafkaOffset",
+  ]);
+  return {
+    ids: rows.map((r) => r.values["eventId"] as string),
+    offsets: new Set(
+      rows.map((r) =>
+        `${r.values["kafkaPartition"]}:${r.values["kafkaOffset"]}`
+      ),
+    ),
+  };
 }
 
 /** Runs one chaos scenario and reports what it found. */

@@ -5,8 +5,7 @@
  * being killed, and secrets never reach the output.
  */
 import assert from "node:assert/strict";
-import { listTable } from "../src/adapters/fs.ts";
-import { readParquetRows } from "../src/adapters/parquet_read.ts";
+import { readTable } from "../bench/_warehouse.ts";
 import { spawnTvstream, tvstream } from "./_cli.ts";
 import { events, withTmpDir } from "./_helpers.ts";
 import { hasKcat, kcat, startMockCluster } from "./_kafka.ts";
@@ -41,15 +40,8 @@ async function warehouseIds(
   dir: string,
   topic = "tv_events",
 ): Promise<string[]> {
-  const ids: string[] = [];
-  for (const d of await listTable(`${dir}/warehouse`, topic)) {
-    for (const f of d.files) {
-      for (const r of await readParquetRows(f.path, ["eventId"])) {
-        ids.push(r["eventId"] as string);
-      }
-    }
-  }
-  return ids.sort();
+  const rows = await readTable(`${dir}/warehouse`, topic, ["eventId"]);
+  return rows.map((r) => r.values["eventId"] as string).sort();
 }
 
 async function referenceIds(cwd: string, window = WINDOW): Promise<string[]> {

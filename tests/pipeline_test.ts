@@ -11,13 +11,12 @@ import {
 import {
   createFsWarehouse,
   createJsonCheckpointStore,
-  listTable,
 } from "../src/adapters/fs.ts";
-import { readParquetRows } from "../src/adapters/parquet_read.ts";
 import { runConsumer } from "../src/consumer/run.ts";
 import { runGenerator } from "../src/generator/run.ts";
 import { advertiserNames } from "../src/adapters/faker.ts";
 import { SYSTEM_CLOCK } from "../src/ports.ts";
+import { readTable } from "../bench/_warehouse.ts";
 import { config, sinkSettings, withTmpDir } from "./_helpers.ts";
 
 async function pipeline(dir: string, events?: number) {
@@ -64,15 +63,8 @@ async function pipeline(dir: string, events?: number) {
 }
 
 async function eventIds(dir: string): Promise<string[]> {
-  const ids: string[] = [];
-  for (const d of await listTable(`${dir}/warehouse`, "tv_events")) {
-    for (const f of d.files) {
-      for (const r of await readParquetRows(f.path, ["eventId"])) {
-        ids.push(r["eventId"] as string);
-      }
-    }
-  }
-  return ids.sort();
+  const rows = await readTable(`${dir}/warehouse`, "tv_events", ["eventId"]);
+  return rows.map((r) => r.values["eventId"] as string).sort();
 }
 
 Deno.test("embedded pipeline stopped and restarted equals one uninterrupted run", async () => {

@@ -442,29 +442,14 @@ export async function connectConsumerSource(
       }
     },
     async seek(offsets: OffsetMap) {
-      const admin = kafka.admin();
-      let low: { partition: number; low: string }[] = [];
+      let low: { partition: number; low: string }[];
       try {
-        await within(
-          admin.connect(),
-          30_000,
-          `Cannot reach Kafka at ${brokers}`,
-        );
-        low = (await within(
-          admin.fetchTopicOffsets(config.topic),
-          30_000,
-          `Cannot read offsets of "${config.topic}"`,
-        )).map((o) => ({
-          partition: o.partition,
-          low: o.low,
-        }));
+        low = await topicOffsets(kafka, config.topic, brokers, 30_000);
       } catch (error) {
         throw brokerError(
           `Cannot read offsets of topic "${config.topic}"`,
           error,
         );
-      } finally {
-        await admin.disconnect().catch(() => {});
       }
       for (const { partition, low: earliest } of low) {
         if (!assigned.includes(partition)) continue;
@@ -472,9 +457,8 @@ export async function connectConsumerSource(
         // A checkpoint below the log start points at records retention has
         // deleted. Seeking to the log start makes the first record we see
         // jump past the checkpoint, which the consumer reports as data loss
-        // (or records as a gap). We do not leave this to kafkajs's
-        // out-of-range reset: some brokers (kcat's mock) resolve it to the
-        // end of the partition, which would skip newer records silently.
+        // (or records as a gap), whatever the client's or broker's own
+        // out-of-range reset would have done.
         const offset = wanted === undefined || BigInt(wanted) < BigInt(earliest)
           ? earliest
           : wanted;
@@ -516,15 +500,14 @@ export async function fetchHighWatermarks(
   secret: string | undefined,
 ): Promise<Record<string, string>> {
   const kafka = await createClient(config, secret);
-  const admin = kafka.admin();
   const brokers = config.kafka!.brokers.join(",");
   try {
-    await within(
-      admin.connect(),
+    const offsets = await topicOffsets(
+      kafka,
+      config.topic,
+      brokers,
       config.kafka!.connectTimeoutMs,
-      `Cannot reach Kafka at ${brokers}`,
     );
-    const offsets = await admin.fetchTopicOffsets(config.topic);
     return Object.fromEntries(
       offsets.map((o) => [String(o.partition), o.high]),
     );
@@ -532,6 +515,28 @@ export async function fetchHighWatermarks(
     throw error instanceof BrokerError ? error : brokerError(
       `Cannot read offsets of topic "${config.topic}" at ${brokers}`,
       error,
+    );
+  }
+}
+
+/** Each partition's low and high offsets, read with a short-lived admin client. */
+async function topicOffsets(
+  kafka: Kafka,
+  topic: string,
+  brokers: string,
+  timeoutMs: number,
+): Promise<{ partition: number; low: string; high: string }[]> {
+  const admin = kafka.admin();
+  try {
+    await within(
+      admin.connect(),
+      timeoutMs,
+      `Cannot reach Kafka at ${brokers}`,
+    );
+    return await within(
+      admin.fetchTopicOffsets(topic),
+      30_000,
+      `Cannot read offsets of "${topic}"`,
     );
   } finally {
     await admin.disconnect().catch(() => {});

@@ -87,8 +87,8 @@ const CODECS = {
 } as const;
 const FIELD_INDEX = new Map<string, number>(ALL_FIELDS.map((f, i) => [f, i]));
 const TIMESTAMP_INDEX = FIELD_INDEX.get("timestamp")!;
-/** Unique per event: interning would only cost. */
-const NOT_INTERNED = new Set(["eventId"]);
+/** Per column: whether its strings are interned (`eventId` is unique per event: interning would only cost). */
+const INTERNED: readonly boolean[] = ALL_FIELDS.map((f) => f !== "eventId");
 
 /**
  * Writer options per column. Statistics are kept where readers prune on
@@ -142,7 +142,7 @@ export class ColumnBuffer {
       const i = FIELD_INDEX.get(key);
       if (i === undefined || i === TIMESTAMP_INDEX) continue;
       let v = fields[key];
-      if (typeof v === "string" && !NOT_INTERNED.has(key)) {
+      if (typeof v === "string" && INTERNED[i]) {
         const seen = this.#intern.get(v);
         if (seen === undefined) this.#intern.set(v, v);
         else v = seen;
@@ -162,11 +162,9 @@ export class ColumnBuffer {
     const n = this.size;
     const columnData = ALL_FIELDS.map((name, i) => {
       const options = COLUMN_OPTIONS[name];
-      if (i === TIMESTAMP_INDEX) {
-        const data = new Array<bigint>(n);
-        for (let k = 0; k < n; k++) data[k] = BigInt(this.#times[k]!);
-        return { name, data, ...options };
-      }
+      // Epoch ms as numbers: the writer converts TIMESTAMP values to
+      // BigInt itself, so converting here would do it twice.
+      if (i === TIMESTAMP_INDEX) return { name, data: this.#times, ...options };
       const values = this.#values[i]!;
       if (values.length === n) return { name, data: values, ...options };
       const rows = this.#rows[i]!;

@@ -319,6 +319,7 @@ export async function runConsumer(
     stats.rejected++;
   };
 
+  const time = { ms: 0 };
   const take = (batch: RecordBatch) => {
     const p = batch.partition;
     const o = owned.get(p);
@@ -380,12 +381,12 @@ export async function runConsumer(
         reject(p, offset, "not JSON", raw);
         continue;
       }
-      const problem = eventProblem(fields);
+      const problem = eventProblem(fields, time);
       if (problem !== undefined) {
         reject(p, offset, problem, raw);
         continue;
       }
-      const t = Date.parse(fields["timestamp"] as string);
+      const t = time.ms;
       // The embedded stream's offset is its sequence: keep the generator
       // position so that a restart regenerates exactly the unwritten rest.
       if (!o.pos) o.pos = { seq: offset + 1, t, n: 1 };

@@ -296,9 +296,13 @@ export function eventJsonSchema(): Record<string, unknown> {
 
 /**
  * Checks one parsed value against the schema; returns the reason it is not
- * a valid event, or `undefined` when it is.
+ * a valid event, or `undefined` when it is. When `time` is given it receives
+ * the event time in epoch ms, parsed once here for callers that need it.
  */
-export function eventProblem(value: unknown): string | undefined {
+export function eventProblem(
+  value: unknown,
+  time?: { ms: number },
+): string | undefined {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     return "not a JSON object";
   }
@@ -340,6 +344,7 @@ export function eventProblem(value: unknown): string | undefined {
         if (!(ms >= 946_684_800_000 && ms < 4_102_444_800_000)) {
           return `field "${key}" is an impossible time "${v}"`;
         }
+        if (time) time.ms = ms;
         break;
       }
       default:

@@ -8,35 +8,22 @@ import {
 import { compactDay } from "../../src/consumer/compact.ts";
 import { readParquetRows } from "../../src/adapters/parquet_read.ts";
 import { SYSTEM_CLOCK, type Warehouse } from "../../src/ports.ts";
+import { readTable } from "../../bench/_warehouse.ts";
 import { events, FakeTopic, sinkSettings, withTmpDir } from "../_helpers.ts";
 
 /** Reads every visible row: [partition, offset, eventId]. */
 async function warehouseRows(dir: string) {
-  const out: {
-    partition: number;
-    offset: number;
-    eventId: string;
-    date: string;
-  }[] = [];
-  for (const d of await listTable(`${dir}/warehouse`, "t")) {
-    for (const f of d.files) {
-      for (
-        const r of await readParquetRows(f.path, [
-          "kafkaPartition",
-          "kafkaOffset",
-          "eventId",
-        ])
-      ) {
-        out.push({
-          partition: r["kafkaPartition"] as number,
-          offset: Number(r["kafkaOffset"]),
-          eventId: r["eventId"] as string,
-          date: d.date,
-        });
-      }
-    }
-  }
-  return out;
+  const rows = await readTable(`${dir}/warehouse`, "t", [
+    "kafkaPartition",
+    "kafkaOffset",
+    "eventId",
+  ]);
+  return rows.map(({ date, values }) => ({
+    partition: values["kafkaPartition"] as number,
+    offset: Number(values["kafkaOffset"]),
+    eventId: values["eventId"] as string,
+    date,
+  }));
 }
 
 function consume(
