@@ -426,6 +426,12 @@ export async function connectConsumerSource(
             wake = undefined;
             continue;
           }
+          // A batch is released as soon as it is taken: kafkajs fetches the
+          // next one while this one is parsed and encoded (fetching and
+          // writing overlap; at most one batch waits in the queue, since
+          // eachBatch runs one partition at a time). Control deliveries are
+          // released once handled, so a rebalance waits for the seek.
+          if (item.delivery.type === "batch") item.done();
           current = item;
           yield item.delivery;
           current = undefined;
