@@ -255,7 +255,12 @@ export function eventJsonSchema(): Record<string, unknown> {
     const [kind, description] = FIELDS[name];
     switch (kind) {
       case "int":
-        return { type: "integer", description };
+        return {
+          type: "integer",
+          minimum: -2147483648,
+          maximum: 2147483647,
+          description,
+        };
       case "double":
         return { type: "number", description };
       case "boolean":
@@ -323,8 +328,9 @@ export function eventProblem(
     const v = record[key];
     switch (field[0]) {
       case "int":
-        if (typeof v !== "number" || !Number.isSafeInteger(v)) {
-          return `field "${key}" must be an integer`;
+        // Stored as Parquet INT32: a larger value would not fit the column.
+        if (typeof v !== "number" || (v | 0) !== v) {
+          return `field "${key}" must be a 32-bit integer`;
         }
         break;
       case "double":

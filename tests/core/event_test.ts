@@ -71,4 +71,10 @@ Deno.test("eventProblem() names what is wrong", () => {
   assert.match(eventProblem(missing)!, /missing field "tvId"/);
   assert.match(eventProblem({ ...e, extra: 1 })!, /unknown field "extra"/);
   assert.match(eventProblem([1])!, /not a JSON object/);
+  // Integer fields are Parquet INT32 columns: larger values would not fit.
+  const start = events(500).find((x) => x.event === "app_start")!;
+  assert.equal(eventProblem(start), undefined);
+  const tvCount = { ...start, tvCount: 2 ** 31 };
+  assert.match(eventProblem(tvCount)!, /"tvCount" must be a 32-bit integer/);
+  assert.match(eventProblem({ ...tvCount, tvCount: 1.5 })!, /32-bit integer/);
 });
