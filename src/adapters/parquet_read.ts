@@ -3,7 +3,13 @@
  *
  * @module
  */
+import { gunzipSync } from "node:zlib";
 import { parquetMetadata, parquetReadObjects } from "hyparquet";
+
+/** hyparquet decodes snappy itself; gzip (`--compression gzip`) comes from node:zlib. */
+export const DECOMPRESSORS = {
+  GZIP: (input: Uint8Array) => new Uint8Array(gunzipSync(input)),
+};
 
 /** Reads a Parquet file into row objects (timestamps become ISO strings). */
 export async function readParquetRows(
@@ -13,6 +19,7 @@ export async function readParquetRows(
   const bytes = await Deno.readFile(path);
   const rows = await parquetReadObjects({
     file: bytes.buffer,
+    compressors: DECOMPRESSORS,
     ...(columns ? { columns } : {}),
   });
   return rows as Record<string, unknown>[];

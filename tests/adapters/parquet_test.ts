@@ -6,6 +6,10 @@ import assert from "node:assert/strict";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { parquetMetadata, parquetReadObjects } from "hyparquet";
 import { encodeRows, type Row } from "../../src/adapters/parquet.ts";
+import {
+  readParquetRows,
+  rowToEvent,
+} from "../../src/adapters/parquet_read.ts";
 import { SCHEMA_VERSION } from "../../src/core/event.ts";
 import { events, withTmpDir } from "../_helpers.ts";
 
@@ -104,5 +108,20 @@ Deno.test("DuckDB reads the files: counts, types and the seed's GROUP BY query",
   } finally {
     con.closeSync();
     db.closeSync();
+  }
+});
+
+Deno.test("readParquetRows() reads every codec the consumer writes (inspect, validate and compact use it)", async () => {
+  await using tmp = await withTmpDir();
+  const input = rows(300);
+  for (const compression of ["snappy", "gzip", "none"] as const) {
+    const path = `${tmp.path}/${compression}.parquet`;
+    await Deno.writeFile(path, encodeRows(input, { compression }));
+    const back = await readParquetRows(path);
+    assert.deepEqual(
+      back.map((r) => rowToEvent(r)),
+      input.map((r) => r.fields),
+      compression,
+    );
   }
 });
