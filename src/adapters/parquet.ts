@@ -1,13 +1,19 @@
 /**
- * The only importer of hyparquet-writer: encodes events as one Parquet file.
+ * The warehouse table: its columns, the column buffer the consumer fills,
+ * and the codecs (gzip from node:zlib). The Parquet format itself is
+ * tvstream's own flat-schema writer in src/parquet/, which replaced
+ * hyparquet-writer on this path: its general encoder passed about ten times
+ * over every row of all 70 mostly-empty columns and was most of the
+ * consumer's time (`deno task bench` still measures it, for comparison).
  *
  * @module
  */
 import { gzipSync } from "node:zlib";
-import { ByteWriter, type parquetWrite, ParquetWriter } from "hyparquet-writer";
 import type { SchemaElement } from "hyparquet";
 import type { ParquetCompression } from "../config.ts";
 import { ALL_FIELDS, FIELDS, SCHEMA_VERSION } from "../core/event.ts";
+import { snappyCompress } from "../parquet/snappy.ts";
+import { type Chunk, type Column, ParquetFile } from "../parquet/write.ts";
 import { VERSION } from "../version.ts";
 
 /** A row as the consumer holds it: parsed fields plus provenance. */
@@ -22,93 +28,86 @@ export interface Row {
 /** Provenance columns appended after the event fields. */
 export const PROVENANCE_COLUMNS = ["kafkaPartition", "kafkaOffset"] as const;
 
-/** Builds the Parquet schema: every event field nullable, then provenance. */
-export function parquetSchema(): SchemaElement[] {
-  const elements: SchemaElement[] = [
-    { name: "root", num_children: ALL_FIELDS.length + 2 },
-  ];
-  for (const name of ALL_FIELDS) {
-    const kind = FIELDS[name][0];
-    const repetition_type = name === "event" || name === "eventId" ||
-        name === "timestamp"
-      ? "REQUIRED"
-      : "OPTIONAL";
-    switch (kind) {
+/** Statistics are kept where readers prune on them; elsewhere they cost more than they give. */
+const WITH_STATISTICS = new Set([
+  "event",
+  "timestamp",
+  "kafkaPartition",
+  "kafkaOffset",
+]);
+/** Columns whose values (nearly) never repeat: dictionary encoding is not tried. */
+const NO_DICTIONARY = new Set(["eventId", "timestamp", "kafkaOffset"]);
+const REQUIRED = new Set(["event", "eventId", "timestamp"]);
+
+/** The table's columns: every event field (nullable but for event, eventId, timestamp), then provenance. */
+export const COLUMNS: readonly Column[] = [
+  ...ALL_FIELDS.map((name): Column => {
+    const base = {
+      name,
+      required: REQUIRED.has(name),
+      dictionary: !NO_DICTIONARY.has(name),
+      statistics: WITH_STATISTICS.has(name),
+    };
+    switch (FIELDS[name][0]) {
       case "timestamp":
-        elements.push({
-          name,
-          type: "INT64",
-          repetition_type,
+        return { ...base, type: "INT64", logical: "TIMESTAMP_MILLIS" };
+      case "int":
+        return { ...base, type: "INT32" };
+      case "double":
+        return { ...base, type: "DOUBLE" };
+      case "boolean":
+        return { ...base, type: "BOOLEAN" };
+      default:
+        return { ...base, type: "BYTE_ARRAY", logical: "STRING" };
+    }
+  }),
+  ...PROVENANCE_COLUMNS.map((name): Column => ({
+    name,
+    type: name === "kafkaOffset" ? "INT64" : "INT32",
+    required: true,
+    dictionary: !NO_DICTIONARY.has(name),
+    statistics: true,
+  })),
+];
+
+/** The Parquet schema the files carry, as hyparquet describes it. */
+export function parquetSchema(): SchemaElement[] {
+  return [
+    { name: "root", num_children: COLUMNS.length },
+    ...COLUMNS.map((c): SchemaElement => ({
+      name: c.name,
+      type: c.type,
+      repetition_type: c.required ? "REQUIRED" : "OPTIONAL",
+      ...(c.logical === "STRING"
+        ? { converted_type: "UTF8", logical_type: { type: "STRING" } }
+        : c.logical === "TIMESTAMP_MILLIS"
+        ? {
+          converted_type: "TIMESTAMP_MILLIS",
           logical_type: {
             type: "TIMESTAMP",
             isAdjustedToUTC: true,
             unit: "MILLIS",
           },
-          converted_type: "TIMESTAMP_MILLIS",
-        });
-        break;
-      case "int":
-        elements.push({ name, type: "INT32", repetition_type });
-        break;
-      case "double":
-        elements.push({ name, type: "DOUBLE", repetition_type });
-        break;
-      case "boolean":
-        elements.push({ name, type: "BOOLEAN", repetition_type });
-        break;
-      default:
-        elements.push({
-          name,
-          type: "BYTE_ARRAY",
-          converted_type: "UTF8",
-          logical_type: { type: "STRING" },
-          repetition_type,
-        });
-    }
-  }
-  elements.push({
-    name: "kafkaPartition",
-    type: "INT32",
-    repetition_type: "REQUIRED",
-  });
-  elements.push({
-    name: "kafkaOffset",
-    type: "INT64",
-    repetition_type: "REQUIRED",
-  });
-  return elements;
+        }
+        : {}),
+    })),
+  ];
 }
 
-const SCHEMA = parquetSchema();
 const CODECS = {
   snappy: "SNAPPY",
   gzip: "GZIP",
   none: "UNCOMPRESSED",
 } as const;
+const COMPRESSORS = {
+  snappy: snappyCompress,
+  gzip: (page: Uint8Array) => new Uint8Array(gzipSync(page)),
+  none: (page: Uint8Array) => page,
+};
 const FIELD_INDEX = new Map<string, number>(ALL_FIELDS.map((f, i) => [f, i]));
 const TIMESTAMP_INDEX = FIELD_INDEX.get("timestamp")!;
 /** Per column: whether its strings are interned (`eventId` is unique per event: interning would only cost). */
 const INTERNED: readonly boolean[] = ALL_FIELDS.map((f) => f !== "eventId");
-
-/**
- * Writer options per column. Statistics are kept where readers prune on
- * them (event type, time, offsets); elsewhere they cost more than they give.
- * The writer picks dictionary encoding where it pays; `eventId` never
- * repeats, so it is written plain without trying.
- */
-const COLUMN_OPTIONS: Record<string, Record<string, unknown>> = (() => {
-  const out: Record<string, Record<string, unknown>> = {};
-  for (const name of [...ALL_FIELDS, ...PROVENANCE_COLUMNS]) {
-    const options: Record<string, unknown> = {
-      statistics: name === "event" || name === "timestamp" ||
-        name === "kafkaPartition" || name === "kafkaOffset",
-      offsetIndex: false,
-    };
-    if (name === "eventId") options["encoding"] = "PLAIN";
-    out[name] = options;
-  }
-  return out;
-})();
 
 /**
  * Rows of one (date, partition), held column by column: no per-row object,
@@ -157,33 +156,19 @@ export class ColumnBuffer {
     this.size = n + 1;
   }
 
-  /** Returns the buffered rows as hyparquet-writer column sources. */
-  columnData(): Parameters<typeof parquetWrite>[0]["columnData"] {
+  /** Returns the buffered rows as column chunks, in COLUMNS order. */
+  chunks(): Chunk[] {
     const n = this.size;
-    const columnData = ALL_FIELDS.map((name, i) => {
-      const options = COLUMN_OPTIONS[name];
-      // Epoch ms as numbers: the writer converts TIMESTAMP values to
-      // BigInt itself, so converting here would do it twice.
-      if (i === TIMESTAMP_INDEX) return { name, data: this.#times, ...options };
-      const values = this.#values[i]!;
-      if (values.length === n) return { name, data: values, ...options };
-      const rows = this.#rows[i]!;
-      const data = new Array<unknown>(n).fill(null);
-      for (let k = 0; k < values.length; k++) data[rows[k]!] = values[k];
-      return { name, data, ...options };
+    const chunks = ALL_FIELDS.map((_, i): Chunk => {
+      if (i === TIMESTAMP_INDEX) return { values: this.#times };
+      const values = this.#values[i] as (string | number | boolean)[];
+      return values.length === n
+        ? { values }
+        : { values, rows: this.#rows[i]! };
     });
-    const partitions = new Int32Array(n).fill(this.#partition);
-    const offsets = new Array<bigint>(n);
-    for (let k = 0; k < n; k++) offsets[k] = BigInt(this.#offsets[k]!);
-    return [
-      ...columnData,
-      {
-        name: "kafkaPartition",
-        data: partitions,
-        ...COLUMN_OPTIONS["kafkaPartition"],
-      },
-      { name: "kafkaOffset", data: offsets, ...COLUMN_OPTIONS["kafkaOffset"] },
-    ] as Parameters<typeof parquetWrite>[0]["columnData"];
+    chunks.push({ values: new Array<number>(n).fill(this.#partition) });
+    chunks.push({ values: this.#offsets });
+    return chunks;
   }
 
   /** Encodes the buffered rows as a complete Parquet file. */
@@ -198,16 +183,13 @@ export class ColumnBuffer {
 export function createMergedFile(
   options: { compression?: ParquetCompression } = {},
 ): { add(buffer: ColumnBuffer): void; finish(): Uint8Array } {
-  const writer = new ByteWriter();
-  const file = new ParquetWriter({
-    writer,
-    schema: SCHEMA,
-    codec: CODECS[options.compression ?? "snappy"],
-    compressors: {
-      GZIP: (input: Uint8Array) => new Uint8Array(gzipSync(input)),
-    },
+  const compression = options.compression ?? "snappy";
+  const file = new ParquetFile({
+    columns: COLUMNS,
+    codec: CODECS[compression],
+    compress: COMPRESSORS[compression],
     createdBy: `tvstream version ${VERSION}`,
-    kvMetadata: [
+    metadata: [
       { key: "tvstream.version", value: VERSION },
       { key: "tvstream.schema_version", value: String(SCHEMA_VERSION) },
     ],
@@ -215,14 +197,10 @@ export function createMergedFile(
   return {
     add(buffer) {
       if (buffer.size === 0) return;
-      void file.write({
-        columnData: buffer.columnData(),
-        rowGroupSize: 100_000,
-      });
+      file.rowGroup(buffer.size, buffer.chunks());
     },
     finish() {
-      file.finish();
-      return new Uint8Array(writer.getBuffer());
+      return file.finish();
     },
   };
 }
