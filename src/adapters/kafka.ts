@@ -14,6 +14,7 @@ import {
   type SASLOptions,
 } from "kafkajs";
 import type { Config } from "../config.ts";
+import { SCHEMA_VERSION } from "../core/event.ts";
 import type { Position } from "../core/simulator.ts";
 import { BrokerError } from "../errors.ts";
 import type {
@@ -142,6 +143,12 @@ function fingerprint(config: Config): string {
   ]);
 }
 
+/** Records kafkajs may fetch ahead of the writer (about 5 MB of events). */
+const PREFETCH_RECORDS = 10_000;
+
+/** The `schema` header of every record. */
+const SCHEMA_HEADER = String(SCHEMA_VERSION);
+
 /** Connects a producer; returns the sink and where a restarted run resumes. */
 export async function connectProducerSink(
   config: Config,
@@ -255,7 +262,11 @@ export async function connectProducerSink(
               key: r.key,
               value: r.value,
               timestamp: String(r.timestamp),
-              headers: r.headers,
+              headers: {
+                event: r.event,
+                schema: SCHEMA_HEADER,
+                seq: String(r.seq),
+              },
             })),
           });
         } catch (error) {
@@ -305,6 +316,7 @@ export async function connectConsumerSource(
       : brokerError(`Cannot reach Kafka at ${brokers}`, error);
   }
   const queue: { delivery: Delivery; done: () => void }[] = [];
+  let queuedRecords = 0;
   let current: { done: () => void } | undefined;
   let wake: (() => void) | undefined;
   let failure: unknown;
@@ -396,8 +408,11 @@ export async function connectConsumerSource(
           };
         });
         if (records.length === 0) return;
-        // Backpressure: the fetch loop waits until the writer took the batch.
-        await enqueue({
+        // Backpressure: kafkajs keeps fetching while fewer than
+        // PREFETCH_RECORDS wait for the writer, then waits until it takes
+        // this batch. Fetching and writing overlap; memory stays bounded.
+        queuedRecords += records.length;
+        const taken = enqueue({
           type: "batch",
           batch: {
             topic: batch.topic,
@@ -406,6 +421,7 @@ export async function connectConsumerSource(
             highWatermark: batch.highWatermark,
           },
         });
+        if (queuedRecords > PREFETCH_RECORDS) await taken;
         resolveOffset(batch.lastOffset());
         await heartbeat().catch(() => {});
       },
@@ -426,12 +442,12 @@ export async function connectConsumerSource(
             wake = undefined;
             continue;
           }
-          // A batch is released as soon as it is taken: kafkajs fetches the
-          // next one while this one is parsed and encoded (fetching and
-          // writing overlap; at most one batch waits in the queue, since
-          // eachBatch runs one partition at a time). Control deliveries are
-          // released once handled, so a rebalance waits for the seek.
-          if (item.delivery.type === "batch") item.done();
+          // A batch is released as soon as it is taken; control deliveries
+          // once handled, so a rebalance waits for the seek.
+          if (item.delivery.type === "batch") {
+            queuedRecords -= item.delivery.batch.records.length;
+            item.done();
+          }
           current = item;
           yield item.delivery;
           current = undefined;
