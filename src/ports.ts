@@ -67,7 +67,10 @@ export interface OutRecord {
   value: string;
   /** Event time (ms), used as the Kafka record timestamp. */
   timestamp: number;
-  headers: Record<string, string>;
+  /** Event type (the Kafka `event` header). */
+  event: string;
+  /** Position in the generated stream (the Kafka `seq` header). */
+  seq: number;
 }
 
 /** Where the generator writes to. */

@@ -5,7 +5,6 @@
  * @module
  */
 import { DEFAULT_HOUSEHOLDS, type GeneratorSettings } from "../config.ts";
-import { SCHEMA_VERSION } from "../core/event.ts";
 import {
   createSimulator,
   naturalRatePerHousehold,
@@ -161,11 +160,8 @@ export async function runGenerator(
       key: event["tvId"] as string,
       value,
       timestamp: nextT,
-      headers: {
-        event: event.event,
-        schema: String(SCHEMA_VERSION),
-        seq: String(alreadySent + stats.events - 1),
-      },
+      event: event.event,
+      seq: alreadySent + stats.events - 1,
     });
     if (batch.length >= batchSize) await flush();
   }
