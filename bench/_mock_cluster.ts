@@ -22,6 +22,13 @@ export async function hasKcat(): Promise<boolean> {
 /** A running mock cluster; dispose (or `stop`) to end it. */
 export interface MockCluster extends AsyncDisposable {
   bootstrap: string;
+  /**
+   * Freezes every broker (SIGSTOP): connections stay open but nothing is
+   * answered, as when brokers hang or the network drops. Data is kept.
+   */
+  freeze(): void;
+  /** Brings the brokers back (SIGCONT). */
+  thaw(): void;
   stop(): Promise<void>;
 }
 
@@ -66,6 +73,7 @@ export async function startMockCluster(
   })();
   const stop = async () => {
     try {
+      child.kill("SIGCONT");
       child.kill("SIGKILL");
     } catch { /* already gone */ }
     await child.status;
@@ -76,5 +84,11 @@ export async function startMockCluster(
     await stop();
     throw new Error(`kcat mock cluster did not start: ${text.slice(0, 500)}`);
   }
-  return { bootstrap, stop, [Symbol.asyncDispose]: stop };
+  return {
+    bootstrap,
+    freeze: () => child.kill("SIGSTOP"),
+    thaw: () => child.kill("SIGCONT"),
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
 }

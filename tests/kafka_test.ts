@@ -25,6 +25,9 @@ const test = (name: string, fn: () => Promise<void>) =>
     fn,
   });
 
+/** How long the outage test freezes the brokers (`deno task outage` sets a minute). */
+const FREEZE_S = Number(Deno.env.get("TVSTREAM_FREEZE_S") ?? 12);
+
 const WINDOW = [
   "--from",
   "2026-11-02T19:00:00Z",
@@ -270,6 +273,60 @@ test("produce killed with SIGKILL twice resumes the same stream: the warehouse h
   const ids = await warehouseIds(tmp.path);
   const ref = await referenceIds(tmp.path, window);
   assert.ok(ref.length > 20_000);
+  assert.deepEqual(ids, ref);
+});
+
+test("brokers frozen mid-run cost time, never events: producer and consumer resume, the warehouse is exact", async () => {
+  await using cluster = await startMockCluster();
+  await using tmp = await withTmpDir();
+  const window = [
+    "--from",
+    "2026-11-02T18:00:00Z",
+    "--to",
+    "2026-11-02T20:00:00Z",
+    "--households",
+    "30",
+    "--seed",
+    "6",
+  ];
+  const producer = spawnTvstream([
+    "produce",
+    "--bootstrap",
+    cluster.bootstrap,
+    ...window,
+    "--rate",
+    "2000",
+    "--quiet",
+  ], { cwd: tmp.path });
+  const consumer = spawnTvstream([
+    "consume",
+    "--bootstrap",
+    cluster.bootstrap,
+    "--flush-interval",
+    "1",
+    "--until-idle",
+    String(FREEZE_S + 8),
+    "--quiet",
+  ], { cwd: tmp.path });
+  let producing = true;
+  producer.status.then(() => producing = false);
+  await new Promise((r) => setTimeout(r, 3000));
+  cluster.freeze();
+  // The freeze lands mid-run: the producer has not finished its window.
+  assert.ok(producing, "the producer was still running at the freeze");
+  await new Promise((r) => setTimeout(r, FREEZE_S * 1000));
+  cluster.thaw();
+  const [p, c] = await Promise.all([producer.status, consumer.status]);
+  const [pErr, cErr] = await Promise.all([
+    new Response(producer.stderr).text(),
+    new Response(consumer.stderr).text(),
+  ]);
+  assert.equal(p.code, 0, pErr);
+  assert.equal(c.code, 0, cErr);
+  const ids = await warehouseIds(tmp.path);
+  const ref = await referenceIds(tmp.path, window);
+  assert.ok(ref.length > 10_000, `${ref.length} events`);
+  assert.equal(new Set(ids).size, ids.length, "no duplicate");
   assert.deepEqual(ids, ref);
 });
 
