@@ -5,18 +5,27 @@
  * @module
  */
 
+/** The state {@linkcode hash32} starts from. */
+export const HASH_START = 0x9e3779b9;
+
 /** Mixes integers into one 32-bit hash (murmur3-style finaliser per word). */
 export function hash32(...words: number[]): number {
-  let h = 0x9e3779b9;
-  for (const word of words) {
-    // Split doubles into two 32-bit halves so that large indices and
-    // millisecond times both hash without losing bits.
-    const lo = word >>> 0;
-    const hi = Math.floor(word / 4294967296) >>> 0;
-    h = mix(h ^ lo);
-    h = mix(h ^ hi ^ 0x85ebca6b);
-  }
-  return h >>> 0;
+  let h = HASH_START;
+  for (const word of words) h = hashWord(h, word);
+  return h;
+}
+
+/**
+ * One step of {@linkcode hash32}: `hash32(a, b)` is
+ * `hashWord(hashWord(HASH_START, a), b)`. Hot paths chain it to share a
+ * prefix and avoid the rest-parameter array.
+ */
+export function hashWord(h: number, word: number): number {
+  // Split doubles into two 32-bit halves so that large indices and
+  // millisecond times both hash without losing bits.
+  const lo = word >>> 0;
+  const hi = Math.floor(word / 4294967296) >>> 0;
+  return mix(mix(h ^ lo) ^ hi ^ 0x85ebca6b);
 }
 
 function mix(x: number): number {

@@ -26,7 +26,7 @@ import {
   householdCoreAt,
   MAX_DEVICES,
 } from "./household.ts";
-import { hash32, Rng } from "./rng.ts";
+import { hash32, HASH_START, hashWord, Rng } from "./rng.ts";
 import {
   appSession,
   drawSessionLength,
@@ -214,8 +214,11 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     let i = heap.length - 1;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!less(heap[i]!, heap[p]!)) break;
-      [heap[i], heap[p]] = [heap[p]!, heap[i]!];
+      const child = heap[i]!;
+      const parent = heap[p]!;
+      if (!less(child, parent)) break;
+      heap[i] = parent;
+      heap[p] = child;
       i = p;
     }
   }
@@ -228,8 +231,11 @@ export function createSimulator(options: SimulatorOptions): Simulator {
       if (l >= n) break;
       const r = l + 1;
       const c = r < n && less(heap[r]!, heap[l]!) ? r : l;
-      if (!less(heap[c]!, heap[i]!)) break;
-      [heap[i], heap[c]] = [heap[c]!, heap[i]!];
+      const child = heap[c]!;
+      const parent = heap[i]!;
+      if (!less(child, parent)) break;
+      heap[i] = child;
+      heap[c] = parent;
       i = c;
     }
   }
@@ -309,6 +315,10 @@ const HEX: string[] = Array.from(
   (_, i) => i.toString(16).padStart(2, "0"),
 );
 
+function hex16(x: number): string {
+  return HEX[x >>> 8]! + HEX[x & 255]!;
+}
+
 function hex32(x: number): string {
   return HEX[x >>> 24]! + HEX[(x >>> 16) & 255]! + HEX[(x >>> 8) & 255]! +
     HEX[x & 255]!;
@@ -316,15 +326,14 @@ function hex32(x: number): string {
 
 /** Returns the deterministic UUID (v4 layout) of event `seq` in a seeded stream. */
 export function eventUuid(seed: number, seq: number): string {
-  const a = hash32(seed, seq, 1);
-  const b = hash32(seed, seq, 2);
-  const c = hash32(seed, seq, 3);
-  const d = hash32(seed, seq, 4);
-  const h = hex32(a) + hex32((b & 0xffff0fff) | 0x4000) +
-    hex32((c & 0x3fffffff) | 0x80000000) + hex32(d);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${
-    h.slice(16, 20)
-  }-${h.slice(20)}`;
+  // hash32(seed, seq, k) for k = 1..4, sharing the (seed, seq) prefix.
+  const h = hashWord(hashWord(HASH_START, seed), seq);
+  const a = hashWord(h, 1);
+  const b = (hashWord(h, 2) & 0xffff0fff) | 0x4000;
+  const c = (hashWord(h, 3) & 0x3fffffff) | 0x80000000;
+  const d = hashWord(h, 4);
+  return hex32(a) + "-" + hex16(b >>> 16) + "-" + hex16(b & 0xffff) + "-" +
+    hex16(c >>> 16) + "-" + hex16(c & 0xffff) + hex32(d);
 }
 
 /** Estimates events per second per household around an instant (for --rate sizing). */
