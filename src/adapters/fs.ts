@@ -28,10 +28,17 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
-/** Writes `bytes` to `path` atomically and durably: temp, fsync, rename, fsync dir. */
+/**
+ * Writes `content` to `path` atomically and durably: temp, fsync, rename,
+ * fsync dir. `content` is the bytes, or a function that writes them in
+ * pieces (for files too large to hold); an error it throws itself (not a
+ * write's) comes out as it is, after the temp file is removed.
+ */
 export async function writeFileAtomic(
   path: string,
-  bytes: Uint8Array,
+  content:
+    | Uint8Array
+    | ((write: (bytes: Uint8Array) => Promise<void>) => Promise<void>),
 ): Promise<void> {
   const dir = join(path, "..");
   // The temp name keeps the target's name, so that start-up reconciliation
@@ -41,13 +48,31 @@ export async function writeFileAtomic(
     dir,
     `${TMP_PREFIX}${crypto.randomUUID().slice(0, 8)}-${base}`,
   );
+  let producerError: { error: unknown } | undefined;
   try {
     await Deno.mkdir(dir, { recursive: true });
     const file = await Deno.open(tmp, { write: true, createNew: true });
     try {
-      let written = 0;
-      while (written < bytes.length) {
-        written += await file.write(bytes.subarray(written));
+      let writeError: unknown;
+      const write = async (bytes: Uint8Array) => {
+        try {
+          let written = 0;
+          while (written < bytes.length) {
+            written += await file.write(bytes.subarray(written));
+          }
+        } catch (error) {
+          writeError = error;
+          throw error;
+        }
+      };
+      if (content instanceof Uint8Array) await write(content);
+      else {
+        try {
+          await content(write);
+        } catch (error) {
+          if (error !== writeError) producerError = { error };
+          throw error;
+        }
       }
       // A failed fsync is fatal (fsyncgate): the caller must not retry it.
       await file.sync();
@@ -58,6 +83,7 @@ export async function writeFileAtomic(
     await syncDir(dir);
   } catch (error) {
     await Deno.remove(tmp).catch(() => {});
+    if (producerError && producerError.error === error) throw error;
     throw fsError("write", path, error);
   }
 }

@@ -13,7 +13,12 @@ import type { SchemaElement } from "hyparquet";
 import type { ParquetCompression } from "../config.ts";
 import { ALL_FIELDS, FIELDS, SCHEMA_VERSION } from "../core/event.ts";
 import { snappyCompress } from "../parquet/snappy.ts";
-import { type Chunk, type Column, ParquetFile } from "../parquet/write.ts";
+import {
+  type Chunk,
+  type Column,
+  ParquetFile,
+  type RawRowGroup,
+} from "../parquet/write.ts";
 import { VERSION } from "../version.ts";
 
 /** A row as the consumer holds it: parsed fields plus provenance. */
@@ -182,7 +187,12 @@ export class ColumnBuffer {
 /** Writes several buffers, one row group each, into one Parquet file. */
 export function createMergedFile(
   options: { compression?: ParquetCompression } = {},
-): { add(buffer: ColumnBuffer): void; finish(): Uint8Array } {
+): {
+  add(buffer: ColumnBuffer): void;
+  copy(source: Uint8Array, group: RawRowGroup): void;
+  drain(): Uint8Array;
+  finish(): Uint8Array;
+} {
   const compression = options.compression ?? "snappy";
   const file = new ParquetFile({
     columns: COLUMNS,
@@ -198,6 +208,12 @@ export function createMergedFile(
     add(buffer) {
       if (buffer.size === 0) return;
       file.rowGroup(buffer.size, buffer.chunks());
+    },
+    copy(source, group) {
+      file.copyRowGroup(source, group);
+    },
+    drain() {
+      return file.drain();
     },
     finish() {
       return file.finish();

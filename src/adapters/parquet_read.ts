@@ -5,6 +5,14 @@
  */
 import { gunzipSync } from "node:zlib";
 import { parquetMetadata, parquetReadObjects } from "hyparquet";
+import {
+  type Codec,
+  type Column,
+  ENCODINGS,
+  type RawRowGroup,
+  type Statistics,
+  statisticsBytes,
+} from "../parquet/write.ts";
 
 /** hyparquet decodes snappy itself; gzip (`--compression gzip`) comes from node:zlib. */
 export const DECOMPRESSORS = {
@@ -49,4 +57,79 @@ export function rowToEvent(
     event[k] = v instanceof Date ? v.toISOString() : v;
   }
   return event;
+}
+
+/**
+ * The row groups of a Parquet file, as `ParquetFile.copyRowGroup` takes
+ * them, or undefined when the file's columns are not exactly `columns` (a
+ * file from another schema version must be decoded and re-encoded instead).
+ */
+export function rawRowGroups(
+  bytes: Uint8Array,
+  columns: readonly Column[],
+): RawRowGroup[] | undefined {
+  const meta = parquetMetadata(bytes);
+  const fields = meta.schema.slice(1);
+  if (
+    fields.length !== columns.length ||
+    fields.some((f, i) =>
+      f.name !== columns[i]!.name || f.type !== columns[i]!.type ||
+      (f.repetition_type === "REQUIRED") !== columns[i]!.required ||
+      f.num_children !== undefined
+    )
+  ) return undefined;
+  const groups: RawRowGroup[] = [];
+  for (const g of meta.row_groups) {
+    const chunks = [];
+    for (const [i, c] of g.columns.entries()) {
+      const m = c.meta_data;
+      if (!m || m.path_in_schema.join(".") !== columns[i]!.name) {
+        return undefined;
+      }
+      const data = Number(m.data_page_offset);
+      const dictionary = m.dictionary_page_offset === undefined
+        ? undefined
+        : Number(m.dictionary_page_offset);
+      const encodings = m.encodings.map((e) => ENCODINGS[e]);
+      if (encodings.some((e) => e === undefined)) return undefined;
+      const stats = m.statistics && statistics(columns[i]!, m.statistics);
+      chunks.push({
+        start: dictionary === undefined ? data : Math.min(data, dictionary),
+        compressed: Number(m.total_compressed_size),
+        uncompressed: Number(m.total_uncompressed_size),
+        dataOffset: data,
+        ...(dictionary === undefined ? {} : { dictionaryOffset: dictionary }),
+        encodings: encodings as number[],
+        codec: m.codec as Codec,
+        numValues: Number(m.num_values),
+        ...(stats ? { stats } : {}),
+      });
+    }
+    groups.push({ rows: Number(g.num_rows), chunks });
+  }
+  return groups;
+}
+
+/** hyparquet's decoded statistics back to the bytes the footer holds. */
+function statistics(
+  column: Column,
+  s: { null_count?: bigint; min_value?: unknown; max_value?: unknown },
+): Statistics | undefined {
+  if (s.null_count === undefined) return undefined;
+  const plain = (v: unknown) => {
+    if (v === undefined || v === null) return undefined;
+    const value = v instanceof Date
+      ? v.getTime()
+      : typeof v === "bigint"
+      ? Number(v)
+      : v as string | number | boolean;
+    return statisticsBytes(column.type, value);
+  };
+  const min = plain(s.min_value);
+  const max = plain(s.max_value);
+  return {
+    nulls: Number(s.null_count),
+    ...(min ? { min } : {}),
+    ...(max ? { max } : {}),
+  };
 }

@@ -14,8 +14,16 @@
  */
 import { join } from "node:path";
 import { writeFileAtomic } from "../adapters/fs.ts";
-import { ColumnBuffer, createMergedFile } from "../adapters/parquet.ts";
-import { readParquetRows, rowToEvent } from "../adapters/parquet_read.ts";
+import {
+  ColumnBuffer,
+  COLUMNS,
+  createMergedFile,
+} from "../adapters/parquet.ts";
+import {
+  rawRowGroups,
+  readParquetRows,
+  rowToEvent,
+} from "../adapters/parquet_read.ts";
 import type { ParquetCompression } from "../config.ts";
 import { dataFileName, parseFileName } from "../core/partition.ts";
 
@@ -64,26 +72,43 @@ export async function compactDay(
       a.first - b.first
     );
     if (live.length < (options.minFiles ?? 2)) continue;
-    const merged = createMergedFile({ compression: options.compression });
-    let rows = 0;
-    for (const f of live) {
-      // One input in memory at a time: each becomes a row group.
-      const buffer = new ColumnBuffer(partition);
-      for (const r of await readParquetRows(f.path)) {
-        buffer.append(
-          rowToEvent(r),
-          (r["timestamp"] as Date).getTime(),
-          Number(r["kafkaOffset"]),
-        );
-      }
-      merged.add(buffer);
-      rows += buffer.size;
-    }
     const first = live[0]!.first;
     const last = Math.max(...live.map((f) => f.last));
+    let rows = 0;
+    // One input in memory at a time: each becomes a row group, written to
+    // the temp file before the next is read, so a closed day of millions of
+    // rows never sits in memory whole.
     await writeFileAtomic(
       join(dir, dataFileName(partition, first, last)),
-      merged.finish(),
+      async (write) => {
+        const merged = createMergedFile({ compression: options.compression });
+        for (const f of live) {
+          // Files of this schema are copied row group by row group, without
+          // decoding (disk speed); others are decoded and re-encoded.
+          const bytes = await Deno.readFile(f.path);
+          const groups = rawRowGroups(bytes, COLUMNS);
+          if (groups) {
+            for (const g of groups) {
+              merged.copy(bytes, g);
+              rows += g.rows;
+            }
+            await write(merged.drain());
+            continue;
+          }
+          const buffer = new ColumnBuffer(partition);
+          for (const r of await readParquetRows(f.path)) {
+            buffer.append(
+              rowToEvent(r),
+              (r["timestamp"] as Date).getTime(),
+              Number(r["kafkaOffset"]),
+            );
+          }
+          merged.add(buffer);
+          rows += buffer.size;
+          await write(merged.drain());
+        }
+        await write(merged.finish());
+      },
     );
     for (const f of live) await Deno.remove(f.path);
     results.push({ date, partition, merged: live.length, rows });

@@ -63,8 +63,49 @@ const DICTIONARY_PAGE = 2;
 const PAGE_ROWS = 20_000;
 const MAGIC = new Uint8Array([0x50, 0x41, 0x52, 0x31]); // "PAR1"
 
+/** Parquet encoding ids, by name. */
+export const ENCODINGS: Readonly<Record<string, number>> = {
+  PLAIN: 0,
+  PLAIN_DICTIONARY: 2,
+  RLE: 3,
+  BIT_PACKED: 4,
+  DELTA_BINARY_PACKED: 5,
+  DELTA_LENGTH_BYTE_ARRAY: 6,
+  DELTA_BYTE_ARRAY: 7,
+  RLE_DICTIONARY: 8,
+  BYTE_STREAM_SPLIT: 9,
+};
+
+/** Column statistics: null count, and min/max as plain-encoded bytes. */
+export interface Statistics {
+  nulls: number;
+  min?: Uint8Array;
+  max?: Uint8Array;
+}
+
+/** One column chunk of another file, described by that file's footer. */
+export interface RawChunk {
+  /** Where the chunk's pages start in the source file, and their size. */
+  start: number;
+  compressed: number;
+  uncompressed: number;
+  dataOffset: number;
+  dictionaryOffset?: number;
+  encodings: number[];
+  codec: Codec;
+  numValues: number;
+  stats?: Statistics;
+}
+
+/** A row group of another file with the same columns, to copy as it is. */
+export interface RawRowGroup {
+  rows: number;
+  chunks: RawChunk[];
+}
+
 interface ChunkMeta {
   column: Column;
+  codec: Codec;
   offset: number;
   dictionaryOffset: number | undefined;
   dataOffset: number;
@@ -72,7 +113,7 @@ interface ChunkMeta {
   numValues: number;
   compressed: number;
   uncompressed: number;
-  stats?: { nulls: number; min?: Uint8Array; max?: Uint8Array };
+  stats?: Statistics;
 }
 
 interface GroupMeta {
@@ -90,6 +131,8 @@ export class ParquetFile {
   readonly #page = new Bytes(1 << 16);
   readonly #groups: GroupMeta[] = [];
   #levels = new Uint8Array(PAGE_ROWS);
+  /** Bytes already handed over by `drain`. */
+  #drained = 0;
   #indexes = new Int32Array(1024);
 
   /** Starts a file with these columns and codec. */
@@ -107,7 +150,7 @@ export class ParquetFile {
         `expected ${columns.length} columns, got ${chunks.length}`,
       );
     }
-    const offset = this.#out.length;
+    const offset = this.#position();
     const metas = columns.map((column, i) =>
       this.#writeChunk(column, chunks[i]!, rows)
     );
@@ -116,13 +159,69 @@ export class ParquetFile {
     this.#groups.push({
       rows,
       offset,
-      compressed: this.#out.length - offset,
+      compressed: this.#position() - offset,
       uncompressed,
       chunks: metas,
     });
   }
 
-  /** Writes the footer and returns the complete file. */
+  /**
+   * Appends a row group of `source` (a file with the same columns) without
+   * decoding it: its pages are copied byte for byte and its footer entries
+   * moved to their new offsets. This is how compaction merges files at disk
+   * speed.
+   */
+  copyRowGroup(source: Uint8Array, group: RawRowGroup): void {
+    const { columns } = this.#options;
+    if (group.chunks.length !== columns.length) {
+      throw new RangeError(
+        `expected ${columns.length} columns, got ${group.chunks.length}`,
+      );
+    }
+    const offset = this.#position();
+    let uncompressed = 0;
+    const chunks = group.chunks.map((c, i): ChunkMeta => {
+      const at = this.#position();
+      this.#out.bytes(source.subarray(c.start, c.start + c.compressed));
+      const shift = at - c.start;
+      uncompressed += c.uncompressed;
+      return {
+        column: columns[i]!,
+        codec: c.codec,
+        offset: at,
+        dictionaryOffset: c.dictionaryOffset === undefined
+          ? undefined
+          : c.dictionaryOffset + shift,
+        dataOffset: c.dataOffset + shift,
+        encodings: c.encodings,
+        numValues: c.numValues,
+        compressed: c.compressed,
+        uncompressed: c.uncompressed,
+        ...(c.stats ? { stats: c.stats } : {}),
+      };
+    });
+    this.#groups.push({
+      rows: group.rows,
+      offset,
+      compressed: this.#position() - offset,
+      uncompressed,
+      chunks,
+    });
+  }
+
+  /**
+   * Hands over the bytes written so far (call between row groups), so a
+   * large file can go to disk as it is built; `finish` then returns the
+   * rest.
+   */
+  drain(): Uint8Array {
+    const bytes = this.#out.view().slice();
+    this.#drained += this.#out.length;
+    this.#out.reset();
+    return bytes;
+  }
+
+  /** Writes the footer and returns the file (the part not drained). */
   finish(): Uint8Array {
     const out = this.#out;
     const footerStart = out.length;
@@ -157,7 +256,7 @@ export class ParquetFile {
           md.i32(1, TYPE[m.column.type])
             .i32List(2, m.encodings)
             .stringList(3, [m.column.name])
-            .i32(4, CODEC[this.#options.codec])
+            .i32(4, CODEC[m.codec])
             .i64(5, m.numValues)
             .i64(6, m.uncompressed)
             .i64(7, m.compressed)
@@ -194,13 +293,18 @@ export class ParquetFile {
     return out.view().slice();
   }
 
+  /** Offset in the file of the next byte written. */
+  #position(): number {
+    return this.#drained + this.#out.length;
+  }
+
   #writeChunk(column: Column, chunk: Chunk, rows: number): ChunkMeta {
-    const out = this.#out;
     const { values, rows: at } = chunk;
     const m = values.length;
-    const start = out.length;
+    const start = this.#position();
     const meta: ChunkMeta = {
       column,
+      codec: this.#options.codec,
       offset: start,
       dictionaryOffset: undefined,
       dataOffset: start,
@@ -213,7 +317,7 @@ export class ParquetFile {
       ? this.#dictionary(values)
       : undefined;
     if (dict) {
-      meta.dictionaryOffset = out.length;
+      meta.dictionaryOffset = this.#position();
       const page = this.#page;
       page.reset();
       for (const v of dict.keys()) plain(page, column.type, v);
@@ -222,7 +326,7 @@ export class ParquetFile {
     } else {
       meta.encodings.push(PLAIN, RLE);
     }
-    meta.dataOffset = out.length;
+    meta.dataOffset = this.#position();
     const bitWidth = dict ? Math.max(1, bitWidthOf(dict.size - 1)) : 0;
     let k = 0;
     for (let r0 = 0; r0 < rows; r0 += PAGE_ROWS) {
@@ -266,7 +370,7 @@ export class ParquetFile {
         dict ? RLE_DICTIONARY : PLAIN,
       );
     }
-    meta.compressed = out.length - start;
+    meta.compressed = this.#position() - start;
     if (column.statistics) {
       meta.stats = statistics(
         column.type,
@@ -346,12 +450,23 @@ function plain(out: Bytes, type: ParquetType, v: string | number | boolean) {
   }
 }
 
+/** A value plain-encoded as statistics hold it (strings without their length). */
+export function statisticsBytes(
+  type: ParquetType,
+  v: string | number | boolean,
+): Uint8Array {
+  if (type === "BYTE_ARRAY") return new TextEncoder().encode(v as string);
+  const b = new Bytes(16);
+  plain(b, type, v);
+  return b.view().slice();
+}
+
 /** Min, max (plain-encoded, strings without their length) and null count. */
 function statistics(
   type: ParquetType,
   values: ArrayLike<string | number | boolean>,
   nulls: number,
-): { nulls: number; min?: Uint8Array; max?: Uint8Array } {
+): Statistics {
   let min: string | number | boolean | undefined;
   let max: string | number | boolean | undefined;
   for (let j = 0; j < values.length; j++) {
@@ -362,11 +477,9 @@ function statistics(
     if (max === undefined || v > max) max = v;
   }
   if (min === undefined || max === undefined) return { nulls };
-  const encode = (v: string | number | boolean) => {
-    if (type === "BYTE_ARRAY") return new TextEncoder().encode(v as string);
-    const b = new Bytes(16);
-    plain(b, type, v);
-    return b.view().slice();
+  return {
+    nulls,
+    min: statisticsBytes(type, min),
+    max: statisticsBytes(type, max),
   };
-  return { nulls, min: encode(min), max: encode(max) };
 }

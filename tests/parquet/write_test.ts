@@ -240,3 +240,33 @@ Deno.test("ParquetFile: DuckDB reads the same values, types and statistics", asy
     db.closeSync();
   }
 });
+
+Deno.test("ParquetFile.drain(): a file handed over in pieces is byte-identical to one built whole", () => {
+  const build = (drain: boolean) => {
+    const file = new ParquetFile({
+      columns: COLUMNS,
+      codec: "SNAPPY",
+      compress: snappyCompress,
+      createdBy: "write_test",
+      metadata: [],
+    });
+    const parts: Uint8Array[] = [];
+    let from = 0;
+    for (const n of [1000, 30_000, 5]) {
+      file.rowGroup(n, chunks(table(from, n)));
+      from += n;
+      if (drain) parts.push(file.drain());
+    }
+    parts.push(file.finish());
+    const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
+  };
+  const whole = build(false);
+  assert.ok(whole.length > 100_000);
+  assert.deepEqual(build(true), whole);
+});
