@@ -41,7 +41,12 @@ export type Delivery =
   /** These partitions are now ours: load their checkpoints, then `seek`. */
   | { type: "assigned"; partitions: number[] }
   /** A rebalance started: drop unflushed rows and release every partition. */
-  | { type: "revoked" };
+  | { type: "revoked" }
+  /**
+   * The stream is complete up to `until` (ms): no record with an earlier
+   * event time will follow (the embedded transport's bounded window).
+   */
+  | { type: "complete"; until: number };
 
 /** Where the consumer reads from. */
 export interface Source {
@@ -77,7 +82,8 @@ export interface OutRecord {
 export interface Sink {
   /** Sends records in order; resolves once they are acknowledged. */
   send(records: OutRecord[]): Promise<void>;
-  close(): Promise<void>;
+  /** Ends the stream; `end.until` when the whole window was sent. */
+  close(end?: { until: number }): Promise<void>;
 }
 
 /** Time, injectable so that tests do not sleep. */

@@ -36,6 +36,11 @@ export interface Stats {
    * Generator: ms from the first send to the last acknowledgement.
    */
   activeMs: number;
+  /**
+   * Generator: set when the whole --from/--to window was generated, to its
+   * end (ms). Every day that ends by then is complete.
+   */
+  windowEndMs?: number;
 }
 
 /** Sent by the main thread to a worker. */
@@ -79,8 +84,8 @@ export type TransportMessage =
   }
   /** Consumer -> generator: records consumed, so more may be sent. */
   | { type: "credit"; offset: number }
-  /** Generator -> consumer: the stream is over. */
-  | { type: "end" };
+  /** Generator -> consumer: the stream is over (with `until`: the whole window up to it). */
+  | { type: "end"; until?: number };
 
 /** An `Error` reduced to data that survives `structuredClone`. */
 export interface WireError {

@@ -125,6 +125,59 @@ Deno.test("tvstream run writes readable Parquet and a checkpoint, then resumes e
   assert.deepEqual(info.byEvent, single.byEvent);
 });
 
+Deno.test("a finished backfill closes its last whole day: _SUCCESS and compaction without waiting for --late-grace", async () => {
+  await using tmp = await withTmpDir();
+  const table = `${tmp.path}/warehouse/tv_events`;
+  const listing = (date: string) =>
+    [...Deno.readDirSync(`${table}/date=${date}`)].map((e) => e.name).sort();
+  const run = (to: string) =>
+    tvstream([
+      "run",
+      "--from",
+      "2026-11-02T21:00:00Z",
+      "--to",
+      to,
+      "--households",
+      "25",
+      "--rate",
+      "0",
+      "--max-file-rows",
+      "1500",
+      "--quiet",
+    ], { cwd: tmp.path });
+  // The window ends at midnight: both days are complete.
+  const r = await run("2026-11-04T00:00:00Z");
+  assert.equal(r.code, 0, r.stderr);
+  for (const date of ["2026-11-02", "2026-11-03"]) {
+    const files = listing(date);
+    assert.ok(files.includes("_SUCCESS"), `${date}: ${files}`);
+    assert.equal(
+      files.filter((f) => f.endsWith(".parquet")).length,
+      1,
+      `${date}: ${files}`,
+    );
+  }
+  // A window ending mid-day leaves that day open.
+  await using other = await withTmpDir();
+  const partial = await tvstream([
+    "run",
+    "--from",
+    "2026-11-02T21:00:00Z",
+    "--to",
+    "2026-11-03T12:00:00Z",
+    "--households",
+    "25",
+    "--rate",
+    "0",
+    "--quiet",
+  ], { cwd: other.path });
+  assert.equal(partial.code, 0, partial.stderr);
+  const open = [
+    ...Deno.readDirSync(`${other.path}/warehouse/tv_events/date=2026-11-03`),
+  ].map((e) => e.name);
+  assert.ok(!open.includes("_SUCCESS"), `${open}`);
+});
+
 Deno.test("tvstream sample --seed is byte-identical across runs", async () => {
   const args = [
     "sample",

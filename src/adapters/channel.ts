@@ -74,8 +74,8 @@ export function createChannelSink(port: Port): {
         }, [payload]);
         nextOffset += records.length;
       },
-      close() {
-        port.postMessage({ type: "end" });
+      close(end?: { until: number }) {
+        port.postMessage({ type: "end", ...(end ? { until: end.until } : {}) });
         port.removeEventListener("message", onMessage);
         wake?.();
         return Promise.resolve();
@@ -122,7 +122,12 @@ export function createChannelSource(port: Port, topic: string): Source {
             wake = undefined;
             continue;
           }
-          if (m.type === "end") return;
+          if (m.type === "end") {
+            if (m.until !== undefined) {
+              yield { type: "complete", until: m.until };
+            }
+            return;
+          }
           if (m.type !== "records") continue;
           const bytes = new Uint8Array(m.payload);
           const records: InRecord[] = [];

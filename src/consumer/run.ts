@@ -222,6 +222,9 @@ export async function runConsumer(
     options.report?.({ ...stats });
   };
 
+  // Set when the source says no earlier event can follow (a finished
+  // bounded window): days ending by then close without waiting for grace.
+  let completeUntil = -Infinity;
   const closeDays = async () => {
     let watermark = 0;
     for (const o of owned.values()) {
@@ -230,7 +233,10 @@ export async function runConsumer(
     for (const date of seenDates) {
       if (closed.has(date)) continue;
       const end = Date.parse(`${date}T00:00:00Z`) + DAY_MS;
-      if (watermark >= end + settings.lateGraceSec * 1000) {
+      if (
+        watermark >= end + settings.lateGraceSec * 1000 ||
+        end <= completeUntil
+      ) {
         await warehouse.markComplete(date);
         closed.add(date);
         options.log?.(`day ${date} is complete (_SUCCESS written)`);
@@ -479,6 +485,9 @@ export async function runConsumer(
           await revoke();
           owning = false;
           lastData = clock.now();
+          continue;
+        case "complete":
+          completeUntil = delivery.until;
           continue;
         case "batch":
           lastData = clock.now();

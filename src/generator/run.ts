@@ -138,7 +138,12 @@ export async function runGenerator(
       lastReport = now;
     }
     const nextT = sim.peekTime();
-    if (nextT === undefined) break;
+    if (nextT === undefined) {
+      // The window is exhausted (not stopped early): say so, so that the
+      // consumer can close its last days.
+      if (plan.endMs !== undefined) stats.windowEndMs = plan.endMs;
+      break;
+    }
     let wait = 0;
     if (live && nextT > now) wait = nextT - now;
     if (rate !== undefined) {

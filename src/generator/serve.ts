@@ -72,7 +72,11 @@ export function serveGenerator(endpoint: Endpoint, deps: GeneratorDeps): void {
             message,
           }),
       });
-      await sink.close();
+      await sink.close(
+        stats.windowEndMs !== undefined
+          ? { until: stats.windowEndMs }
+          : undefined,
+      );
       return stats;
     } catch (error) {
       await sink?.close().catch(() => {});
