@@ -228,7 +228,7 @@ async function stageParquet(n: number, dir: string): Promise<StageResult[]> {
   const ratio = bytes.length / duck;
   return [
     row(
-      "parquet encode (snappy, warm, 10k-row files)",
+      "parquet buffer + encode (snappy, warm, 10k-row files)",
       n,
       seconds,
       encoded,
