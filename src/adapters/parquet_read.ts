@@ -4,7 +4,13 @@
  * @module
  */
 import { gunzipSync } from "node:zlib";
-import { parquetMetadata, parquetReadObjects } from "hyparquet";
+import {
+  type AsyncBuffer,
+  type FileMetaData,
+  parquetMetadata,
+  parquetMetadataAsync,
+  parquetReadObjects,
+} from "hyparquet";
 import {
   type Codec,
   type Column,
@@ -31,6 +37,64 @@ export async function readParquetRows(
     ...(columns ? { columns } : {}),
   });
   return rows as Record<string, unknown>[];
+}
+
+/**
+ * Reads a Parquet file one row group at a time, fetching only the bytes
+ * that row group needs: memory is bounded by a row group, however large
+ * the file (a compacted day can hold millions of rows).
+ */
+export async function* readParquetRowGroups(
+  path: string,
+  columns?: string[],
+): AsyncGenerator<Record<string, unknown>[]> {
+  const file = await Deno.open(path, { read: true });
+  try {
+    const buffer = fileBuffer(file, (await file.stat()).size);
+    const metadata = await parquetMetadataAsync(buffer);
+    let start = 0;
+    for (const group of metadata.row_groups) {
+      const end = start + Number(group.num_rows);
+      const rows = await parquetReadObjects({
+        file: buffer,
+        metadata,
+        rowStart: start,
+        rowEnd: end,
+        compressors: DECOMPRESSORS,
+        ...(columns ? { columns } : {}),
+      });
+      start = end;
+      yield rows as Record<string, unknown>[];
+    }
+  } finally {
+    file.close();
+  }
+}
+
+/** A file as hyparquet's AsyncBuffer; reads are queued (one file position). */
+function fileBuffer(file: Deno.FsFile, size: number): AsyncBuffer {
+  let queue: Promise<unknown> = Promise.resolve();
+  const read = async (start: number, end: number) => {
+    const out = new Uint8Array(end - start);
+    await file.seek(start, Deno.SeekMode.Start);
+    let n = 0;
+    while (n < out.length) {
+      const got = await file.read(out.subarray(n));
+      if (got === null) {
+        throw new RangeError(`unexpected end of file at ${start + n}`);
+      }
+      n += got;
+    }
+    return out.buffer;
+  };
+  return {
+    byteLength: size,
+    slice(start: number, end = size) {
+      const result = queue.then(() => read(start, end));
+      queue = result.catch(() => {});
+      return result;
+    },
+  };
 }
 
 /** Returns a file's row count and key-value metadata without reading data. */
@@ -60,15 +124,53 @@ export function rowToEvent(
 }
 
 /**
- * The row groups of a Parquet file, as `ParquetFile.copyRowGroup` takes
- * them, or undefined when the file's columns are not exactly `columns` (a
- * file from another schema version must be decoded and re-encoded instead).
+ * Hands each row group of the file at `path` to `copy`, as
+ * `ParquetFile.copyRowGroup` takes it: the group's bytes (read one group at
+ * a time) and its footer entries, offsets relative to those bytes. Returns
+ * the rows handed over, or undefined without reading any data when the
+ * file's columns are not exactly `columns` (a file from another schema
+ * version must be decoded and re-encoded instead).
  */
-export function rawRowGroups(
-  bytes: Uint8Array,
+export async function copyRowGroups(
+  path: string,
+  columns: readonly Column[],
+  copy: (bytes: Uint8Array, group: RawRowGroup) => Promise<void>,
+): Promise<number | undefined> {
+  const file = await Deno.open(path, { read: true });
+  try {
+    const buffer = fileBuffer(file, (await file.stat()).size);
+    const meta = await parquetMetadataAsync(buffer);
+    const groups = rawRowGroups(meta, columns);
+    if (!groups) return undefined;
+    let rows = 0;
+    for (const g of groups) {
+      const from = Math.min(...g.chunks.map((c) => c.start));
+      const to = Math.max(...g.chunks.map((c) => c.start + c.compressed));
+      const bytes = new Uint8Array(await buffer.slice(from, to));
+      await copy(bytes, {
+        rows: g.rows,
+        chunks: g.chunks.map((c) => ({
+          ...c,
+          start: c.start - from,
+          dataOffset: c.dataOffset - from,
+          ...(c.dictionaryOffset === undefined
+            ? {}
+            : { dictionaryOffset: c.dictionaryOffset - from }),
+        })),
+      });
+      rows += g.rows;
+    }
+    return rows;
+  } finally {
+    file.close();
+  }
+}
+
+/** A footer's row groups in our terms, or undefined if its columns differ. */
+function rawRowGroups(
+  meta: FileMetaData,
   columns: readonly Column[],
 ): RawRowGroup[] | undefined {
-  const meta = parquetMetadata(bytes);
   const fields = meta.schema.slice(1);
   if (
     fields.length !== columns.length ||

@@ -11,7 +11,7 @@ import {
 } from "../adapters/fs.ts";
 import { loadPartitionCheckpoint } from "../consumer/run.ts";
 import { readSecret } from "./preflight.ts";
-import { readParquetRows } from "../adapters/parquet_read.ts";
+import { readParquetRowGroups } from "../adapters/parquet_read.ts";
 
 /** The summary `inspect` prints. */
 export interface Inspection {
@@ -47,15 +47,18 @@ export async function inspectWarehouse(
   for (const d of dates) {
     let rows = 0, bytes = 0, first = Infinity, last = -Infinity;
     for (const f of d.files) {
-      const data = await readParquetRows(f.path, ["event", "timestamp"]);
-      rows += data.length;
       bytes += f.size;
-      for (const r of data) {
-        const ev = r["event"] as string;
-        byEvent[ev] = (byEvent[ev] ?? 0) + 1;
-        const t = (r["timestamp"] as Date).getTime();
-        if (t < first) first = t;
-        if (t > last) last = t;
+      for await (
+        const data of readParquetRowGroups(f.path, ["event", "timestamp"])
+      ) {
+        rows += data.length;
+        for (const r of data) {
+          const ev = r["event"] as string;
+          byEvent[ev] = (byEvent[ev] ?? 0) + 1;
+          const t = (r["timestamp"] as Date).getTime();
+          if (t < first) first = t;
+          if (t > last) last = t;
+        }
       }
     }
     partitions.push({

@@ -20,8 +20,8 @@ import {
   createMergedFile,
 } from "../adapters/parquet.ts";
 import {
-  rawRowGroups,
-  readParquetRows,
+  copyRowGroups,
+  readParquetRowGroups,
   rowToEvent,
 } from "../adapters/parquet_read.ts";
 import type { ParquetCompression } from "../config.ts";
@@ -85,27 +85,31 @@ export async function compactDay(
         for (const f of live) {
           // Files of this schema are copied row group by row group, without
           // decoding (disk speed); others are decoded and re-encoded.
-          const bytes = await Deno.readFile(f.path);
-          const groups = rawRowGroups(bytes, COLUMNS);
-          if (groups) {
-            for (const g of groups) {
-              merged.copy(bytes, g);
-              rows += g.rows;
-            }
-            await write(merged.drain());
+          const copied = await copyRowGroups(
+            f.path,
+            COLUMNS,
+            async (bytes, group) => {
+              merged.copy(bytes, group);
+              await write(merged.drain());
+            },
+          );
+          if (copied !== undefined) {
+            rows += copied;
             continue;
           }
-          const buffer = new ColumnBuffer(partition);
-          for (const r of await readParquetRows(f.path)) {
-            buffer.append(
-              rowToEvent(r),
-              (r["timestamp"] as Date).getTime(),
-              Number(r["kafkaOffset"]),
-            );
+          for await (const group of readParquetRowGroups(f.path)) {
+            const buffer = new ColumnBuffer(partition);
+            for (const r of group) {
+              buffer.append(
+                rowToEvent(r),
+                (r["timestamp"] as Date).getTime(),
+                Number(r["kafkaOffset"]),
+              );
+            }
+            merged.add(buffer);
+            rows += buffer.size;
+            await write(merged.drain());
           }
-          merged.add(buffer);
-          rows += buffer.size;
-          await write(merged.drain());
         }
         await write(merged.finish());
       },

@@ -5,8 +5,14 @@
 import assert from "node:assert/strict";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { parquetMetadata, parquetReadObjects } from "hyparquet";
-import { encodeRows, type Row } from "../../src/adapters/parquet.ts";
 import {
+  ColumnBuffer,
+  createMergedFile,
+  encodeRows,
+  type Row,
+} from "../../src/adapters/parquet.ts";
+import {
+  readParquetRowGroups,
   readParquetRows,
   rowToEvent,
 } from "../../src/adapters/parquet_read.ts";
@@ -124,4 +130,32 @@ Deno.test("readParquetRows() reads every codec the consumer writes (inspect, val
       compression,
     );
   }
+});
+
+Deno.test("readParquetRowGroups() streams a file one row group at a time, all columns or some", async () => {
+  await using tmp = await withTmpDir();
+  const input = rows(2500);
+  const file = createMergedFile({ compression: "gzip" });
+  for (const [from, to] of [[0, 1000], [1000, 1001], [1001, 2500]]) {
+    const buffer = new ColumnBuffer(2);
+    for (const r of input.slice(from, to)) {
+      buffer.append(r.fields, r.t, r.offset);
+    }
+    file.add(buffer);
+  }
+  const path = `${tmp.path}/f.parquet`;
+  await Deno.writeFile(path, file.finish());
+  const sizes: number[] = [];
+  const all: Record<string, unknown>[] = [];
+  for await (const group of readParquetRowGroups(path)) {
+    sizes.push(group.length);
+    all.push(...group);
+  }
+  assert.deepEqual(sizes, [1000, 1, 1499]);
+  assert.deepEqual(all.map((r) => rowToEvent(r)), input.map((r) => r.fields));
+  const some: Record<string, unknown>[] = [];
+  for await (const group of readParquetRowGroups(path, ["event"])) {
+    some.push(...group);
+  }
+  assert.deepEqual(some, input.map((r) => ({ event: r.fields["event"] })));
 });
