@@ -3,7 +3,7 @@
  * way and asserts the matching rule fires (and a clean stream passes).
  */
 import assert from "node:assert/strict";
-import { createValidator, type Rule } from "../../src/core/validator.ts";
+import { createValidator, IdSet, type Rule } from "../../src/core/validator.ts";
 import type { TelemetryEvent } from "../../src/core/event.ts";
 import { events } from "../_helpers.ts";
 
@@ -216,5 +216,32 @@ Deno.test("a 7-day backfill validates with zero violations and every KPI in rang
   }
   for (const k of r.kpis) {
     assert.ok(k.ok, `${k.name} = ${k.value} not in [${k.min}, ${k.max}]`);
+  }
+});
+
+Deno.test("IdSet holds exactly the ids a Set would, through growth", () => {
+  const ids = new IdSet();
+  const reference = new Set<number>();
+  let s = 7;
+  const next = () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s;
+  };
+  for (let i = 0; i < 300_000; i++) {
+    // 52-bit keys like idKey's, with repeats, 0 and the largest included.
+    const key = i === 0
+      ? 0
+      : i === 1
+      ? 2 ** 52 - 1
+      : (next() % 4096) * 2 ** 32 + next();
+    assert.equal(ids.has(key), reference.has(key));
+    ids.add(key);
+    reference.add(key);
+  }
+  assert.equal(ids.size, reference.size);
+  for (const key of reference) assert.ok(ids.has(key));
+  for (let i = 0; i < 10_000; i++) {
+    const key = 2 ** 52 + i;
+    assert.equal(ids.has(key), false);
   }
 });
