@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { COMMANDS } from "../src/config.ts";
+import { readTable } from "../bench/_warehouse.ts";
 import { withTmpDir } from "./_helpers.ts";
 import { spawnTvstream, tvstream } from "./_cli.ts";
 
@@ -157,6 +158,19 @@ Deno.test("a finished backfill closes its last whole day: _SUCCESS and compactio
       `${date}: ${files}`,
     );
   }
+  // validate reads the warehouse back: every event, no violation.
+  const v = await tvstream(["validate", "--json"], { cwd: tmp.path });
+  const report = JSON.parse(v.stdout);
+  const rows = await readTable(`${tmp.path}/warehouse`, "tv_events", [
+    "eventId",
+  ]);
+  assert.ok(rows.length > 5_000, `${rows.length} rows`);
+  assert.equal(report.events, rows.length);
+  assert.equal(
+    Object.values(report.violations as Record<string, { count: number }>)
+      .reduce((s, x) => s + x.count, 0),
+    0,
+  );
   // A window ending mid-day leaves that day open.
   await using other = await withTmpDir();
   const partial = await tvstream([

@@ -6,7 +6,7 @@
 import type { Config } from "../config.ts";
 import { listTable } from "../adapters/fs.ts";
 import { parseFileName } from "../core/partition.ts";
-import { readParquetRowGroups, rowToEvent } from "../adapters/parquet_read.ts";
+import { readParquetEvents } from "../adapters/parquet_read.ts";
 import {
   createValidator,
   RULES,
@@ -77,8 +77,8 @@ export async function validateInput(config: Config): Promise<ValidationReport> {
         (pa?.first ?? 0) - (pb?.first ?? 0);
     });
     for (const f of files) {
-      for await (const group of readParquetRowGroups(f.path)) {
-        for (const r of group) v.feed(rowToEvent(r));
+      for await (const group of readParquetEvents(f.path)) {
+        for (const e of group) v.feed(e);
       }
     }
   }

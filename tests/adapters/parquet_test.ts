@@ -12,6 +12,7 @@ import {
   type Row,
 } from "../../src/adapters/parquet.ts";
 import {
+  readParquetEvents,
   readParquetRowGroups,
   readParquetRows,
   rowToEvent,
@@ -158,4 +159,8 @@ Deno.test("readParquetRowGroups() streams a file one row group at a time, all co
     some.push(...group);
   }
   assert.deepEqual(some, input.map((r) => ({ event: r.fields["event"] })));
+  // What validate reads: the events as they were sent.
+  const events: Record<string, unknown>[] = [];
+  for await (const group of readParquetEvents(path)) events.push(...group);
+  assert.deepEqual(events, input.map((r) => r.fields));
 });
