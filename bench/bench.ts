@@ -283,7 +283,9 @@ async function stageEmbedded(n: number, dir: string): Promise<StageResult> {
   const rows = Number(s["rows"]);
   const bytes = await dirBytes(`${dir}/warehouse`);
   return row(
-    `run embedded backfill (${(n / 1e6).toFixed(1)}M events)`,
+    `run embedded backfill (${
+      n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : `${n / 1e3}k`
+    } events)`,
     rows,
     Number(s["seconds"]),
     bytes,
