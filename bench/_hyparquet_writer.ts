@@ -7,19 +7,13 @@
  * @module
  */
 import { parquetWriteBuffer } from "hyparquet-writer";
-import { parquetSchema, type Row } from "../src/adapters/parquet.ts";
+import { COLUMNS, parquetSchema, type Row } from "../src/adapters/parquet.ts";
 
 const SCHEMA = parquetSchema();
-const STATISTICS = new Set([
-  "event",
-  "timestamp",
-  "kafkaPartition",
-  "kafkaOffset",
-]);
 
 /** Encodes rows as one snappy Parquet file with hyparquet-writer. */
 export function encodeWithHyparquetWriter(rows: readonly Row[]): Uint8Array {
-  const columnData = SCHEMA.slice(1).map(({ name }) => {
+  const columnData = COLUMNS.map(({ name, statistics }) => {
     const data = rows.map((r) =>
       name === "timestamp"
         ? r.t
@@ -32,7 +26,7 @@ export function encodeWithHyparquetWriter(rows: readonly Row[]): Uint8Array {
     return {
       name,
       data,
-      statistics: STATISTICS.has(name),
+      statistics,
       offsetIndex: false,
       ...(name === "eventId" ? { encoding: "PLAIN" as const } : {}),
     };

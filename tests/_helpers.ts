@@ -2,6 +2,7 @@
 import { createSimulator } from "../src/core/simulator.ts";
 import { advertiserNames } from "../src/adapters/faker.ts";
 import type { TelemetryEvent } from "../src/core/event.ts";
+import type { Row } from "../src/adapters/parquet.ts";
 import type { Delivery, InRecord, OffsetMap, Source } from "../src/ports.ts";
 import type { Config, SinkSettings } from "../src/config.ts";
 import { parseConfig } from "../src/config.ts";
@@ -40,6 +41,30 @@ export function events(
     out.push(e);
   }
   return out;
+}
+
+/**
+ * `n` events as the consumer buffers them: parsed back from their JSON, in
+ * Kafka `partition` at offsets from `offset` on. `skip` leaves out the
+ * stream's first events (rows that continue an earlier call's).
+ */
+export function eventRows(
+  n: number,
+  options: {
+    households: number;
+    partition: number;
+    offset: number;
+    skip?: number;
+  },
+): Row[] {
+  const skip = options.skip ?? 0;
+  return events(skip + n, { households: options.households }).slice(skip)
+    .map((e, i) => ({
+      fields: JSON.parse(JSON.stringify(e)),
+      t: Date.parse(e.timestamp),
+      partition: options.partition,
+      offset: options.offset + i,
+    }));
 }
 
 /** Sink settings for tests in `dir`. */

@@ -28,16 +28,27 @@ const test = (name: string, fn: () => Promise<void>) =>
 /** How long the outage test freezes the brokers (`deno task outage` sets a minute). */
 const FREEZE_S = Number(Deno.env.get("TVSTREAM_FREEZE_S") ?? 12);
 
-const WINDOW = [
-  "--from",
-  "2026-11-02T19:00:00Z",
-  "--to",
-  "2026-11-02T20:00:00Z",
-  "--households",
-  "40",
-  "--seed",
-  "3",
-];
+/** The generator flags of a simulated window: from and to on 2 November 2026 (UTC hours). */
+function windowFlags(
+  fromHour: number,
+  toHour: number,
+  households: number,
+  seed: number,
+): string[] {
+  const at = (h: number) => `2026-11-02T${String(h).padStart(2, "0")}:00:00Z`;
+  return [
+    "--from",
+    at(fromHour),
+    "--to",
+    at(toHour),
+    "--households",
+    String(households),
+    "--seed",
+    String(seed),
+  ];
+}
+
+const WINDOW = windowFlags(19, 20, 40, 3);
 
 async function warehouseIds(
   dir: string,
@@ -47,8 +58,8 @@ async function warehouseIds(
   return rows.map((r) => r.values["eventId"] as string).sort();
 }
 
-async function referenceIds(cwd: string, window = WINDOW): Promise<string[]> {
-  const r = await tvstream(["sample", "-n", "10000000", ...window], { cwd });
+async function referenceIds(cwd: string, flags = WINDOW): Promise<string[]> {
+  const r = await tvstream(["sample", "-n", "10000000", ...flags], { cwd });
   return r.stdout.trim().split("\n").map((l) => JSON.parse(l).eventId).sort();
 }
 
@@ -216,21 +227,12 @@ test("a checkpoint behind the broker's retention stops the consumer naming the r
 test("produce killed with SIGKILL twice resumes the same stream: the warehouse has exactly the uninterrupted run", async () => {
   await using cluster = await startMockCluster();
   await using tmp = await withTmpDir();
-  const window = [
-    "--from",
-    "2026-11-02T17:00:00Z",
-    "--to",
-    "2026-11-02T22:00:00Z",
-    "--households",
-    "40",
-    "--seed",
-    "4",
-  ];
+  const flags = windowFlags(17, 22, 40, 4);
   const args = [
     "produce",
     "--bootstrap",
     cluster.bootstrap,
-    ...window,
+    ...flags,
     "--rate",
     "2500",
     "--compression",
@@ -271,7 +273,7 @@ test("produce killed with SIGKILL twice resumes the same stream: the warehouse h
   ], { cwd: tmp.path });
   assert.equal(c.code, 0, c.stderr);
   const ids = await warehouseIds(tmp.path);
-  const ref = await referenceIds(tmp.path, window);
+  const ref = await referenceIds(tmp.path, flags);
   assert.ok(ref.length > 20_000);
   assert.deepEqual(ids, ref);
 });
@@ -279,21 +281,12 @@ test("produce killed with SIGKILL twice resumes the same stream: the warehouse h
 test("brokers frozen mid-run cost time, never events: producer and consumer resume, the warehouse is exact", async () => {
   await using cluster = await startMockCluster();
   await using tmp = await withTmpDir();
-  const window = [
-    "--from",
-    "2026-11-02T18:00:00Z",
-    "--to",
-    "2026-11-02T20:00:00Z",
-    "--households",
-    "30",
-    "--seed",
-    "6",
-  ];
+  const flags = windowFlags(18, 20, 30, 6);
   const producer = spawnTvstream([
     "produce",
     "--bootstrap",
     cluster.bootstrap,
-    ...window,
+    ...flags,
     "--rate",
     "2000",
     "--quiet",
@@ -324,7 +317,7 @@ test("brokers frozen mid-run cost time, never events: producer and consumer resu
   assert.equal(p.code, 0, pErr);
   assert.equal(c.code, 0, cErr);
   const ids = await warehouseIds(tmp.path);
-  const ref = await referenceIds(tmp.path, window);
+  const ref = await referenceIds(tmp.path, flags);
   assert.ok(ref.length > 10_000, `${ref.length} events`);
   assert.equal(new Set(ids).size, ids.length, "no duplicate");
   assert.deepEqual(ids, ref);

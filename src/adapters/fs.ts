@@ -48,12 +48,16 @@ export async function writeFileAtomic(
     dir,
     `${TMP_PREFIX}${crypto.randomUUID().slice(0, 8)}-${base}`,
   );
-  let producerError: { error: unknown } | undefined;
+  const produce = content instanceof Uint8Array
+    ? (write: (bytes: Uint8Array) => Promise<void>) => write(content)
+    : content;
+  // What `produce` throws comes out as it is: its own errors, and write
+  // errors, which `write` has already named.
+  let passThrough: { error: unknown } | undefined;
   try {
     await Deno.mkdir(dir, { recursive: true });
     const file = await Deno.open(tmp, { write: true, createNew: true });
     try {
-      let writeError: unknown;
       const write = async (bytes: Uint8Array) => {
         try {
           let written = 0;
@@ -61,18 +65,14 @@ export async function writeFileAtomic(
             written += await file.write(bytes.subarray(written));
           }
         } catch (error) {
-          writeError = error;
-          throw error;
+          throw fsError("write", path, error);
         }
       };
-      if (content instanceof Uint8Array) await write(content);
-      else {
-        try {
-          await content(write);
-        } catch (error) {
-          if (error !== writeError) producerError = { error };
-          throw error;
-        }
+      try {
+        await produce(write);
+      } catch (error) {
+        passThrough = { error };
+        throw error;
       }
       // A failed fsync is fatal (fsyncgate): the caller must not retry it.
       await file.sync();
@@ -83,7 +83,7 @@ export async function writeFileAtomic(
     await syncDir(dir);
   } catch (error) {
     await Deno.remove(tmp).catch(() => {});
-    if (producerError && producerError.error === error) throw error;
+    if (passThrough?.error === error) throw error;
     throw fsError("write", path, error);
   }
 }

@@ -7,11 +7,11 @@ import { gunzipSync } from "node:zlib";
 import {
   type AsyncBuffer,
   type FileMetaData,
-  parquetMetadata,
   parquetMetadataAsync,
   parquetRead,
   parquetReadObjects,
 } from "hyparquet";
+import { PROVENANCE_COLUMNS } from "./parquet.ts";
 import {
   type Codec,
   type Column,
@@ -26,18 +26,43 @@ export const DECOMPRESSORS = {
   GZIP: (input: Uint8Array) => new Uint8Array(gunzipSync(input)),
 };
 
-/** Reads a Parquet file into row objects (timestamps become ISO strings). */
+/** Reads a whole Parquet file into row objects (for tests and small files). */
 export async function readParquetRows(
   path: string,
   columns?: string[],
 ): Promise<Record<string, unknown>[]> {
-  const bytes = await Deno.readFile(path);
-  const rows = await parquetReadObjects({
-    file: bytes.buffer,
-    compressors: DECOMPRESSORS,
-    ...(columns ? { columns } : {}),
-  });
-  return rows as Record<string, unknown>[];
+  const rows: Record<string, unknown>[] = [];
+  for await (const group of readParquetRowGroups(path, columns)) {
+    for (const r of group) rows.push(r);
+  }
+  return rows;
+}
+
+/** An open Parquet file: byte-range reads, its footer, each row group's rows. */
+interface OpenFile {
+  buffer: AsyncBuffer;
+  metadata: FileMetaData;
+  /** Row ranges [start, end) of the row groups, in order. */
+  groups: { start: number; end: number }[];
+  close(): void;
+}
+
+async function openParquet(path: string): Promise<OpenFile> {
+  const file = await Deno.open(path, { read: true });
+  try {
+    const buffer = fileBuffer(file, (await file.stat()).size);
+    const metadata = await parquetMetadataAsync(buffer);
+    let start = 0;
+    const groups = metadata.row_groups.map((g) => {
+      const range = { start, end: start + Number(g.num_rows) };
+      start = range.end;
+      return range;
+    });
+    return { buffer, metadata, groups, close: () => file.close() };
+  } catch (error) {
+    file.close();
+    throw error;
+  }
 }
 
 /**
@@ -49,13 +74,9 @@ export async function* readParquetRowGroups(
   path: string,
   columns?: string[],
 ): AsyncGenerator<Record<string, unknown>[]> {
-  const file = await Deno.open(path, { read: true });
+  const { buffer, metadata, groups, close } = await openParquet(path);
   try {
-    const buffer = fileBuffer(file, (await file.stat()).size);
-    const metadata = await parquetMetadataAsync(buffer);
-    let start = 0;
-    for (const group of metadata.row_groups) {
-      const end = start + Number(group.num_rows);
+    for (const { start, end } of groups) {
       const rows = await parquetReadObjects({
         file: buffer,
         metadata,
@@ -64,11 +85,10 @@ export async function* readParquetRowGroups(
         compressors: DECOMPRESSORS,
         ...(columns ? { columns } : {}),
       });
-      start = end;
       yield rows as Record<string, unknown>[];
     }
   } finally {
-    file.close();
+    close();
   }
 }
 
@@ -81,17 +101,11 @@ export async function* readParquetRowGroups(
 export async function* readParquetEvents(
   path: string,
 ): AsyncGenerator<Record<string, unknown>[]> {
-  const file = await Deno.open(path, { read: true });
+  const { buffer, metadata, groups, close } = await openParquet(path);
   try {
-    const buffer = fileBuffer(file, (await file.stat()).size);
-    const metadata = await parquetMetadataAsync(buffer);
     const names = metadata.schema.slice(1).map((e) => e.name);
-    const keep = names.map((n) =>
-      n !== "kafkaPartition" && n !== "kafkaOffset"
-    );
-    let start = 0;
-    for (const group of metadata.row_groups) {
-      const end = start + Number(group.num_rows);
+    const keep = names.map((n) => !PROVENANCE.has(n));
+    for (const { start, end } of groups) {
       let rows: unknown[][] = [];
       await parquetRead({
         file: buffer,
@@ -101,7 +115,6 @@ export async function* readParquetEvents(
         compressors: DECOMPRESSORS,
         onComplete: (r) => rows = r,
       });
-      start = end;
       const events = new Array<Record<string, unknown>>(rows.length);
       for (let i = 0; i < rows.length; i++) {
         const row = rows[i]!;
@@ -109,15 +122,22 @@ export async function* readParquetEvents(
         for (let c = 0; c < names.length; c++) {
           const v = row[c];
           if (v === null || v === undefined || !keep[c]) continue;
-          event[names[c]!] = v instanceof Date ? v.toISOString() : v;
+          event[names[c]!] = eventValue(v);
         }
         events[i] = event;
       }
       yield events;
     }
   } finally {
-    file.close();
+    close();
   }
+}
+
+const PROVENANCE: ReadonlySet<string> = new Set(PROVENANCE_COLUMNS);
+
+/** A column value as the event JSON had it (timestamps back to ISO strings). */
+function eventValue(v: unknown): unknown {
+  return v instanceof Date ? v.toISOString() : v;
 }
 
 /** A file as hyparquet's AsyncBuffer; reads are queued (one file position). */
@@ -146,19 +166,6 @@ function fileBuffer(file: Deno.FsFile, size: number): AsyncBuffer {
   };
 }
 
-/** Returns a file's row count and key-value metadata without reading data. */
-export async function readParquetInfo(
-  path: string,
-): Promise<{ rows: number; metadata: Record<string, string> }> {
-  const bytes = await Deno.readFile(path);
-  const meta = parquetMetadata(bytes.buffer);
-  const metadata: Record<string, string> = {};
-  for (const kv of meta.key_value_metadata ?? []) {
-    metadata[kv.key] = kv.value ?? "";
-  }
-  return { rows: Number(meta.num_rows), metadata };
-}
-
 /** Turns a warehouse row back into the event JSON it came from. */
 export function rowToEvent(
   row: Record<string, unknown>,
@@ -168,9 +175,8 @@ export function rowToEvent(
   const event: Record<string, unknown> = {};
   for (const k in row) {
     const v = row[k];
-    if (v === null || v === undefined) continue;
-    if (k === "kafkaPartition" || k === "kafkaOffset") continue;
-    event[k] = v instanceof Date ? v.toISOString() : v;
+    if (v === null || v === undefined || PROVENANCE.has(k)) continue;
+    event[k] = eventValue(v);
   }
   return event;
 }
@@ -188,11 +194,9 @@ export async function copyRowGroups(
   columns: readonly Column[],
   copy: (bytes: Uint8Array, group: RawRowGroup) => Promise<void>,
 ): Promise<number | undefined> {
-  const file = await Deno.open(path, { read: true });
+  const { buffer, metadata, close } = await openParquet(path);
   try {
-    const buffer = fileBuffer(file, (await file.stat()).size);
-    const meta = await parquetMetadataAsync(buffer);
-    const groups = rawRowGroups(meta, columns);
+    const groups = rawRowGroups(metadata, columns);
     if (!groups) return undefined;
     let rows = 0;
     for (const g of groups) {
@@ -214,7 +218,7 @@ export async function copyRowGroups(
     }
     return rows;
   } finally {
-    file.close();
+    close();
   }
 }
 

@@ -75,9 +75,9 @@ export async function compactDay(
     const first = live[0]!.first;
     const last = Math.max(...live.map((f) => f.last));
     let rows = 0;
-    // One input in memory at a time: each becomes a row group, written to
-    // the temp file before the next is read, so a closed day of millions of
-    // rows never sits in memory whole.
+    // One row group in memory at a time, written to the temp file before
+    // the next is read: a closed day of millions of rows never sits in
+    // memory whole.
     await writeFileAtomic(
       join(dir, dataFileName(partition, first, last)),
       async (write) => {

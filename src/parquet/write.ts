@@ -11,6 +11,8 @@
 import { bitWidthOf, Bytes, writeHybrid } from "./bytes.ts";
 import { ThriftWriter } from "./thrift.ts";
 
+const UTF8 = new TextEncoder();
+
 /** Physical column types used here. */
 export type ParquetType =
   | "BOOLEAN"
@@ -144,25 +146,11 @@ export class ParquetFile {
   /** Appends a row group of `rows` rows; `chunks` follow the column order. */
   rowGroup(rows: number, chunks: readonly Chunk[]): void {
     if (rows === 0) return;
-    const { columns } = this.#options;
-    if (chunks.length !== columns.length) {
-      throw new RangeError(
-        `expected ${columns.length} columns, got ${chunks.length}`,
-      );
-    }
-    const offset = this.#position();
-    const metas = columns.map((column, i) =>
-      this.#writeChunk(column, chunks[i]!, rows)
-    );
-    let uncompressed = 0;
-    for (const m of metas) uncompressed += m.uncompressed;
-    this.#groups.push({
+    this.#group(
       rows,
-      offset,
-      compressed: this.#position() - offset,
-      uncompressed,
-      chunks: metas,
-    });
+      chunks.length,
+      (column, i) => this.#writeChunk(column, chunks[i]!, rows),
+    );
   }
 
   /**
@@ -172,21 +160,13 @@ export class ParquetFile {
    * speed.
    */
   copyRowGroup(source: Uint8Array, group: RawRowGroup): void {
-    const { columns } = this.#options;
-    if (group.chunks.length !== columns.length) {
-      throw new RangeError(
-        `expected ${columns.length} columns, got ${group.chunks.length}`,
-      );
-    }
-    const offset = this.#position();
-    let uncompressed = 0;
-    const chunks = group.chunks.map((c, i): ChunkMeta => {
+    this.#group(group.rows, group.chunks.length, (column, i): ChunkMeta => {
+      const c = group.chunks[i]!;
       const at = this.#position();
       this.#out.bytes(source.subarray(c.start, c.start + c.compressed));
       const shift = at - c.start;
-      uncompressed += c.uncompressed;
       return {
-        column: columns[i]!,
+        column,
         codec: c.codec,
         offset: at,
         dictionaryOffset: c.dictionaryOffset === undefined
@@ -200,8 +180,24 @@ export class ParquetFile {
         ...(c.stats ? { stats: c.stats } : {}),
       };
     });
+  }
+
+  /** Writes one chunk per column with `chunk`, then records the row group. */
+  #group(
+    rows: number,
+    count: number,
+    chunk: (column: Column, i: number) => ChunkMeta,
+  ): void {
+    const { columns } = this.#options;
+    if (count !== columns.length) {
+      throw new RangeError(`expected ${columns.length} columns, got ${count}`);
+    }
+    const offset = this.#position();
+    const chunks = columns.map(chunk);
+    let uncompressed = 0;
+    for (const m of chunks) uncompressed += m.uncompressed;
     this.#groups.push({
-      rows: group.rows,
+      rows,
       offset,
       compressed: this.#position() - offset,
       uncompressed,
@@ -455,7 +451,7 @@ export function statisticsBytes(
   type: ParquetType,
   v: string | number | boolean,
 ): Uint8Array {
-  if (type === "BYTE_ARRAY") return new TextEncoder().encode(v as string);
+  if (type === "BYTE_ARRAY") return UTF8.encode(v as string);
   const b = new Bytes(16);
   plain(b, type, v);
   return b.view().slice();

@@ -18,15 +18,10 @@ import {
   rowToEvent,
 } from "../../src/adapters/parquet_read.ts";
 import { SCHEMA_VERSION } from "../../src/core/event.ts";
-import { events, withTmpDir } from "../_helpers.ts";
+import { eventRows, withTmpDir } from "../_helpers.ts";
 
 function rows(n: number): Row[] {
-  return events(n, { households: 120 }).map((e, i) => ({
-    fields: JSON.parse(JSON.stringify(e)),
-    t: Date.parse(e.timestamp),
-    partition: 2,
-    offset: 1000 + i,
-  }));
+  return eventRows(n, { households: 120, partition: 2, offset: 1000 });
 }
 
 Deno.test("encodeRows() round-trips every field exactly through hyparquet", async () => {

@@ -13,17 +13,17 @@ import {
 } from "../../src/adapters/parquet_read.ts";
 import { compactDay } from "../../src/consumer/compact.ts";
 import { dataFileName } from "../../src/core/partition.ts";
-import { events, withTmpDir } from "../_helpers.ts";
+import { eventRows, withTmpDir } from "../_helpers.ts";
 
 const DATE = "2026-11-02";
 
 function rows(n: number, first: number): Row[] {
-  return events(first + n, { households: 60 }).slice(first).map((e, i) => ({
-    fields: JSON.parse(JSON.stringify(e)),
-    t: Date.parse(e.timestamp),
+  return eventRows(n, {
+    households: 60,
     partition: 0,
-    offset: first + i,
-  }));
+    offset: first,
+    skip: first,
+  });
 }
 
 Deno.test("compactDay() copies row groups as they are: every row, each input's codec and statistics", async () => {

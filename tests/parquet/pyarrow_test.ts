@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { ColumnBuffer, createMergedFile } from "../../src/adapters/parquet.ts";
-import { events, withTmpDir } from "../_helpers.ts";
+import { eventRows, withTmpDir } from "../_helpers.ts";
 
 const PYTHON = Deno.env.get("PYARROW_PYTHON") ?? "python3";
 const HAS_PYARROW = await new Deno.Command(PYTHON, {
@@ -36,12 +36,11 @@ Deno.test({
   ignore: !HAS_PYARROW,
   async fn() {
     await using tmp = await withTmpDir();
-    const input = events(3000, { households: 80 }).map((e, i) => ({
-      fields: JSON.parse(JSON.stringify(e)) as Record<string, unknown>,
-      t: Date.parse(e.timestamp),
+    const input = eventRows(3000, {
+      households: 80,
       partition: 1,
-      offset: 500 + i,
-    }));
+      offset: 500,
+    });
     for (const compression of ["snappy", "gzip"] as const) {
       const path = `${tmp.path}/${compression}.parquet`;
       // Three row groups, as a compacted file has.
