@@ -309,7 +309,7 @@ async function runPipeline(config: Config, logger: Logger): Promise<number> {
   if (g) {
     summary["generated"] = g.events;
     summary["events_per_s"] = Math.round(g.events / Math.max(secs, 0.001));
-    if (!c) summary["active_seconds"] = (g.activeMs / 1000).toFixed(1);
+    if (!c) summary["active_seconds"] = (g.activeMs / 1000).toFixed(2);
   }
   if (c) {
     Object.assign(summary, {
@@ -318,7 +318,7 @@ async function runPipeline(config: Config, logger: Logger): Promise<number> {
       files: c.files,
       rejected: c.rejected,
       duplicates_dropped: c.duplicates,
-      active_seconds: (c.activeMs / 1000).toFixed(1),
+      active_seconds: (c.activeMs / 1000).toFixed(2),
       warehouse: `${config.sink.warehouse}/${config.topic}`,
       checkpoint: config.sink.checkpoint,
     });

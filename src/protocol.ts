@@ -32,7 +32,8 @@ export interface Stats {
   simTime: number;
   activeSessions: number;
   /**
-   * Consumer: ms from the first record received to the end of the last flush.
+   * Consumer: ms from the first record received to the end of the last
+   * flush, less the wait between the last record and that flush.
    * Generator: ms from the first send to the last acknowledgement.
    */
   activeMs: number;

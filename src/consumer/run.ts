@@ -136,6 +136,8 @@ export async function runConsumer(
   /** Rows in the fullest (date, partition) buffer: files roll per partition. */
   let fullest = 0;
   let firstData: number | undefined;
+  /** When the last batch was taken: the stream's end, if nothing follows. */
+  let lastTaken = 0;
   let lastFlush = clock.now();
   let lastData = clock.now();
   let lastReport = clock.now();
@@ -164,6 +166,7 @@ export async function runConsumer(
   const flush = async () => {
     const dirty = [...owned].filter(([, o]) => o.dirty);
     if (dirty.length === 0) return;
+    const flushStart = clock.now();
     const files: WarehouseFile[] = [];
     const rowsBy = new Map<number, number>();
     for (const b of buffers.values()) {
@@ -214,7 +217,12 @@ export async function runConsumer(
     await source.commit(offsets);
     options.crashHook?.("committed");
     for (const n of rowsBy.values()) stats.rows += n;
-    if (firstData !== undefined) stats.activeMs = clock.now() - firstData;
+    // Active time ends with this flush, less any wait after the last batch
+    // (the --until-idle wait, or a flush timer's): that is not work.
+    if (firstData !== undefined) {
+      stats.activeMs = clock.now() - firstData -
+        Math.max(0, flushStart - lastTaken);
+    }
     stats.files += files.length;
     discard();
     lastFlush = clock.now();
@@ -493,6 +501,7 @@ export async function runConsumer(
           lastData = clock.now();
           firstData ??= lastData;
           take(delivery.batch);
+          lastTaken = clock.now();
           break;
       }
       if (clock.now() - lastReport >= 1000) {

@@ -390,3 +390,30 @@ Deno.test("compactDay() interrupted after landing the merged file finishes on th
   assert.equal(rows.length, 5000);
   assert.equal(new Set(rows.map((r) => r.offset)).size, 5000);
 });
+
+Deno.test("runConsumer() active time ends with the last batch's work, not the --until-idle wait", async () => {
+  await using tmp = await withTmpDir();
+  const topic = new FakeTopic(2);
+  fill(topic, 600);
+  const inner = topic.source();
+  // A source that stays open after the last record, like a caught-up topic.
+  const source = {
+    ...inner,
+    async *deliveries(options: { signal: AbortSignal }) {
+      yield* inner.deliveries(options);
+      await new Promise((r) => options.signal.addEventListener("abort", r));
+    },
+  };
+  const started = performance.now();
+  const stats = await consume(tmp.path, topic, { source }, {
+    maxFileRows: 100_000,
+    untilIdleSec: 1,
+  });
+  const wall = performance.now() - started;
+  assert.equal(stats.rows, 600);
+  assert.ok(wall >= 1000, `waited for idleness (${wall} ms)`);
+  assert.ok(
+    stats.activeMs > 0 && stats.activeMs < 900,
+    `active ${stats.activeMs} ms excludes the 1 s idle wait`,
+  );
+});
