@@ -116,10 +116,15 @@ async function writeStdout(text: string): Promise<void> {
 async function runPipeline(config: Config, logger: Logger): Promise<number> {
   await preflight(config);
   const secret = await readSecret(config);
+  // With Kafka, generating and producing are two workers (two cores): the
+  // generator relays its records to the producer over a MessageChannel.
+  // Without Kafka, that channel is the transport to the consumer.
   const roles: Role[] = config.command === "produce"
-    ? ["generator"]
+    ? ["generator", "producer"]
     : config.command === "consume"
     ? ["consumer"]
+    : config.kafka
+    ? ["generator", "producer", "consumer"]
     : ["generator", "consumer"];
   const workers = new Map<Role, Worker>();
   const stats = new Map<Role, Stats>(roles.map((r) => [r, emptyStats()]));
@@ -127,6 +132,8 @@ async function runPipeline(config: Config, logger: Logger): Promise<number> {
     roles.map((r) => [r, Promise.withResolvers<void>()]),
   );
   let failure: Error | undefined;
+  /** Generating and consuming in one run (embedded or through Kafka). */
+  const pipeline = roles.includes("generator") && roles.includes("consumer");
   const started = Date.now();
   let lastLine = 0;
 
@@ -195,10 +202,15 @@ async function runPipeline(config: Config, logger: Logger): Promise<number> {
     }
   };
 
-  const channel = config.kafka ? undefined : new MessageChannel();
+  const channel = roles.includes("generator")
+    ? new MessageChannel()
+    : undefined;
+  const peer: Role = config.kafka ? "producer" : "consumer";
   for (const role of roles) {
     const url = role === "generator"
       ? new URL("./workers/generator.ts", import.meta.url)
+      : role === "producer"
+      ? new URL("./workers/producer.ts", import.meta.url)
       : new URL("./workers/consumer.ts", import.meta.url);
     const worker = new Worker(url, { type: "module" });
     worker.addEventListener("message", (e) => onReport(e.data as Report));
@@ -206,10 +218,17 @@ async function runPipeline(config: Config, logger: Logger): Promise<number> {
       e.preventDefault();
       failure ??= new Error(`${role} worker crashed: ${e.message}`);
       done.get(role)!.resolve();
+      for (const w of workers.values()) {
+        w.postMessage({ type: "stop" } satisfies Command);
+      }
     });
     workers.set(role, worker);
     const port = channel
-      ? (role === "generator" ? channel.port1 : channel.port2)
+      ? (role === "generator"
+        ? channel.port1
+        : role === peer
+        ? channel.port2
+        : undefined)
       : undefined;
     const start: Command = {
       type: "start",
@@ -259,7 +278,7 @@ async function runPipeline(config: Config, logger: Logger): Promise<number> {
     const all = Promise.all([...done.values()].map((d) => d.promise));
     // The generator finishing ends the embedded stream; with Kafka the
     // consumer keeps going until --until-idle, --duration or Ctrl-C.
-    if (config.kafka && roles.length === 2) {
+    if (config.kafka && pipeline) {
       void done.get("generator")!.promise.then(() => {
         if (
           config.sink.untilIdleSec === undefined &&
@@ -281,11 +300,15 @@ async function runPipeline(config: Config, logger: Logger): Promise<number> {
     if (
       config.generator.durationSec !== undefined && roles.includes("consumer")
     ) {
+      // The producer is not stopped: it ends when the generator, stopping,
+      // has had everything it sent acknowledged.
       const timer = setTimeout(() => {
-        for (const w of workers.values()) {
-          w.postMessage({ type: "stop" } satisfies Command);
+        for (const [role, w] of workers) {
+          if (role !== "producer") {
+            w.postMessage({ type: "stop" } satisfies Command);
+          }
         }
-      }, config.generator.durationSec * 1000 + (roles.length === 2 ? 1500 : 0));
+      }, config.generator.durationSec * 1000 + (pipeline ? 1500 : 0));
       void all.finally(() => clearTimeout(timer));
     }
     await Promise.race([all, forceExit.promise]);
@@ -318,7 +341,10 @@ async function runPipeline(config: Config, logger: Logger): Promise<number> {
       files: c.files,
       rejected: c.rejected,
       duplicates_dropped: c.duplicates,
-      active_seconds: (c.activeMs / 1000).toFixed(2),
+      // End to end: from the first event sent to the last row landed.
+      active_seconds: ((g && g.activeFrom && c.activeFrom
+        ? c.activeFrom + c.activeMs - g.activeFrom
+        : c.activeMs) / 1000).toFixed(2),
       warehouse: `${config.sink.warehouse}/${config.topic}`,
       checkpoint: config.sink.checkpoint,
     });

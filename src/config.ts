@@ -28,6 +28,8 @@ export type Command = typeof COMMANDS[number];
 export type KafkaCompression = "none" | "gzip";
 /** Parquet codecs the warehouse can write. */
 export type ParquetCompression = "snappy" | "gzip" | "none";
+/** Record headers: `seq` only, or also `event` and `schema`. */
+export type RecordHeaders = "seq" | "all";
 /** SASL mechanisms kafkajs supports. */
 export type SaslMechanism = "plain" | "scram-sha-256" | "scram-sha-512";
 
@@ -99,6 +101,8 @@ export interface Config {
   partitions: number;
   acks: -1 | 0 | 1;
   kafkaCompression: KafkaCompression;
+  /** Which headers produced records carry (`seq` is always there). */
+  headers: RecordHeaders;
   kafka?: KafkaSettings;
   generator: GeneratorSettings;
   sink: SinkSettings;
@@ -231,6 +235,13 @@ const FLAGS: Record<string, FlagSpec> = {
     value: "none|gzip",
     help: "run --bootstrap: Kafka wire codec (default none)",
     commands: ["run"],
+  },
+  "headers": {
+    kind: "string",
+    value: "seq|all",
+    help:
+      "record headers: seq (default), or all to add event and schema (halves kafkajs's produce rate)",
+    commands: ["run", "produce"],
   },
   "max-file-rows": {
     kind: "string",
@@ -712,6 +723,7 @@ export function parseConfig(args: readonly string[]): Config {
     partitions: int(str("partitions"), "partitions", 1, 10_000) ?? 4,
     acks: acksRaw === "all" ? -1 : (Number(acksRaw) as -1 | 0 | 1),
     kafkaCompression,
+    headers: oneOf(str("headers"), "headers", ["seq", "all"] as const, "seq"),
     ...(kafka ? { kafka } : {}),
     generator,
     sink: {

@@ -69,7 +69,8 @@ export interface Source {
 /** One record as the producer sends it. */
 export interface OutRecord {
   key: string;
-  value: string;
+  /** The event as JSON: text, or its UTF-8 bytes once relayed to the producer. */
+  value: string | Uint8Array;
   /** Event time (ms), used as the Kafka record timestamp. */
   timestamp: number;
   /** Event type (the Kafka `event` header). */

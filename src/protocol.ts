@@ -12,7 +12,7 @@
 import type { Config } from "./config.ts";
 
 /** Which worker a report comes from. */
-export type Role = "generator" | "consumer";
+export type Role = "generator" | "producer" | "consumer";
 
 /** Counters a worker reports. */
 export interface Stats {
@@ -37,6 +37,8 @@ export interface Stats {
    * Generator: ms from the first send to the last acknowledgement.
    */
   activeMs: number;
+  /** Clock time (ms) at which `activeMs` starts: the first send or record; 0 before. */
+  activeFrom: number;
   /**
    * Generator: set when the whole --from/--to window was generated, to its
    * end (ms). Every day that ends by then is complete.
@@ -88,6 +90,32 @@ export type TransportMessage =
   /** Generator -> consumer: the stream is over (with `until`: the whole window up to it). */
   | { type: "end"; until?: number };
 
+/** Messages on the producer relay (generator <-> producer worker). */
+export type RelayMessage =
+  /** Producer -> generator: start after this stream position. */
+  | { type: "subscribe"; resume?: { seq: number; t: number; n: number } }
+  /**
+   * Generator -> producer: a batch. Line i of `values` (UTF-8 JSON, each
+   * line ending in a newline) and of `keys` and `events` is record i.
+   */
+  | {
+    type: "produce";
+    values: ArrayBuffer;
+    keys: string;
+    events: string;
+    timestamps: Float64Array;
+    /** `seq` of the first record; the rest follow one by one. */
+    firstSeq: number;
+  }
+  /** Producer -> generator: the oldest unacknowledged batch is in Kafka. */
+  | { type: "acked" }
+  /** Generator -> producer: save this acknowledged position. */
+  | { type: "position"; position: { seq: number; t: number; n: number } }
+  /** Producer -> generator: producing failed; every pending send fails. */
+  | { type: "failed"; error: WireError }
+  /** Generator -> producer: the stream is over. */
+  | { type: "end" };
+
 /** An `Error` reduced to data that survives `structuredClone`. */
 export interface WireError {
   name: string;
@@ -130,5 +158,6 @@ export function emptyStats(): Stats {
     simTime: 0,
     activeSessions: 0,
     activeMs: 0,
+    activeFrom: 0,
   };
 }

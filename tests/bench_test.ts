@@ -52,6 +52,7 @@ Deno.test({
       ...(await hasKcat()
         ? [
           "bare kafkajs, same messages pre-serialised",
+          "bare kafkajs + tvstream's varint writers",
           "tvstream produce",
           "consumer catch-up",
           "run --bootstrap end to end",

@@ -26,7 +26,8 @@ Deno.test("every npm import is pinned to an exact version", () => {
   for (const [name, spec] of Object.entries(manifest.imports)) {
     assert.match(
       spec,
-      /^npm:(@[\w-]+\/)?[\w.-]+@\d+\.\d+\.\d+(-[\w.]+)?(\/[\w./-]+)?$/,
+      // `npm:name@1.2.3`, a file in it, or (`npm:/name@1.2.3/`) its folder.
+      /^npm:\/?(@[\w-]+\/)?[\w.-]+@\d+\.\d+\.\d+(-[\w.]+)?(\/[\w./-]*)?$/,
       `${name}: ${spec}`,
     );
   }

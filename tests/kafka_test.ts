@@ -66,46 +66,57 @@ async function referenceIds(cwd: string, flags = WINDOW): Promise<string[]> {
 test("tvstream produce -> kcat: values parse, keys are tvId, timestamps and headers are set", async () => {
   await using cluster = await startMockCluster();
   await using tmp = await withTmpDir();
-  const p = await tvstream([
-    "produce",
-    "--bootstrap",
-    cluster.bootstrap,
-    ...WINDOW,
-    "--rate",
-    "0",
-    "--quiet",
-  ], { cwd: tmp.path });
-  assert.equal(p.code, 0, p.stderr);
-  const out = await kcat([
-    "-C",
-    "-b",
-    cluster.bootstrap,
-    "-t",
-    "tv_events",
-    "-e",
-    "-q",
-    "-f",
-    "%k\t%T\t%h\t%s\n",
-  ]);
-  const lines = out.trim().split("\n");
   const ref = await referenceIds(tmp.path);
-  assert.equal(lines.length, ref.length);
-  const seqs = new Set<number>();
-  for (const line of lines) {
-    const [key, ts, headers, value] = line.split("\t");
-    const e = JSON.parse(value!);
-    assert.equal(key, e.tvId);
-    assert.equal(Number(ts), Date.parse(e.timestamp));
-    assert.match(headers!, new RegExp(`event=${e.event}`));
-    assert.match(headers!, /schema=1/);
-    const seq = Number(/seq=(\d+)/.exec(headers!)![1]);
-    seqs.add(seq);
+  for (const headers of ["seq", "all"]) {
+    const topic = `tv_${headers}`;
+    const p = await tvstream([
+      "produce",
+      "--bootstrap",
+      cluster.bootstrap,
+      "--topic",
+      topic,
+      ...(headers === "all" ? ["--headers", "all"] : []),
+      ...WINDOW,
+      "--rate",
+      "0",
+      "--quiet",
+      "--checkpoint",
+      `${tmp.path}/chk-${topic}`,
+    ], { cwd: tmp.path });
+    assert.equal(p.code, 0, p.stderr);
+    const out = await kcat([
+      "-C",
+      "-b",
+      cluster.bootstrap,
+      "-t",
+      topic,
+      "-e",
+      "-q",
+      "-f",
+      "%k\t%T\t%h\t%s\n",
+    ]);
+    const lines = out.trim().split("\n");
+    assert.equal(lines.length, ref.length);
+    const seqs = new Set<number>();
+    for (const line of lines) {
+      const [key, ts, h, value] = line.split("\t");
+      const e = JSON.parse(value!);
+      assert.equal(key, e.tvId);
+      assert.equal(Number(ts), Date.parse(e.timestamp));
+      if (headers === "all") {
+        assert.match(h!, new RegExp(`event=${e.event}`));
+        assert.match(h!, /schema=1/);
+      } else {
+        assert.match(h!, /^seq=\d+$/, "only the seq header by default");
+      }
+      seqs.add(Number(/seq=(\d+)/.exec(h!)![1]));
+    }
+    assert.equal(seqs.size, lines.length);
+    assert.deepEqual(
+      lines.map((l) => JSON.parse(l.split("\t")[3]!).eventId).sort(),
+      ref,
+    );
   }
-  assert.equal(seqs.size, lines.length);
-  assert.deepEqual(
-    lines.map((l) => JSON.parse(l.split("\t")[3]!).eventId).sort(),
-    ref,
-  );
 });
 
 test("kcat produce -> tvstream consume: valid records land, bad ones are rejected", async () => {

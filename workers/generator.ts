@@ -6,12 +6,7 @@ import type { Endpoint } from "../src/endpoint.ts";
 import { advertiserNames } from "../src/adapters/faker.ts";
 
 // serveGenerator registers its message listener before any await, so the
-// "start" command cannot be lost. Kafka loads only when asked for.
+// "start" command cannot be lost. Kafka is the producer worker's.
 serveGenerator(self as unknown as Endpoint, {
   advertisers: () => advertiserNames(),
-  connectSink: async (config, secret) =>
-    (await import("../src/adapters/kafka.ts")).connectProducerSink(
-      config,
-      secret,
-    ),
 });

@@ -64,7 +64,12 @@ export function createChannelSink(port: Port): {
           await new Promise<void>((r) => wake = r);
         }
         let text = "";
-        for (const r of records) text += r.value + "\n";
+        for (const r of records) {
+          // The generator's records are text; bytes only exist once relayed.
+          text += (typeof r.value === "string"
+            ? r.value
+            : new TextDecoder().decode(r.value)) + "\n";
+        }
         const payload = encoder.encode(text).buffer;
         port.postMessage({
           type: "records",

@@ -499,7 +499,7 @@ export async function runConsumer(
           continue;
         case "batch":
           lastData = clock.now();
-          firstData ??= lastData;
+          if (firstData === undefined) stats.activeFrom = firstData = lastData;
           take(delivery.batch);
           lastTaken = clock.now();
           break;

@@ -115,7 +115,7 @@ export async function runGenerator(
     const records = batch;
     const position = sim.position();
     batch = [];
-    firstSend ??= clock.now();
+    if (firstSend === undefined) stats.activeFrom = firstSend = clock.now();
     inFlight = sink.send(records).then(async () => {
       stats.produced += records.length;
       stats.activeMs = clock.now() - firstSend!;

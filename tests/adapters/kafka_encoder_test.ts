@@ -1,0 +1,81 @@
+/**
+ * The Kafka adapter replaces kafkajs's varint writers (see the comment in
+ * src/adapters/kafka.ts). kafkajs's own decoder, which is not patched, must
+ * read back every value exactly, and the sizes must be what kafkajs's size
+ * functions (also unpatched) promise, or record lengths would be wrong.
+ */
+import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import "../../src/adapters/kafka.ts";
+// @ts-types="../../src/adapters/kafkajs_encoder.d.ts"
+import Encoder from "kafkajs/src/protocol/encoder.js";
+// @ts-types="../../src/adapters/kafkajs_decoder.d.ts"
+import Decoder from "kafkajs/src/protocol/decoder.js";
+
+const INTS = [
+  0,
+  1,
+  -1,
+  63,
+  64,
+  -64,
+  -65,
+  127,
+  128,
+  300,
+  16_383,
+  16_384,
+  -8_193,
+  2 ** 20,
+  2 ** 31 - 1,
+  -(2 ** 31),
+];
+
+const sizeOf = Encoder as unknown as {
+  sizeOfVarInt(v: number): number;
+  sizeOfVarLong(v: number | string): number;
+};
+
+Deno.test("patched writeVarInt: kafkajs's decoder reads every value back, at kafkajs's size", () => {
+  const values = [...INTS];
+  for (let i = 0; i < 2000; i++) {
+    values.push(Math.floor((Math.random() - 0.5) * 2 ** 32) | 0);
+  }
+  const e = new Encoder();
+  for (const v of values) {
+    const before = e.offset;
+    e.writeVarInt(v);
+    assert.equal(e.offset - before, sizeOf.sizeOfVarInt(v), `size of ${v}`);
+  }
+  const d = new Decoder(Buffer.from(e.buffer));
+  for (const v of values) assert.equal(d.readVarInt(), v);
+  assert.equal(d.offset, e.offset);
+});
+
+Deno.test("patched writeUVarInt: unsigned values up to 2^32-1", () => {
+  const values = [0, 1, 127, 128, 2 ** 28 - 1, 2 ** 28, 2 ** 32 - 1];
+  const e = new Encoder();
+  for (const v of values) e.writeUVarInt(v);
+  const d = new Decoder(Buffer.from(e.buffer));
+  for (const v of values) assert.equal(d.readUVarInt(), v);
+});
+
+Deno.test("patched writeVarLong: numbers, strings and 64-bit extremes read back exactly", () => {
+  const values: (number | string)[] = [
+    ...INTS,
+    1_767_225_600_000,
+    -1_767_225_600_000,
+    2 ** 53 - 1,
+    -(2 ** 53),
+    "9223372036854775807",
+    "-9223372036854775808",
+  ];
+  const e = new Encoder();
+  for (const v of values) {
+    const before = e.offset;
+    e.writeVarLong(v);
+    assert.equal(e.offset - before, sizeOf.sizeOfVarLong(v), `size of ${v}`);
+  }
+  const d = new Decoder(Buffer.from(e.buffer));
+  for (const v of values) assert.equal(d.readVarLong().toString(), String(v));
+});
