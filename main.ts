@@ -116,16 +116,31 @@ async function writeStdout(text: string): Promise<void> {
 async function runPipeline(config: Config, logger: Logger): Promise<number> {
   await preflight(config);
   const secret = await readSecret(config);
-  // With Kafka, generating and producing are two workers (two cores): the
-  // generator relays its records to the producer over a MessageChannel.
-  // Without Kafka, that channel is the transport to the consumer.
+  // With Kafka, the client runs in workers of its own, beside the ones it
+  // serves, so that both use a core: the generator relays records to the
+  // producer, and the fetcher relays what it fetches to the consumer, each
+  // pair over a MessageChannel. Without Kafka, one channel links the
+  // generator to the consumer (the embedded transport).
   const roles: Role[] = config.command === "produce"
     ? ["generator", "producer"]
     : config.command === "consume"
-    ? ["consumer"]
+    ? ["fetcher", "consumer"]
     : config.kafka
-    ? ["generator", "producer", "consumer"]
+    ? ["generator", "producer", "fetcher", "consumer"]
     : ["generator", "consumer"];
+  const ports = new Map<Role, MessagePort>();
+  const link = (a: Role, b: Role) => {
+    if (!roles.includes(a) || !roles.includes(b)) return;
+    const channel = new MessageChannel();
+    ports.set(a, channel.port1);
+    ports.set(b, channel.port2);
+  };
+  if (config.kafka) {
+    link("generator", "producer");
+    link("fetcher", "consumer");
+  } else link("generator", "consumer");
+  /** Workers that end when their peer ends the relay, not on "stop". */
+  const relays: Role[] = ["producer", "fetcher"];
   const workers = new Map<Role, Worker>();
   const stats = new Map<Role, Stats>(roles.map((r) => [r, emptyStats()]));
   const done = new Map<Role, PromiseWithResolvers<void>>(
@@ -202,15 +217,14 @@ async function runPipeline(config: Config, logger: Logger): Promise<number> {
     }
   };
 
-  const channel = roles.includes("generator")
-    ? new MessageChannel()
-    : undefined;
-  const peer: Role = config.kafka ? "producer" : "consumer";
   for (const role of roles) {
+    // Static URLs, one per worker: `deno compile` embeds exactly these.
     const url = role === "generator"
       ? new URL("./workers/generator.ts", import.meta.url)
       : role === "producer"
       ? new URL("./workers/producer.ts", import.meta.url)
+      : role === "fetcher"
+      ? new URL("./workers/fetcher.ts", import.meta.url)
       : new URL("./workers/consumer.ts", import.meta.url);
     const worker = new Worker(url, { type: "module" });
     worker.addEventListener("message", (e) => onReport(e.data as Report));
@@ -223,13 +237,7 @@ async function runPipeline(config: Config, logger: Logger): Promise<number> {
       }
     });
     workers.set(role, worker);
-    const port = channel
-      ? (role === "generator"
-        ? channel.port1
-        : role === peer
-        ? channel.port2
-        : undefined)
-      : undefined;
+    const port = ports.get(role);
     const start: Command = {
       type: "start",
       config,
@@ -300,11 +308,11 @@ async function runPipeline(config: Config, logger: Logger): Promise<number> {
     if (
       config.generator.durationSec !== undefined && roles.includes("consumer")
     ) {
-      // The producer is not stopped: it ends when the generator, stopping,
-      // has had everything it sent acknowledged.
+      // The producer and fetcher are not stopped: they end when the
+      // generator and consumer, stopping, end their relays.
       const timer = setTimeout(() => {
         for (const [role, w] of workers) {
-          if (role !== "producer") {
+          if (!relays.includes(role)) {
             w.postMessage({ type: "stop" } satisfies Command);
           }
         }

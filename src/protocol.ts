@@ -10,9 +10,10 @@
  * @module
  */
 import type { Config } from "./config.ts";
+import type { Delivery } from "./ports.ts";
 
 /** Which worker a report comes from. */
-export type Role = "generator" | "producer" | "consumer";
+export type Role = "generator" | "producer" | "fetcher" | "consumer";
 
 /** Counters a worker reports. */
 export interface Stats {
@@ -114,6 +115,48 @@ export type RelayMessage =
   /** Producer -> generator: producing failed; every pending send fails. */
   | { type: "failed"; error: WireError }
   /** Generator -> producer: the stream is over. */
+  | { type: "end" };
+
+/** Consumer -> fetcher worker, on the fetch relay. */
+export type FetchMessage =
+  /** A batch of this many records was taken: more may be sent. */
+  | { type: "taken"; records: number }
+  /** The last control delivery was handled: the fetcher may go on. */
+  | { type: "handled" }
+  /** Calls, answered by a "reply" with the same id. */
+  | {
+    type: "seek";
+    id: number;
+    offsets: Record<string, string>;
+    resume?: { seq: number; t: number; n: number };
+  }
+  | { type: "commit"; id: number; offsets: Record<string, string> }
+  | { type: "close"; id: number };
+
+/** Fetcher worker -> consumer, on the fetch relay. */
+export type FetchReply =
+  /**
+   * A batch: its values in one buffer (`ends`: byte end of each, -1 for a
+   * null value) and, when all are UTF-8, as one string (`textEnds`).
+   */
+  | {
+    type: "batch";
+    topic: string;
+    partition: number;
+    highWatermark?: string;
+    values: ArrayBuffer;
+    ends: Int32Array;
+    text?: string;
+    textEnds?: Int32Array;
+    offsets: Float64Array;
+    seqs?: number[];
+  }
+  /** A rebalance or the end of a window, in order with the batches. */
+  | { type: "delivery"; delivery: Exclude<Delivery, { type: "batch" }> }
+  | { type: "reply"; id: number; error?: WireError }
+  /** The client failed: the consumer's reads and calls fail with this. */
+  | { type: "failed"; error: WireError }
+  /** The source ended. */
   | { type: "end" };
 
 /** An `Error` reduced to data that survives `structuredClone`. */

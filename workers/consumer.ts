@@ -4,11 +4,6 @@
 import { serveConsumer } from "../src/consumer/serve.ts";
 import type { Endpoint } from "../src/endpoint.ts";
 
-// serveConsumer registers its message listener before any await.
-serveConsumer(self as unknown as Endpoint, {
-  connectSource: async (config, secret) =>
-    (await import("../src/adapters/kafka.ts")).connectConsumerSource(
-      config,
-      secret,
-    ),
-});
+// serveConsumer registers its message listener before any await. Kafka is
+// the fetcher worker's.
+serveConsumer(self as unknown as Endpoint, {});

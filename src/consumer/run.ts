@@ -459,13 +459,17 @@ export async function runConsumer(
           ),
         );
         const tick = new AbortController();
-        result = await Promise.race([
-          pending,
-          clock.sleep(waitMs, AbortSignal.any([signal, tick.signal])).then(
-            () => "tick" as const,
-          ),
-        ]);
-        tick.abort();
+        try {
+          result = await Promise.race([
+            pending,
+            clock.sleep(waitMs, AbortSignal.any([signal, tick.signal])).then(
+              () => "tick" as const,
+            ),
+          ]);
+        } finally {
+          // Also when the source failed: no timer outlives the loop.
+          tick.abort();
+        }
         if (result !== "tick" || signal.aborted) break;
         const now = clock.now();
         if (now - lastFlush >= flushMs) await flush();

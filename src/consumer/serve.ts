@@ -4,9 +4,10 @@
  *
  * @module
  */
-import type { Config } from "../config.ts";
 import { type Endpoint, post, serveRole } from "../endpoint.ts";
 import { createChannelSource, type Port } from "../adapters/channel.ts";
+import { createSourceRelay, type FetchPort } from "../relay/source.ts";
+import type { FetchMessage } from "../protocol.ts";
 import {
   createFsWarehouse,
   createJsonCheckpointStore,
@@ -18,27 +19,20 @@ import { compactDay } from "./compact.ts";
 /** What the consumer worker needs from the outside (injected for tests). */
 export interface ConsumerDeps {
   clock?: Clock;
-  /** Opens a Kafka source. */
-  connectSource?: (
-    config: Config,
-    secret: string | undefined,
-  ) => Promise<Source>;
 }
 
 /** Serves the consumer on `endpoint`; registers the listener synchronously. */
 export function serveConsumer(endpoint: Endpoint, deps: ConsumerDeps): void {
   const clock = deps.clock ?? SYSTEM_CLOCK;
-  serveRole(endpoint, "consumer", async ({ config, port, secret }, signal) => {
+  serveRole(endpoint, "consumer", async ({ config, port }, signal) => {
     let source: Source | undefined;
     try {
-      source = port
-        ? createChannelSource(port as unknown as Port, config.topic)
-        : deps.connectSource
-        ? await deps.connectSource(config, secret)
-        : undefined;
-      if (!source) {
-        throw new Error("No transport: neither a channel nor Kafka was given");
-      }
+      if (!port) throw new Error("No transport: the consumer needs a port");
+      // With Kafka the port leads to the fetcher worker; without, to the
+      // generator (the embedded transport).
+      source = config.kafka
+        ? createSourceRelay(port as unknown as FetchPort<FetchMessage>)
+        : createChannelSource(port as unknown as Port, config.topic);
       post(endpoint, { type: "ready", role: "consumer" });
       const table = `${config.sink.warehouse}/${config.topic}`;
       const stats = await runConsumer({

@@ -6,7 +6,7 @@
  */
 import { type Endpoint, post, serveRole } from "../endpoint.ts";
 import { createChannelSink, type Port } from "../adapters/channel.ts";
-import { createRelaySink, type RelayPort } from "../relay.ts";
+import { createRelaySink, type RelayPort } from "../relay/sink.ts";
 import type { Position } from "../core/simulator.ts";
 import { type Clock, type Sink, SYSTEM_CLOCK } from "../ports.ts";
 import { runGenerator } from "./run.ts";

@@ -7,7 +7,7 @@
  */
 import type { Config } from "../config.ts";
 import { type Endpoint, post, serveRole } from "../endpoint.ts";
-import { type RelayPort, type RelayTarget, serveRelay } from "../relay.ts";
+import { type RelayPort, type RelayTarget, serveRelay } from "../relay/sink.ts";
 import { type Clock, SYSTEM_CLOCK } from "../ports.ts";
 import { emptyStats } from "../protocol.ts";
 

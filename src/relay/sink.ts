@@ -9,9 +9,9 @@
  *
  * @module
  */
-import type { Position } from "./core/simulator.ts";
-import type { OutRecord, Sink } from "./ports.ts";
-import { fromWireError, type RelayMessage, toWireError } from "./protocol.ts";
+import type { Position } from "../core/simulator.ts";
+import type { OutRecord, Sink } from "../ports.ts";
+import { fromWireError, type RelayMessage, toWireError } from "../protocol.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -123,9 +123,18 @@ export async function serveRelay(
     queue.push(e.data as RelayMessage);
     wake?.();
   };
-  const onAbort = () => wake?.();
+  // Stopped from outside (another worker failed): sends pending on the
+  // generator's side fail at once, even while Kafka holds one in flight.
+  const onAbort = () => {
+    port.postMessage({
+      type: "failed",
+      error: toWireError(new Error("The producer was stopped")),
+    });
+    wake?.();
+  };
   port.addEventListener("message", onMessage);
   signal.addEventListener("abort", onAbort);
+  if (signal.aborted) onAbort();
   port.start?.();
   port.postMessage({
     type: "subscribe",
@@ -165,14 +174,10 @@ export async function serveRelay(
         port.postMessage({ type: "acked" });
       }
     }
-    // Stopped from outside (another worker failed): sends still pending on
-    // the generator's side fail instead of waiting forever.
-    port.postMessage({
-      type: "failed",
-      error: toWireError(new Error("The producer was stopped")),
-    });
   } catch (error) {
-    port.postMessage({ type: "failed", error: toWireError(error) });
+    if (!signal.aborted) {
+      port.postMessage({ type: "failed", error: toWireError(error) });
+    }
     throw error;
   } finally {
     port.removeEventListener("message", onMessage);
