@@ -53,6 +53,11 @@ Deno.test("the compile task names the binary, scopes env, and is the one the rel
     assert.ok(release.includes(target), `release builds ${target}`);
   }
   assert.match(release, /\.tasks\.compile/);
+  // The binary runs with the V8 memory flags `deno task dev` (and the bench)
+  // use: the README's memory figures hold for both.
+  const flags = (t: string) => /--v8-flags=\S+/.exec(t)?.[0];
+  assert.ok(flags(task), "compile sets --v8-flags");
+  assert.equal(flags(task), flags(manifest.tasks.dev));
 });
 
 Deno.test("deno.json runs tests with the resource and op sanitizers on", () => {
