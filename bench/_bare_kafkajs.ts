@@ -1,7 +1,7 @@
 /**
  * The bench's reference producer, run in its own process: kafkajs alone
- * sends the messages tvstream would send (key, value, timestamp, the seq
- * header), pre-serialised before the clock starts, 2000 per send, one send
+ * sends the messages tvstream would send (key, value, timestamp, the
+ * event, schema and seq headers), pre-serialised before the clock starts, 2000 per send, one send
  * in flight, as tvstream does. Stock kafkajs unless `--patched`, which loads
  * tvstream's Kafka adapter and with it its varint writers. Prints
  * `{"events", "seconds", "bytes"}` as JSON.
@@ -48,7 +48,7 @@ for (let i = 0; i < n; i++) {
     key: e["tvId"] as string,
     value,
     timestamp: String(Date.parse(e.timestamp)),
-    headers: { seq: String(i) },
+    headers: { event: e.event, schema: "1", seq: String(i) },
   });
 }
 const kafka = new Kafka({

@@ -28,7 +28,7 @@ export type Command = typeof COMMANDS[number];
 export type KafkaCompression = "none" | "gzip";
 /** Parquet codecs the warehouse can write. */
 export type ParquetCompression = "snappy" | "gzip" | "none";
-/** Record headers: `seq` only, or also `event` and `schema`. */
+/** Record headers: `event`, `schema` and `seq`, or `seq` alone. */
 export type RecordHeaders = "seq" | "all";
 /** SASL mechanisms kafkajs supports. */
 export type SaslMechanism = "plain" | "scram-sha-256" | "scram-sha-512";
@@ -238,9 +238,9 @@ const FLAGS: Record<string, FlagSpec> = {
   },
   "headers": {
     kind: "string",
-    value: "seq|all",
+    value: "all|seq",
     help:
-      "record headers: seq (default), or all to add event and schema (halves kafkajs's produce rate)",
+      "record headers: all (event, schema, seq; default), or seq only (about 25% faster to produce)",
     commands: ["run", "produce"],
   },
   "max-file-rows": {
@@ -723,7 +723,7 @@ export function parseConfig(args: readonly string[]): Config {
     partitions: int(str("partitions"), "partitions", 1, 10_000) ?? 4,
     acks: acksRaw === "all" ? -1 : (Number(acksRaw) as -1 | 0 | 1),
     kafkaCompression,
-    headers: oneOf(str("headers"), "headers", ["seq", "all"] as const, "seq"),
+    headers: oneOf(str("headers"), "headers", ["all", "seq"] as const, "all"),
     ...(kafka ? { kafka } : {}),
     generator,
     sink: {

@@ -12,7 +12,7 @@ Deno.test("parseConfig() defaults to the embedded run with the demo's names", ()
   assert.equal(c.generator.seed, 42);
   assert.equal(c.generator.rate, undefined);
   assert.equal(c.sink.compression, "snappy");
-  assert.equal(c.headers, "seq");
+  assert.equal(c.headers, "all");
 });
 
 Deno.test("parseConfig() reads every shared flag", () => {
@@ -88,7 +88,7 @@ const BAD: [string[], RegExp][] = [
     /--compression "zstd": expected one of snappy, gzip, none/,
   ],
   [["--log-format", "xml"], /--log-format/],
-  [["--headers", "none"], /--headers "none": expected one of seq, all/],
+  [["--headers", "none"], /--headers "none": expected one of all, seq/],
   [["--pretty"], /Unknown flag --pretty for "tvstream run"/],
   [["--warehouse"], /Missing value for --warehouse/],
   [["produce"], /Missing --bootstrap/],
