@@ -242,7 +242,8 @@ async function runPipeline(config: Config, logger: Logger): Promise<number> {
       type: "start",
       config,
       ...(port ? { port } : {}),
-      ...(secret !== undefined ? { secret } : {}),
+      // Only the workers that talk to Kafka get the SASL password.
+      ...(secret !== undefined && relays.includes(role) ? { secret } : {}),
     };
     worker.postMessage(start, port ? [port] : []);
   }
