@@ -13,6 +13,7 @@
  *
  * @module
  */
+import type { Position } from "../core/simulator.ts";
 import type { Delivery, InRecord, OffsetMap, Source } from "../ports.ts";
 import {
   type FetchMessage,
@@ -313,8 +314,6 @@ export function createSourceRelay(port: FetchPort<FetchMessage>): Source {
     },
   };
 }
-
-type Position = { seq: number; t: number; n: number };
 
 /** Rebuilds a batch's records: views into its one buffer and, when sent, slices of its text. */
 function unpackBatch(
