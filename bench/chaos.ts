@@ -58,7 +58,9 @@ async function checkCheckpoints(
   const dir = join(chk, "partitions");
   try {
     for await (const f of Deno.readDir(dir)) {
-      if (!f.name.endsWith(".json")) continue;
+      // Hidden names are temp files of a write that was killed (removed
+      // when the partition is next taken), not checkpoints.
+      if (!f.name.endsWith(".json") || f.name.startsWith(".")) continue;
       checked++;
       const path = join(dir, f.name);
       try {

@@ -180,6 +180,20 @@ export function createJsonCheckpointStore(dir: string): CheckpointStore {
         clearTimeout(timer);
       }
       held.set(partition, file);
+      // A checkpoint write killed before its rename leaves a hidden temp
+      // file; holding the lock, no one else can be writing this one.
+      const suffix = `-${partition}.json`;
+      try {
+        for await (const f of Deno.readDir(files)) {
+          if (f.name.startsWith(TMP_PREFIX) && f.name.endsWith(suffix)) {
+            await Deno.remove(join(files, f.name)).catch(() => {});
+          }
+        }
+      } catch (error) {
+        if (!(error instanceof Deno.errors.NotFound)) {
+          throw fsError("read", files, error);
+        }
+      }
     },
     release(partition: number) {
       const file = held.get(partition);

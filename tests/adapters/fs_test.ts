@@ -3,7 +3,10 @@
  * fails leaves neither the file nor a temp file behind.
  */
 import assert from "node:assert/strict";
-import { writeFileAtomic } from "../../src/adapters/fs.ts";
+import {
+  createJsonCheckpointStore,
+  writeFileAtomic,
+} from "../../src/adapters/fs.ts";
 import { withTmpDir } from "../_helpers.ts";
 
 async function names(dir: string): Promise<string[]> {
@@ -36,4 +39,20 @@ Deno.test("writeFileAtomic(): a failing producer leaves nothing and its error co
     (e) => e === boom,
   );
   assert.deepEqual(await names(tmp.path), []);
+});
+
+Deno.test("the checkpoint store removes a partition's temp leftovers when it takes the partition, and only that partition's", async () => {
+  await using tmp = await withTmpDir();
+  const store = createJsonCheckpointStore(tmp.path);
+  await store.acquire(2, 1000);
+  await store.save(2, '{"ok":true}');
+  await store.release(2);
+  const dir = `${tmp.path}/partitions`;
+  // Writes killed before their rename: half-written hidden temp files.
+  await Deno.writeTextFile(`${dir}/.tmp-0123abcd-2.json`, '{"ne');
+  await Deno.writeTextFile(`${dir}/.tmp-89abcdef-12.json`, '{"ne');
+  await store.acquire(2, 1000);
+  assert.deepEqual(await names(dir), [".tmp-89abcdef-12.json", "2.json"]);
+  assert.equal(await store.load(2), '{"ok":true}');
+  await store.release(2);
 });
