@@ -103,6 +103,14 @@ async function main(args: string[]): Promise<number> {
   }
 }
 
+/** One static URL per worker: `deno compile` embeds exactly these. */
+const WORKERS: Record<Role, URL> = {
+  generator: new URL("./workers/generator.ts", import.meta.url),
+  producer: new URL("./workers/producer.ts", import.meta.url),
+  fetcher: new URL("./workers/fetcher.ts", import.meta.url),
+  consumer: new URL("./workers/consumer.ts", import.meta.url),
+};
+
 const stdoutEncoder = new TextEncoder();
 async function writeStdout(text: string): Promise<void> {
   const bytes = stdoutEncoder.encode(text);
@@ -218,15 +226,7 @@ async function runPipeline(config: Config, logger: Logger): Promise<number> {
   };
 
   for (const role of roles) {
-    // Static URLs, one per worker: `deno compile` embeds exactly these.
-    const url = role === "generator"
-      ? new URL("./workers/generator.ts", import.meta.url)
-      : role === "producer"
-      ? new URL("./workers/producer.ts", import.meta.url)
-      : role === "fetcher"
-      ? new URL("./workers/fetcher.ts", import.meta.url)
-      : new URL("./workers/consumer.ts", import.meta.url);
-    const worker = new Worker(url, { type: "module" });
+    const worker = new Worker(WORKERS[role], { type: "module" });
     worker.addEventListener("message", (e) => onReport(e.data as Report));
     worker.addEventListener("error", (e) => {
       e.preventDefault();

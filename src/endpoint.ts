@@ -25,6 +25,67 @@ export interface Endpoint {
   close?(): void;
 }
 
+/** The part of a MessagePort a link between two workers uses, typed by what it sends. */
+export interface PortEnd<Out> {
+  postMessage(message: Out, transfer?: Transferable[]): void;
+  addEventListener(type: "message", listener: (e: MessageEvent) => void): void;
+  removeEventListener(
+    type: "message",
+    listener: (e: MessageEvent) => void,
+  ): void;
+  start?(): void;
+  close?(): void;
+}
+
+/** Messages received on a port, taken one at a time in arrival order. */
+export interface Inbox<In> {
+  /** The next message; `undefined` once `signal` has aborted. */
+  take(signal: AbortSignal): Promise<In | undefined>;
+  /** Stops listening. */
+  close(): void;
+}
+
+/**
+ * Starts queueing what arrives on `port`. `divert` sees each message first
+ * and returns true for those it handles itself (replies to calls), which are
+ * not queued.
+ */
+export function createInbox<In>(
+  port: PortEnd<unknown>,
+  divert?: (message: In) => boolean,
+): Inbox<In> {
+  const queue: In[] = [];
+  let wake: (() => void) | undefined;
+  const onMessage = (e: MessageEvent) => {
+    const m = e.data as In;
+    if (divert?.(m)) return;
+    queue.push(m);
+    wake?.();
+  };
+  port.addEventListener("message", onMessage);
+  port.start?.();
+  return {
+    async take(signal) {
+      if (queue.length === 0 && !signal.aborted) {
+        const onAbort = () => wake?.();
+        signal.addEventListener("abort", onAbort);
+        try {
+          while (queue.length === 0 && !signal.aborted) {
+            await new Promise<void>((r) => wake = r);
+            wake = undefined;
+          }
+        } finally {
+          signal.removeEventListener("abort", onAbort);
+        }
+      }
+      return signal.aborted ? undefined : queue.shift();
+    },
+    close() {
+      port.removeEventListener("message", onMessage);
+    },
+  };
+}
+
 /** Posts a report, checked against the protocol at compile time. */
 export function post(endpoint: Endpoint, report: Report): void {
   endpoint.postMessage(report);

@@ -66,6 +66,13 @@ export interface Source {
   close(): Promise<void>;
 }
 
+const textDecoder = new TextDecoder();
+
+/** A record value as text: the generator's records are text already; bytes exist only once relayed. */
+export function valueText(value: string | Uint8Array): string {
+  return typeof value === "string" ? value : textDecoder.decode(value);
+}
+
 /** One record as the producer sends it. */
 export interface OutRecord {
   key: string;

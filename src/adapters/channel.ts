@@ -7,27 +7,20 @@
  * @module
  */
 import type { Position } from "../core/simulator.ts";
-import type {
-  Delivery,
-  InRecord,
-  OffsetMap,
-  OutRecord,
-  Sink,
-  Source,
+import {
+  type Delivery,
+  type InRecord,
+  type OffsetMap,
+  type OutRecord,
+  type Sink,
+  type Source,
+  valueText,
 } from "../ports.ts";
 import type { TransportMessage } from "../protocol.ts";
+import { createInbox, type PortEnd } from "../endpoint.ts";
 
-/** The part of a MessagePort the transport uses. */
-export interface Port {
-  postMessage(message: TransportMessage, transfer?: Transferable[]): void;
-  addEventListener(type: "message", listener: (e: MessageEvent) => void): void;
-  removeEventListener(
-    type: "message",
-    listener: (e: MessageEvent) => void,
-  ): void;
-  start?(): void;
-  close?(): void;
-}
+/** The embedded transport's end of a MessageChannel. */
+export type Port = PortEnd<TransportMessage>;
 
 /** Records in flight before the generator waits for the consumer. */
 const WINDOW = 50_000;
@@ -64,12 +57,7 @@ export function createChannelSink(port: Port): {
           await new Promise<void>((r) => wake = r);
         }
         let text = "";
-        for (const r of records) {
-          // The generator's records are text; bytes only exist once relayed.
-          text += (typeof r.value === "string"
-            ? r.value
-            : new TextDecoder().decode(r.value)) + "\n";
-        }
+        for (const r of records) text += valueText(r.value) + "\n";
         const payload = encoder.encode(text).buffer;
         port.postMessage({
           type: "records",
@@ -102,14 +90,7 @@ function decodeLines(bytes: Uint8Array): string[] | undefined {
 
 /** Opens the consumer end of the embedded transport. */
 export function createChannelSource(port: Port, topic: string): Source {
-  const queue: TransportMessage[] = [];
-  let wake: (() => void) | undefined;
-  const onMessage = (e: MessageEvent) => {
-    queue.push(e.data as TransportMessage);
-    wake?.();
-  };
-  port.addEventListener("message", onMessage);
-  port.start?.();
+  const inbox = createInbox<TransportMessage>(port);
   return {
     async *deliveries(
       options: { signal: AbortSignal },
@@ -117,52 +98,42 @@ export function createChannelSource(port: Port, topic: string): Source {
       // One partition, always ours; `seek` then tells the generator where
       // to start.
       yield { type: "assigned", partitions: [0] };
-      const onAbort = () => wake?.();
-      options.signal.addEventListener("abort", onAbort);
-      try {
-        while (!options.signal.aborted) {
-          const m = queue.shift();
-          if (!m) {
-            await new Promise<void>((r) => wake = r);
-            wake = undefined;
-            continue;
+      for (;;) {
+        const m = await inbox.take(options.signal);
+        if (!m) return;
+        if (m.type === "end") {
+          if (m.until !== undefined) {
+            yield { type: "complete", until: m.until };
           }
-          if (m.type === "end") {
-            if (m.until !== undefined) {
-              yield { type: "complete", until: m.until };
-            }
-            return;
-          }
-          if (m.type !== "records") continue;
-          const bytes = new Uint8Array(m.payload);
-          const records: InRecord[] = [];
-          // One decode per batch instead of one per record; the consumer
-          // decodes record by record only if the batch is not valid UTF-8.
-          const lines = decodeLines(bytes);
-          let start = 0;
-          for (let k = 0; k < m.count; k++) {
-            const end = bytes.indexOf(10, start);
-            const text = lines?.[k];
-            records.push({
-              offset: String(m.baseOffset + k),
-              value: bytes.subarray(start, end),
-              ...(text !== undefined ? { text } : {}),
-            });
-            start = end + 1;
-          }
-          yield {
-            type: "batch",
-            batch: {
-              topic,
-              partition: 0,
-              records,
-              highWatermark: String(m.baseOffset + m.count),
-            },
-          };
-          port.postMessage({ type: "credit", offset: m.baseOffset + m.count });
+          return;
         }
-      } finally {
-        options.signal.removeEventListener("abort", onAbort);
+        if (m.type !== "records") continue;
+        const bytes = new Uint8Array(m.payload);
+        const records: InRecord[] = [];
+        // One decode per batch instead of one per record; the consumer
+        // decodes record by record only if the batch is not valid UTF-8.
+        const lines = decodeLines(bytes);
+        let start = 0;
+        for (let k = 0; k < m.count; k++) {
+          const end = bytes.indexOf(10, start);
+          const text = lines?.[k];
+          records.push({
+            offset: String(m.baseOffset + k),
+            value: bytes.subarray(start, end),
+            ...(text !== undefined ? { text } : {}),
+          });
+          start = end + 1;
+        }
+        yield {
+          type: "batch",
+          batch: {
+            topic,
+            partition: 0,
+            records,
+            highWatermark: String(m.baseOffset + m.count),
+          },
+        };
+        port.postMessage({ type: "credit", offset: m.baseOffset + m.count });
       }
     },
     seek(_offsets: OffsetMap, resume?: Position) {
@@ -173,7 +144,7 @@ export function createChannelSource(port: Port, topic: string): Source {
       return Promise.resolve();
     },
     close() {
-      port.removeEventListener("message", onMessage);
+      inbox.close();
       port.close?.();
       return Promise.resolve();
     },

@@ -307,25 +307,14 @@ export async function connectProducerSink(
             topic: config.topic,
             acks: config.acks,
             compression,
-            messages: records.map(
-              all
-                ? (r) => ({
-                  key: r.key,
-                  value: wire(r.value),
-                  timestamp: String(r.timestamp),
-                  headers: {
-                    event: r.event,
-                    schema: SCHEMA_HEADER,
-                    seq: String(r.seq),
-                  },
-                })
-                : (r) => ({
-                  key: r.key,
-                  value: wire(r.value),
-                  timestamp: String(r.timestamp),
-                  headers: { seq: String(r.seq) },
-                }),
-            ),
+            messages: records.map((r) => ({
+              key: r.key,
+              value: wire(r.value),
+              timestamp: String(r.timestamp),
+              headers: all
+                ? { event: r.event, schema: SCHEMA_HEADER, seq: String(r.seq) }
+                : { seq: String(r.seq) },
+            })),
           });
         } catch (error) {
           throw brokerError(`Cannot produce to topic "${config.topic}"`, error);

@@ -4,9 +4,9 @@
  *
  * @module
  */
-import { type Endpoint, post, serveRole } from "../endpoint.ts";
+import { type Endpoint, type PortEnd, post, serveRole } from "../endpoint.ts";
 import { createChannelSource, type Port } from "../adapters/channel.ts";
-import { createSourceRelay, type FetchPort } from "../relay/source.ts";
+import { createSourceRelay } from "../relay/source.ts";
 import type { FetchMessage } from "../protocol.ts";
 import {
   createFsWarehouse,
@@ -31,7 +31,7 @@ export function serveConsumer(endpoint: Endpoint, deps: ConsumerDeps): void {
       // With Kafka the port leads to the fetcher worker; without, to the
       // generator (the embedded transport).
       source = config.kafka
-        ? createSourceRelay(port as unknown as FetchPort<FetchMessage>)
+        ? createSourceRelay(port as unknown as PortEnd<FetchMessage>)
         : createChannelSource(port as unknown as Port, config.topic);
       post(endpoint, { type: "ready", role: "consumer" });
       const table = `${config.sink.warehouse}/${config.topic}`;

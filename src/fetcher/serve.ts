@@ -6,8 +6,8 @@
  * @module
  */
 import type { Config } from "../config.ts";
-import { type Endpoint, post, serveRole } from "../endpoint.ts";
-import { type FetchPort, serveSourceRelay } from "../relay/source.ts";
+import { type Endpoint, type PortEnd, post, serveRole } from "../endpoint.ts";
+import { serveSourceRelay } from "../relay/source.ts";
 import type { Source } from "../ports.ts";
 import { emptyStats, type FetchReply, toWireError } from "../protocol.ts";
 
@@ -24,19 +24,21 @@ export interface FetcherDeps {
 export function serveFetcher(endpoint: Endpoint, deps: FetcherDeps): void {
   serveRole(endpoint, "fetcher", async ({ config, port, secret }, signal) => {
     if (!port) throw new Error("No relay port: the fetcher needs one");
-    const relay = port as unknown as FetchPort<FetchReply>;
+    const relay = port as unknown as PortEnd<FetchReply>;
     const stats = emptyStats();
+    let source: Source;
     try {
-      const source = await deps.connectSource(config, secret);
-      post(endpoint, { type: "ready", role: "fetcher" });
-      await serveSourceRelay(relay, source, signal, (records) => {
-        stats.events += records;
-      });
+      source = await deps.connectSource(config, secret);
     } catch (error) {
       // The consumer is waiting on the relay: tell it, so it fails too.
+      // (Once serving, the relay passes on failures itself.)
       relay.postMessage({ type: "failed", error: toWireError(error) });
       throw error;
     }
+    post(endpoint, { type: "ready", role: "fetcher" });
+    await serveSourceRelay(relay, source, signal, (records) => {
+      stats.events += records;
+    });
     return stats;
   });
 }

@@ -10,23 +10,14 @@
  * @module
  */
 import type { Position } from "../core/simulator.ts";
-import type { OutRecord, Sink } from "../ports.ts";
+import { createInbox, type PortEnd } from "../endpoint.ts";
+import { type OutRecord, type Sink, valueText } from "../ports.ts";
 import { fromWireError, type RelayMessage, toWireError } from "../protocol.ts";
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
-/** The part of a MessagePort the relay uses. */
-export interface RelayPort {
-  postMessage(message: RelayMessage, transfer?: Transferable[]): void;
-  addEventListener(type: "message", listener: (e: MessageEvent) => void): void;
-  removeEventListener(
-    type: "message",
-    listener: (e: MessageEvent) => void,
-  ): void;
-  start?(): void;
-  close?(): void;
-}
+/** The relay's end of a MessageChannel. */
+export type RelayPort = PortEnd<RelayMessage>;
 
 /**
  * Opens the generator end: a sink whose sends resolve when Kafka has
@@ -69,9 +60,7 @@ export function createRelaySink(port: RelayPort): {
         const timestamps = new Float64Array(records.length);
         for (let i = 0; i < records.length; i++) {
           const r = records[i]!;
-          values +=
-            (typeof r.value === "string" ? r.value : decoder.decode(r.value)) +
-            "\n";
+          values += valueText(r.value) + "\n";
           keys += (i ? "\n" : "") + r.key;
           events += (i ? "\n" : "") + r.event;
           timestamps[i] = r.timestamp;
@@ -117,12 +106,7 @@ export async function serveRelay(
   signal: AbortSignal,
   onProduced: (count: number) => void,
 ): Promise<void> {
-  const queue: RelayMessage[] = [];
-  let wake: (() => void) | undefined;
-  const onMessage = (e: MessageEvent) => {
-    queue.push(e.data as RelayMessage);
-    wake?.();
-  };
+  const inbox = createInbox<RelayMessage>(port);
   // Stopped from outside (another worker failed): sends pending on the
   // generator's side fail at once, even while Kafka holds one in flight.
   const onAbort = () => {
@@ -130,25 +114,17 @@ export async function serveRelay(
       type: "failed",
       error: toWireError(new Error("The producer was stopped")),
     });
-    wake?.();
   };
-  port.addEventListener("message", onMessage);
   signal.addEventListener("abort", onAbort);
   if (signal.aborted) onAbort();
-  port.start?.();
   port.postMessage({
     type: "subscribe",
     ...(target.resume ? { resume: target.resume } : {}),
   });
   try {
-    while (!signal.aborted) {
-      const m = queue.shift();
-      if (!m) {
-        await new Promise<void>((r) => wake = r);
-        wake = undefined;
-        continue;
-      }
-      if (m.type === "end") return;
+    for (;;) {
+      const m = await inbox.take(signal);
+      if (!m || m.type === "end") return;
       if (m.type === "position") await target.onAck(m.position);
       else if (m.type === "produce") {
         const bytes = new Uint8Array(m.values);
@@ -180,7 +156,7 @@ export async function serveRelay(
     }
     throw error;
   } finally {
-    port.removeEventListener("message", onMessage);
+    inbox.close();
     signal.removeEventListener("abort", onAbort);
   }
 }

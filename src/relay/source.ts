@@ -15,24 +15,13 @@
  */
 import type { Position } from "../core/simulator.ts";
 import type { Delivery, InRecord, OffsetMap, Source } from "../ports.ts";
+import { createInbox, type PortEnd } from "../endpoint.ts";
 import {
   type FetchMessage,
   type FetchReply,
   fromWireError,
   toWireError,
 } from "../protocol.ts";
-
-/** The part of a MessagePort the relay uses. */
-export interface FetchPort<Out> {
-  postMessage(message: Out, transfer?: Transferable[]): void;
-  addEventListener(type: "message", listener: (e: MessageEvent) => void): void;
-  removeEventListener(
-    type: "message",
-    listener: (e: MessageEvent) => void,
-  ): void;
-  start?(): void;
-  close?(): void;
-}
 
 /** Records sent to the consumer and not yet taken, before the fetcher waits. */
 const WINDOW = 20_000;
@@ -42,7 +31,7 @@ const WINDOW = 20_000;
  * aborts; then closes `source`.
  */
 export async function serveSourceRelay(
-  port: FetchPort<FetchReply>,
+  port: PortEnd<FetchReply>,
   source: Source,
   signal: AbortSignal,
   onBatch: (records: number) => void,
@@ -220,35 +209,28 @@ function packBatch(records: readonly InRecord[]): {
 }
 
 /** Opens the consumer end of the relay. */
-export function createSourceRelay(port: FetchPort<FetchMessage>): Source {
-  const queue: FetchReply[] = [];
+export function createSourceRelay(port: PortEnd<FetchMessage>): Source {
   const calls = new Map<
     number,
     { resolve: () => void; reject: (e: Error) => void }
   >();
   let nextId = 0;
-  let wake: (() => void) | undefined;
   let failure: Error | undefined;
-  const onMessage = (e: MessageEvent) => {
-    const m = e.data as FetchReply;
+  // Replies settle their calls; a failure also fails the calls in flight
+  // (they will get no reply) and is queued, so that reading fails too.
+  const inbox = createInbox<FetchReply>(port, (m) => {
     if (m.type === "failed") {
-      // Calls in flight will get no reply: fail them now.
       failure = fromWireError(m.error);
       for (const c of calls.values()) c.reject(failure);
       calls.clear();
     }
-    if (m.type === "reply") {
-      const call = calls.get(m.id);
-      calls.delete(m.id);
-      if (m.error) call?.reject(fromWireError(m.error));
-      else call?.resolve();
-      return;
-    }
-    queue.push(m);
-    wake?.();
-  };
-  port.addEventListener("message", onMessage);
-  port.start?.();
+    if (m.type !== "reply") return false;
+    const call = calls.get(m.id);
+    calls.delete(m.id);
+    if (m.error) call?.reject(fromWireError(m.error));
+    else call?.resolve();
+    return true;
+  });
   const call = (
     message:
       | { type: "seek"; offsets: OffsetMap; resume?: Position }
@@ -265,39 +247,28 @@ export function createSourceRelay(port: FetchPort<FetchMessage>): Source {
     async *deliveries(
       options: { signal: AbortSignal },
     ): AsyncGenerator<Delivery> {
-      const onAbort = () => wake?.();
-      options.signal.addEventListener("abort", onAbort);
-      try {
-        while (!options.signal.aborted) {
-          const m = queue.shift();
-          if (!m) {
-            await new Promise<void>((r) => wake = r);
-            wake = undefined;
-            continue;
-          }
-          if (m.type === "end") return;
-          if (m.type === "failed") throw fromWireError(m.error);
-          if (m.type === "delivery") {
-            yield m.delivery;
-            port.postMessage({ type: "handled" });
-            continue;
-          }
-          if (m.type !== "batch") continue;
-          port.postMessage({ type: "taken", records: m.ends.length });
-          yield {
-            type: "batch",
-            batch: {
-              topic: m.topic,
-              partition: m.partition,
-              records: unpackBatch(m),
-              ...(m.highWatermark !== undefined
-                ? { highWatermark: m.highWatermark }
-                : {}),
-            },
-          };
+      for (;;) {
+        const m = await inbox.take(options.signal);
+        if (!m || m.type === "end") return;
+        if (m.type === "failed") throw fromWireError(m.error);
+        if (m.type === "delivery") {
+          yield m.delivery;
+          port.postMessage({ type: "handled" });
+          continue;
         }
-      } finally {
-        options.signal.removeEventListener("abort", onAbort);
+        if (m.type !== "batch") continue;
+        port.postMessage({ type: "taken", records: m.ends.length });
+        yield {
+          type: "batch",
+          batch: {
+            topic: m.topic,
+            partition: m.partition,
+            records: unpackBatch(m),
+            ...(m.highWatermark !== undefined
+              ? { highWatermark: m.highWatermark }
+              : {}),
+          },
+        };
       }
     },
     seek: (offsets, resume) =>
@@ -308,7 +279,7 @@ export function createSourceRelay(port: FetchPort<FetchMessage>): Source {
         // A fetcher that failed has closed its client already.
         if (!failure) await call({ type: "close" });
       } finally {
-        port.removeEventListener("message", onMessage);
+        inbox.close();
         port.close?.();
       }
     },
