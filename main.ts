@@ -67,7 +67,7 @@ async function main(args: string[]): Promise<number> {
       case "sample":
         return await (await import("./src/cli/sample.ts")).runSample(
           config,
-          writeStdout,
+          writeStdoutBytes,
         );
       case "schema":
         return await (await import("./src/cli/schema.ts")).runSchema(
@@ -113,7 +113,10 @@ const WORKERS: Record<Role, URL> = {
 
 const stdoutEncoder = new TextEncoder();
 async function writeStdout(text: string): Promise<void> {
-  const bytes = stdoutEncoder.encode(text);
+  await writeStdoutBytes(stdoutEncoder.encode(text));
+}
+
+async function writeStdoutBytes(bytes: Uint8Array): Promise<void> {
   let written = 0;
   while (written < bytes.length) {
     written += await Deno.stdout.write(bytes.subarray(written));

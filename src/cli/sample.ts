@@ -8,10 +8,10 @@ import { createSimulator } from "../core/simulator.ts";
 import { DAY_MS } from "../core/time.ts";
 import { advertiserNames } from "../adapters/faker.ts";
 
-/** Prints `config.count` events to `write`; returns the exit code. */
+/** Prints `config.count` events to `write`, as UTF-8; returns the exit code. */
 export async function runSample(
   config: Config,
-  write: (text: string) => Promise<void>,
+  write: (bytes: Uint8Array) => Promise<void>,
 ): Promise<number> {
   const g = config.generator;
   // Without --from, sample the day that just ended: timestamps stay in the past.
@@ -28,17 +28,31 @@ export async function runSample(
   const limit = g.events !== undefined
     ? Math.min(g.events, config.count)
     : config.count;
-  let out = "";
+  // Each event is encoded into one reused buffer as it comes: its text is
+  // a rope that dies young this way, instead of a megabyte of ropes that
+  // survive to be flattened at once.
+  const encoder = new TextEncoder();
+  const buffer = new Uint8Array(1 << 20);
+  let used = 0;
   for (let i = 0; i < limit; i++) {
-    const e = sim.next();
-    if (!e) break;
-    out += (config.pretty ? JSON.stringify(e, null, 2) : JSON.stringify(e)) +
-      "\n";
-    if (out.length > 1 << 20) {
-      await write(out);
-      out = "";
+    const r = sim.nextRecord();
+    if (!r) break;
+    const text = config.pretty
+      ? JSON.stringify(JSON.parse(r.json), null, 2)
+      : r.json;
+    // At most three UTF-8 bytes per UTF-16 unit, and the newline.
+    const most = text.length * 3 + 1;
+    if (used + most > buffer.length) {
+      await write(buffer.subarray(0, used));
+      used = 0;
     }
+    if (most > buffer.length) {
+      await write(encoder.encode(text + "\n"));
+      continue;
+    }
+    used += encoder.encodeInto(text, buffer.subarray(used)).written;
+    buffer[used++] = 10;
   }
-  await write(out);
+  await write(buffer.subarray(0, used));
   return 0;
 }

@@ -441,14 +441,43 @@ export interface Program {
 
 const SLOT_MS = 30 * 60_000;
 
-/** Returns the program airing on a channel at an instant (pure; the EPG is a function). */
+/**
+ * Remembers a pure function's results per channel and integer key, a few
+ * thousand per channel: tunes and the ad-break schedule ask for the same
+ * programs and hours over and over.
+ */
+function memo<T>(
+  compute: (channelId: string, key: number) => T,
+): (channelId: string, key: number) => T {
+  const byChannel = new Map<string, Map<number, T>>();
+  return (channelId, key) => {
+    let cache = byChannel.get(channelId);
+    if (!cache) byChannel.set(channelId, cache = new Map());
+    let value = cache.get(key);
+    if (value === undefined) {
+      if (cache.size >= 4096) cache.clear();
+      value = compute(channelId, key);
+      cache.set(key, value);
+    }
+    return value;
+  };
+}
+
+/**
+ * Returns the program airing on a channel at an instant (pure; the EPG is a
+ * function). The result is shared: do not modify it.
+ */
 export function programAt(channelId: string, ms: number): Program {
+  return programInSlot(channelId, Math.floor(ms / SLOT_MS));
+}
+
+const programInSlot = memo((channelId: string, at: number): Program => {
   // Programs are 30, 60 or 90 minutes, aligned to half hours: a half-hour
   // slot belongs to the program that starts at the nearest earlier boundary
   // whose hash says "a program starts here".
   const channel = CHANNEL_BY_ID.get(channelId);
   const code = channelCode(channelId);
-  let slot = Math.floor(ms / SLOT_MS);
+  let slot = at;
   let back = 0;
   while (back < 2 && !programStartsAt(code, slot)) {
     slot--;
@@ -467,7 +496,7 @@ export function programAt(channelId: string, ms: number): Program {
     startMs,
     endMs: end * SLOT_MS,
   };
-}
+});
 
 const codeCache = new Map<string, number>();
 function channelCode(id: string): number {
@@ -511,12 +540,20 @@ export interface AdBreak {
 /**
  * Returns the ad breaks of a channel in the clock hour containing `ms`.
  * Three or four breaks of 2-3 minutes: at most 12 minutes an hour (EU 20% cap),
- * none on ad-free channels, none during news or kids programs.
+ * none on ad-free channels, none during news or kids programs. The result is
+ * shared: do not modify it.
  */
-export function adBreaksInHour(channelId: string, ms: number): AdBreak[] {
+export function adBreaksInHour(
+  channelId: string,
+  ms: number,
+): readonly AdBreak[] {
+  return breaksInHour(channelId, Math.floor(ms / HOUR_MS));
+}
+
+const breaksInHour = memo((channelId: string, hour: number): AdBreak[] => {
   const channel = CHANNEL_BY_ID.get(channelId);
   if (!channel || !channel.ads) return [];
-  const hourStart = Math.floor(ms / HOUR_MS) * HOUR_MS;
+  const hourStart = hour * HOUR_MS;
   const code = channelCode(channelId);
   const h = hash32(code, hourStart / HOUR_MS, 11);
   const count = 3 + (h & 1);
@@ -533,7 +570,7 @@ export function adBreaksInHour(channelId: string, ms: number): AdBreak[] {
     });
   }
   return breaks;
-}
+});
 
 /** A VoD asset. */
 export interface Content {

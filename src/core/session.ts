@@ -30,14 +30,20 @@ import {
 import type { DeviceType } from "./catalog.ts";
 import type { Device, Household } from "./household.ts";
 import type { Rng } from "./rng.ts";
-import { HOUR_MS, isoTime } from "./time.ts";
+import { flat, quote } from "./text.ts";
+import { HOUR_MS } from "./time.ts";
 
-/** An event as a session builds it (the simulator fills in `eventId`). */
-export interface RawEvent {
-  event: string;
-  timestamp: string;
-  [field: string]: string | number | boolean;
-}
+/**
+ * What a session yields per event: the JSON text of the event's own fields,
+ * each with its leading comma (`,"positionSec":12.5`). The event's type and
+ * time are in the context; the simulator writes the head (`event`,
+ * `eventId`, `timestamp`) and the fields the session shares.
+ *
+ * Why text: an event is written once, as the pipeline sends it. Building an
+ * object and then `JSON.stringify` cost twice as much (REALISM's heartbeats
+ * are four events in five, and each shares most of its text with the last).
+ */
+export type EventFields = string;
 
 /** What a session needs to know about where it runs. */
 export interface SessionContext {
@@ -59,9 +65,17 @@ export interface SessionContext {
   t?: number;
   /**
    * Events before this instant are being skipped (a resume or a warm start):
-   * they are built on one reused scratch object instead of being allocated.
+   * their random draws are made, but their text is not written.
    */
   emitFrom?: number;
+  /** Type of the event the session yielded last (set with `t`). */
+  event?: string;
+  /**
+   * JSON text of the fields every event of this app session carries after
+   * its head (household, device, service), without braces; set when the
+   * session starts.
+   */
+  sharedJson?: string;
 }
 
 /** Heartbeat period while playing (REALISM 3.3: every 10 s). */
@@ -88,7 +102,7 @@ export function drawSessionLength(rng: Rng, deviceType: DeviceType): number {
 const CDNS = ["Akamai", "Cloudfront", "Fastly", "Telenet CDN"];
 
 /** Yields every event of one app session, in time order, none after `endMs`. */
-export function* appSession(ctx: SessionContext): Generator<RawEvent> {
+export function* appSession(ctx: SessionContext): Generator<EventFields> {
   const { rng, household, device } = ctx;
   const tv = isTvScreen(device.deviceType);
   const serviceId = tv && device.deviceType === "STB"
@@ -116,43 +130,32 @@ export function* appSession(ctx: SessionContext): Generator<RawEvent> {
       (household.dutch ? "VRT MAX" : "Auvio"),
     appSessionId: ctx.appSessionId,
   };
+  ctx.sharedJson = JSON.stringify(common).slice(1, -1);
   const emitFrom = ctx.emitFrom ?? -Infinity;
-  const scratch: RawEvent = { event: "", timestamp: "" };
-  const ev = (event: string, timestamp: number): RawEvent => {
+  /**
+   * Starts the next event: records its type and time, and says whether it
+   * is emitted. Events before `emitFrom` (a resume) are not written, but
+   * every random draw of theirs is still made, outside these conditions, so
+   * that the session continues exactly as it would have.
+   */
+  const on = (event: string, timestamp: number): boolean => {
     ctx.t = timestamp;
-    if (timestamp < emitFrom) {
-      scratch.event = event;
-      return scratch;
-    }
-    return {
-      event,
-      eventId: "",
-      timestamp: isoTime(timestamp),
-      householdId: common.householdId,
-      userId: common.userId,
-      tvId: common.tvId,
-      region: common.region,
-      regionCode: common.regionCode,
-      deviceType: common.deviceType,
-      os: common.os,
-      serviceId: common.serviceId,
-      appSessionId: common.appSessionId,
-    };
+    ctx.event = event;
+    return timestamp >= emitFrom;
   };
   const badNetwork = rng.chance(device.deviceType === "Mobile" ? 0.3 : 0.15);
   const rungBase = tv ? 5 : device.deviceType === "Mobile" ? 2 : 4;
   const state = { t: ctx.startMs, playbacks: 0, autoplays: 0 };
 
-  const start = ev("app_start", state.t);
   const cold = rng.chance(0.6);
   const coldStartMs = Math.round(
     cold ? rng.lognormal(2500, 0.4) : rng.lognormal(600, 0.4),
   );
-  start["launchType"] = cold ? "cold" : "warm";
-  start["coldStartMs"] = Math.min(coldStartMs, 20_000);
-  start["householdSize"] = household.size;
-  start["tvCount"] = household.tvCount;
-  if (start !== scratch) yield start;
+  if (on("app_start", state.t)) {
+    yield ',"launchType":"' + (cold ? "cold" : "warm") + '","coldStartMs":' +
+      Math.min(coldStartMs, 20_000) + ',"householdSize":' + household.size +
+      ',"tvCount":' + household.tvCount;
+  }
   state.t += Math.min(coldStartMs, 20_000);
 
   let endReason = "user";
@@ -165,7 +168,7 @@ export function* appSession(ctx: SessionContext): Generator<RawEvent> {
     channelIndex: number,
     method: string,
     deadline: number,
-  ): Generator<RawEvent, string> {
+  ): Generator<EventFields, string> {
     const channel = CHANNELS[channelIndex]!;
     const psid = nextPlaybackId();
     const t0 = state.t;
@@ -175,20 +178,18 @@ export function* appSession(ctx: SessionContext): Generator<RawEvent> {
       : Math.min(4 * HOUR_MS, rng.lognormal(14 * 60_000, 1.25) + 10_000);
     dwell = Math.round(dwell);
     let tEnd = Math.min(t0 + dwell, deadline);
-    const s = ev("channel_start", t0);
-    const program = s === scratch
-      ? { programId: "", genre: "" }
-      : programAt(channel.id, t0);
-    s["playbackSessionId"] = psid;
-    s["channelId"] = channel.id;
-    s["channelName"] = channel.name;
-    s["programId"] = program.programId;
-    s["programGenre"] = program.genre;
-    s["tuneMethod"] = method;
-    s["zapLatencyMs"] = Math.round(rng.uniform(1_200, 3_500));
-    s["isLive"] = true;
-    s["timeshiftOffsetSec"] = 0;
-    if (s !== scratch) yield s;
+    const zapLatencyMs = Math.round(rng.uniform(1_200, 3_500));
+    // The fields every event of this tune opens with.
+    const ref = flat(
+      ',"playbackSessionId":"' + psid + '","channelId":"' + channel.id + '"',
+    );
+    if (on("channel_start", t0)) {
+      const program = programAt(channel.id, t0);
+      yield ref + ',"channelName":' + quote(channel.name) + ',"programId":' +
+        quote(program.programId) + ',"programGenre":' + quote(program.genre) +
+        ',"tuneMethod":"' + method + '","zapLatencyMs":' + zapLatencyMs +
+        ',"isLive":true,"timeshiftOffsetSec":0';
+    }
     // Linear ad breaks are the channel's schedule; a viewer sees the ones
     // that start while tuned, and some zap away when a break starts.
     const breaks = [
@@ -215,7 +216,7 @@ export function* appSession(ctx: SessionContext): Generator<RawEvent> {
         reason = bEnd > deadline ? "app_exit" : "zap";
         break;
       }
-      yield* playSegment(psid, channel.id, b.startMs);
+      yield* playSegment(b.startMs);
       if (state.t < b.startMs) break; // ended by a fatal error
       yield* linearBreak(psid, channel.id, b.adBreakId, b.durationSec);
       position += (state.t - b.startMs) / 1000;
@@ -223,31 +224,22 @@ export function* appSession(ctx: SessionContext): Generator<RawEvent> {
       tEnd = Math.min(tEnd, deadline);
     }
     if (!fatal && state.t < tEnd) {
-      yield* playSegment(psid, channel.id, tEnd);
+      yield* playSegment(tEnd);
     }
     if (fatal) {
       fatal = false;
       reason = "error";
     }
-    const e = ev("channel_end", state.t);
-    e["playbackSessionId"] = psid;
-    e["channelId"] = channel.id;
-    e["programId"] = e === scratch
-      ? ""
-      : programAt(channel.id, state.t).programId;
-    const watched = Math.round((state.t - t0) / 1000);
-    e["watchDurationSec"] = watched;
-    e["endReason"] = reason;
-    e["isSurf"] = state.t - t0 < 10_000;
-    if (e !== scratch) yield e;
+    if (on("channel_end", state.t)) {
+      yield ref + ',"programId":' +
+        quote(programAt(channel.id, state.t).programId) +
+        ',"watchDurationSec":' + Math.round((state.t - t0) / 1000) +
+        ',"endReason":"' + reason + '","isSurf":' + (state.t - t0 < 10_000);
+    }
     return reason;
 
     // Plays live content until `until`, emitting heartbeats and stalls.
-    function* playSegment(
-      psid: string,
-      channelId: string,
-      until: number,
-    ): Generator<RawEvent> {
+    function* playSegment(until: number): Generator<EventFields> {
       while (state.t < until) {
         const next = anchor + HEARTBEAT_MS;
         if (next > until) {
@@ -271,20 +263,15 @@ export function* appSession(ctx: SessionContext): Generator<RawEvent> {
           }
           position += (at - state.t) / 1000;
           state.t = at;
-          const bs = ev("buffer_start", at);
-          bs["playbackSessionId"] = psid;
-          bs["channelId"] = channelId;
-          bs["positionSec"] = round1(position);
-          bs["cause"] = "network";
-          if (bs !== scratch) yield bs;
+          if (on("buffer_start", at)) {
+            yield ref + ',"positionSec":' + round1(position) +
+              ',"cause":"network"';
+          }
           state.t = at + dur;
-          const be = ev("buffer_end", state.t);
-          be["playbackSessionId"] = psid;
-          be["channelId"] = channelId;
-          be["positionSec"] = round1(position);
-          be["bufferDurationMs"] = dur;
-          be["cause"] = "network";
-          if (be !== scratch) yield be;
+          if (on("buffer_end", state.t)) {
+            yield ref + ',"positionSec":' + round1(position) +
+              ',"bufferDurationMs":' + dur + ',"cause":"network"';
+          }
           anchor = state.t;
           continue;
         }
@@ -293,14 +280,10 @@ export function* appSession(ctx: SessionContext): Generator<RawEvent> {
           if (at < until) {
             position += (at - state.t) / 1000;
             state.t = at;
-            const er = ev("error", at);
-            er["playbackSessionId"] = psid;
-            er["channelId"] = channelId;
-            er["errorCode"] = "LIVE-3016";
-            er["errorMessage"] = "multicast stream lost";
-            er["severity"] = "fatal";
-            er["phase"] = "playback";
-            if (er !== scratch) yield er;
+            if (on("error", at)) {
+              yield ref + ',"errorCode":"LIVE-3016","errorMessage":' +
+                '"multicast stream lost","severity":"fatal","phase":"playback"';
+            }
             state.t = at + 200;
             fatal = true;
             until = state.t;
@@ -316,23 +299,19 @@ export function* appSession(ctx: SessionContext): Generator<RawEvent> {
             Math.min(LADDER.length - 1, rung + (rng.chance(0.5) ? 1 : -1)),
           );
           if (to !== rung) {
-            const bc = ev("bitrate_change", next);
-            bc["playbackSessionId"] = psid;
-            bc["channelId"] = channelId;
-            bc["fromKbps"] = LADDER[rung]!.kbps;
-            bc["toKbps"] = LADDER[to]!.kbps;
-            bc["resolution"] = LADDER[to]!.resolution;
-            if (bc !== scratch) yield bc;
+            if (on("bitrate_change", next)) {
+              yield ref + ',"fromKbps":' + LADDER[rung]!.kbps + ',"toKbps":' +
+                LADDER[to]!.kbps + ',"resolution":"' + LADDER[to]!.resolution +
+                '"';
+            }
             rung = to;
           }
         }
-        const hb = ev("heartbeat", next);
-        hb["playbackSessionId"] = psid;
-        hb["channelId"] = channelId;
-        hb["positionSec"] = round1(position);
-        hb["bitrateKbps"] = LADDER[rung]!.kbps;
-        hb["bufferHealthSec"] = round1(rng.uniform(8, 30));
-        if (hb !== scratch) yield hb;
+        const health = round1(rng.uniform(8, 30));
+        if (on("heartbeat", next)) {
+          yield ref + ',"positionSec":' + round1(position) + ',"bitrateKbps":' +
+            LADDER[rung]!.kbps + ',"bufferHealthSec":' + health;
+        }
       }
     }
 
@@ -341,7 +320,7 @@ export function* appSession(ctx: SessionContext): Generator<RawEvent> {
       channelId: string,
       adBreakId: string,
       durationSec: number,
-    ): Generator<RawEvent> {
+    ): Generator<EventFields> {
       const lengths: number[] = [];
       let left = durationSec;
       while (left >= 15) {
@@ -364,34 +343,34 @@ export function* appSession(ctx: SessionContext): Generator<RawEvent> {
     adPosition: string,
     lengths: number[],
     skippable: boolean,
-  ): Generator<RawEvent> {
-    const tag = (e: RawEvent) => {
-      e["playbackSessionId"] = psid;
-      if (ref.channelId) e["channelId"] = ref.channelId;
-      if (ref.contentId) e["contentId"] = ref.contentId;
-      e["adBreakId"] = adBreakId;
-      return e;
-    };
+  ): Generator<EventFields> {
+    // The fields every event of this break opens with.
+    const tag = flat(
+      ',"playbackSessionId":"' + psid + '"' +
+        (ref.channelId ? ',"channelId":"' + ref.channelId + '"' : "") +
+        (ref.contentId ? ',"contentId":"' + ref.contentId + '"' : "") +
+        ',"adBreakId":"' + adBreakId + '"',
+    );
     const planned = lengths.reduce((a, b) => a + b, 0);
-    const bs = tag(ev("ad_break_start", state.t));
-    bs["adPosition"] = adPosition;
-    bs["podLength"] = lengths.length;
-    bs["plannedDurationSec"] = planned;
-    if (bs !== scratch) yield bs;
+    if (on("ad_break_start", state.t)) {
+      yield tag + ',"adPosition":"' + adPosition + '","podLength":' +
+        lengths.length + ',"plannedDurationSec":' + planned;
+    }
     let played = 0, completed = 0;
     for (let i = 0; i < lengths.length; i++) {
       const len = lengths[i]!;
       const adNumber = rng.int(4000);
       const adId = `AD_${String(adNumber).padStart(4, "0")}`;
       const t0 = state.t;
-      const a = tag(ev("ad_start", t0));
-      a["adId"] = adId;
-      a["advertiser"] = ctx.advertisers[adNumber % ctx.advertisers.length] ??
-        "unknown";
-      a["adDurationSec"] = len;
-      a["podPosition"] = i + 1;
-      a["skippable"] = skippable;
-      if (a !== scratch) yield a;
+      const ad = flat(tag + ',"adId":"' + adId + '"');
+      if (on("ad_start", t0)) {
+        yield ad + ',"advertiser":' +
+          quote(
+            ctx.advertisers[adNumber % ctx.advertisers.length] ?? "unknown",
+          ) +
+          ',"adDurationSec":' + len + ',"podPosition":' + (i + 1) +
+          ',"skippable":' + skippable;
+      }
       played++;
       // CTV ad completion ~96% (REALISM 1.5); skips only after 5 s.
       const skipAt = skippable && rng.chance(0.25)
@@ -400,30 +379,22 @@ export function* appSession(ctx: SessionContext): Generator<RawEvent> {
       for (let q = 1; q <= 3; q++) {
         const at = t0 + Math.round(len * 250 * q);
         if (skipAt !== undefined && at >= t0 + skipAt * 1000) break;
-        const qe = tag(ev("ad_quartile", at));
-        qe["adId"] = adId;
-        qe["quartile"] = q;
-        if (qe !== scratch) yield qe;
+        if (on("ad_quartile", at)) yield ad + ',"quartile":' + q;
       }
       if (skipAt !== undefined) {
         state.t = t0 + Math.round(skipAt * 1000);
-        const sk = tag(ev("ad_skip", state.t));
-        sk["adId"] = adId;
-        sk["watchedSec"] = round1((state.t - t0) / 1000);
-        if (sk !== scratch) yield sk;
+        if (on("ad_skip", state.t)) {
+          yield ad + ',"watchedSec":' + round1((state.t - t0) / 1000);
+        }
       } else {
         state.t = t0 + len * 1000;
-        const c = tag(ev("ad_complete", state.t));
-        c["adId"] = adId;
-        c["watchedSec"] = len;
-        if (c !== scratch) yield c;
+        if (on("ad_complete", state.t)) yield ad + ',"watchedSec":' + len;
         completed++;
       }
     }
-    const be = tag(ev("ad_break_end", state.t));
-    be["adsPlayed"] = played;
-    be["adsCompleted"] = completed;
-    if (be !== scratch) yield be;
+    if (on("ad_break_end", state.t)) {
+      yield tag + ',"adsPlayed":' + played + ',"adsCompleted":' + completed;
+    }
   }
 
   // ---- one VoD play ----------------------------------------------------------
@@ -432,41 +403,38 @@ export function* appSession(ctx: SessionContext): Generator<RawEvent> {
     contentIndex: number,
     autoplay: boolean,
     deadline: number,
-  ): Generator<RawEvent, string> {
+  ): Generator<EventFields, string> {
     const content = contentAt(contentIndex);
     const psid = nextPlaybackId();
     const ref = { contentId: content.contentId };
-    const tag = (e: RawEvent) => {
-      e["playbackSessionId"] = psid;
-      e["contentId"] = content.contentId;
-      return e;
-    };
+    // The fields every event of this play opens with.
+    const tag = flat(
+      ',"playbackSessionId":"' + psid + '","contentId":"' + content.contentId +
+        '"',
+    );
     const resumeAt = !autoplay && content.contentType !== "clip" &&
         rng.chance(0.15)
       ? Math.floor(rng.uniform(0.1, 0.6) * content.durationSec)
       : 0;
-    const ps = tag(ev("playback_start", state.t));
-    ps["contentType"] = content.contentType;
-    ps["durationSec"] = content.durationSec;
-    ps["startPositionSec"] = resumeAt;
-    ps["autoplay"] = autoplay;
-    ps["cdn"] = CDNS[rng.int(CDNS.length)]!;
-    ps["protocol"] = device.os === "iOS" || device.os === "tvOS" ||
-        device.os === "iPadOS" || device.os === "Safari"
-      ? "HLS"
-      : "DASH";
-    if (ps !== scratch) yield ps;
+    const cdn = CDNS[rng.int(CDNS.length)]!;
+    if (on("playback_start", state.t)) {
+      const hls = device.os === "iOS" || device.os === "tvOS" ||
+        device.os === "iPadOS" || device.os === "Safari";
+      yield tag + ',"contentType":"' + content.contentType +
+        '","durationSec":' + content.durationSec + ',"startPositionSec":' +
+        resumeAt + ',"autoplay":' + autoplay + ',"cdn":"' + cdn +
+        '","protocol":"' + (hls ? "HLS" : "DASH") + '"';
+    }
     let rebufferMs = 0, rebufferCount = 0, playedMs = 0;
     let position = resumeAt;
+    /** The `playback_end` fields, or undefined while skipping. */
     const end = (reason: string, startup?: number) => {
-      const pe = tag(ev("playback_end", state.t));
-      pe["endReason"] = reason;
-      pe["positionSec"] = round1(position);
-      pe["playTimeSec"] = round1(playedMs / 1000);
-      pe["rebufferTimeSec"] = round1(rebufferMs / 1000);
-      pe["rebufferCount"] = rebufferCount;
-      if (startup !== undefined) pe["startupTimeMs"] = startup;
-      return pe;
+      if (!on("playback_end", state.t)) return undefined;
+      return tag + ',"endReason":"' + reason + '","positionSec":' +
+        round1(position) + ',"playTimeSec":' + round1(playedMs / 1000) +
+        ',"rebufferTimeSec":' + round1(rebufferMs / 1000) +
+        ',"rebufferCount":' + rebufferCount +
+        (startup !== undefined ? ',"startupTimeMs":' + startup : "");
     };
     if (svc.ads && deadline - state.t > 120_000) {
       state.t += Math.round(rng.uniform(150, 600));
@@ -489,17 +457,16 @@ export function* appSession(ctx: SessionContext): Generator<RawEvent> {
     if (rng.chance(0.012)) {
       // Video start failure: a fatal error before the first frame.
       state.t += Math.round(Math.min(startup, 8_000));
-      const er = tag(ev("error", state.t));
-      er["errorCode"] = rng.chance(0.5) ? "DRM-4031" : "NET-2001";
-      er["errorMessage"] = er["errorCode"] === "DRM-4031"
-        ? "license request failed"
-        : "manifest download failed";
-      er["severity"] = "fatal";
-      er["phase"] = "startup";
-      if (er !== scratch) yield er;
+      const drm = rng.chance(0.5);
+      if (on("error", state.t)) {
+        yield tag + (drm
+          ? ',"errorCode":"DRM-4031","errorMessage":"license request failed"'
+          : ',"errorCode":"NET-2001","errorMessage":"manifest download failed"') +
+          ',"severity":"fatal","phase":"startup"';
+      }
       state.t += 300;
       const failed = end("error");
-      if (failed !== scratch) yield failed;
+      if (failed !== undefined) yield failed;
       return "error";
     }
     // Exit before video start: no one leaves before 2 s, then +5.8 pp per
@@ -511,16 +478,15 @@ export function* appSession(ctx: SessionContext): Generator<RawEvent> {
         state.t + Math.round(Math.min(patience, startup)),
       );
       const exited = end("ebvs");
-      if (exited !== scratch) yield exited;
+      if (exited !== undefined) yield exited;
       return "ebvs";
     }
     state.t += startup;
     let rung = Math.max(0, rungBase - (startup > 4_000 ? 2 : 0));
-    const ff = tag(ev("playback_first_frame", state.t));
-    ff["startupTimeMs"] = startup;
-    ff["bitrateKbps"] = LADDER[rung]!.kbps;
-    ff["resolution"] = LADDER[rung]!.resolution;
-    if (ff !== scratch) yield ff;
+    if (on("playback_first_frame", state.t)) {
+      yield tag + ',"startupTimeMs":' + startup + ',"bitrateKbps":' +
+        LADDER[rung]!.kbps + ',"resolution":"' + LADDER[rung]!.resolution + '"';
+    }
 
     // How much the viewer intends to watch: ~20% of views reach the end
     // (REALISM 1.2 browsing study), the rest are short looks or partial views.
@@ -564,18 +530,17 @@ export function* appSession(ctx: SessionContext): Generator<RawEvent> {
           advance();
           const dur = Math.round(Math.min(30_000, rng.lognormal(2_000, 0.7)));
           if (state.t + dur >= deadline) break loop;
-          const bs = tag(ev("buffer_start", state.t));
-          bs["positionSec"] = round1(position);
-          bs["cause"] = "network";
-          if (bs !== scratch) yield bs;
+          if (on("buffer_start", state.t)) {
+            yield tag + ',"positionSec":' + round1(position) +
+              ',"cause":"network"';
+          }
           state.t += dur;
           rebufferMs += dur;
           rebufferCount++;
-          const be = tag(ev("buffer_end", state.t));
-          be["positionSec"] = round1(position);
-          be["bufferDurationMs"] = dur;
-          be["cause"] = "network";
-          if (be !== scratch) yield be;
+          if (on("buffer_end", state.t)) {
+            yield tag + ',"positionSec":' + round1(position) +
+              ',"bufferDurationMs":' + dur + ',"cause":"network"';
+          }
           anchor = state.t;
           continue;
         }
@@ -583,9 +548,9 @@ export function* appSession(ctx: SessionContext): Generator<RawEvent> {
           // Pause: ~one every 40 minutes; long pauses time out (rule 11).
           advance();
           const pauseMs = Math.round(rng.lognormal(45_000, 1.3));
-          const p = tag(ev("pause", state.t));
-          p["positionSec"] = round1(position);
-          if (p !== scratch) yield p;
+          if (on("pause", state.t)) {
+            yield tag + ',"positionSec":' + round1(position);
+          }
           if (pauseMs >= PAUSE_TIMEOUT_MS || state.t + pauseMs >= deadline) {
             const timeout = pauseMs >= PAUSE_TIMEOUT_MS &&
               state.t + PAUSE_TIMEOUT_MS < deadline;
@@ -594,10 +559,10 @@ export function* appSession(ctx: SessionContext): Generator<RawEvent> {
             break loop;
           }
           state.t += pauseMs;
-          const rs = tag(ev("resume", state.t));
-          rs["positionSec"] = round1(position);
-          rs["pauseDurationSec"] = round1(pauseMs / 1000);
-          if (rs !== scratch) yield rs;
+          if (on("resume", state.t)) {
+            yield tag + ',"positionSec":' + round1(position) +
+              ',"pauseDurationSec":' + round1(pauseMs / 1000);
+          }
           anchor = state.t;
           continue;
         }
@@ -612,41 +577,38 @@ export function* appSession(ctx: SessionContext): Generator<RawEvent> {
             ),
           );
           if (to <= 0 || to >= stopAt) continue;
-          const ss = tag(ev("seek_start", state.t));
-          ss["fromSec"] = round1(position);
-          ss["toSec"] = round1(to);
-          if (ss !== scratch) yield ss;
+          if (on("seek_start", state.t)) {
+            yield tag + ',"fromSec":' + round1(position) + ',"toSec":' +
+              round1(to);
+          }
           const latency = Math.round(rng.lognormal(600, 0.5));
           if (state.t + latency >= deadline) break loop;
           state.t += latency;
           position = round1(to);
-          const se = tag(ev("seek_end", state.t));
-          se["positionSec"] = position;
-          se["seekLatencyMs"] = latency;
-          if (se !== scratch) yield se;
+          if (on("seek_end", state.t)) {
+            yield tag + ',"positionSec":' + position + ',"seekLatencyMs":' +
+              latency;
+          }
           anchor = state.t;
           continue;
         }
         if (r >= pSeek && r < pFatal) {
           advance();
-          const er = tag(ev("error", state.t));
-          er["errorCode"] = "NET-2004";
-          er["errorMessage"] = "segment download failed after retries";
-          er["severity"] = "fatal";
-          er["phase"] = "playback";
-          if (er !== scratch) yield er;
+          if (on("error", state.t)) {
+            yield tag + ',"errorCode":"NET-2004","errorMessage":' +
+              '"segment download failed after retries","severity":"fatal",' +
+              '"phase":"playback"';
+          }
           state.t += 400;
           reason = "error";
           break loop;
         }
         if (r >= pFatal && r < pWarn) {
           advance();
-          const er = tag(ev("error", state.t));
-          er["errorCode"] = "NET-1002";
-          er["errorMessage"] = "segment retry";
-          er["severity"] = "warning";
-          er["phase"] = "playback";
-          if (er !== scratch) yield er;
+          if (on("error", state.t)) {
+            yield tag + ',"errorCode":"NET-1002","errorMessage":' +
+              '"segment retry","severity":"warning","phase":"playback"';
+          }
           // A warning keeps playing: the heartbeat clock is not reset.
           continue;
         }
@@ -693,23 +655,23 @@ export function* appSession(ctx: SessionContext): Generator<RawEvent> {
           Math.min(LADDER.length - 1, rung + (rng.chance(0.6) ? 1 : -1)),
         );
         if (to !== rung) {
-          const bc = tag(ev("bitrate_change", state.t));
-          bc["fromKbps"] = LADDER[rung]!.kbps;
-          bc["toKbps"] = LADDER[to]!.kbps;
-          bc["resolution"] = LADDER[to]!.resolution;
-          if (bc !== scratch) yield bc;
+          if (on("bitrate_change", state.t)) {
+            yield tag + ',"fromKbps":' + LADDER[rung]!.kbps + ',"toKbps":' +
+              LADDER[to]!.kbps + ',"resolution":"' + LADDER[to]!.resolution +
+              '"';
+          }
           rung = to;
         }
       }
-      const hb = tag(ev("heartbeat", state.t));
-      hb["positionSec"] = round1(position);
-      hb["bitrateKbps"] = LADDER[rung]!.kbps;
-      hb["bufferHealthSec"] = round1(rng.uniform(10, 40));
-      if (hb !== scratch) yield hb;
+      const health = round1(rng.uniform(10, 40));
+      if (on("heartbeat", state.t)) {
+        yield tag + ',"positionSec":' + round1(position) + ',"bitrateKbps":' +
+          LADDER[rung]!.kbps + ',"bufferHealthSec":' + health;
+      }
     }
     if (state.t > deadline) state.t = deadline;
     const ended = end(reason, startup);
-    if (ended !== scratch) yield ended;
+    if (ended !== undefined) yield ended;
     return reason;
   }
 
@@ -776,10 +738,10 @@ export function* appSession(ctx: SessionContext): Generator<RawEvent> {
     }
   }
   if (state.t > ctx.endMs) state.t = ctx.endMs;
-  const end = ev("app_end", state.t);
-  end["endReason"] = endReason;
-  end["appSessionDurationSec"] = Math.round((state.t - ctx.startMs) / 1000);
-  if (end !== scratch) yield end;
+  if (on("app_end", state.t)) {
+    yield ',"endReason":"' + endReason + '","appSessionDurationSec":' +
+      Math.round((state.t - ctx.startMs) / 1000);
+  }
 }
 
 function round1(x: number): number {

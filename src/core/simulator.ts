@@ -26,15 +26,16 @@ import {
   householdCoreAt,
   MAX_DEVICES,
 } from "./household.ts";
+import { flat } from "./text.ts";
 import { hash32, HASH_START, hashWord, Rng } from "./rng.ts";
 import {
   appSession,
   drawSessionLength,
+  type EventFields,
   MAX_SESSION_MS,
-  type RawEvent,
   type SessionContext,
 } from "./session.ts";
-import { brusselsHour, brusselsWeekday, HOUR_MS } from "./time.ts";
+import { brusselsHour, brusselsWeekday, HOUR_MS, isoTime } from "./time.ts";
 
 /** Length of one arrival slot. */
 export const SLOT_MS = 60_000;
@@ -63,11 +64,30 @@ export interface SimulatorOptions {
   advertisers: readonly string[];
 }
 
+/**
+ * One event as the pipeline sends it: its JSON text (fields in a fixed
+ * order, exactly as `JSON.stringify` writes them), type, device and time.
+ */
+export interface SimRecord {
+  json: string;
+  event: string;
+  tvId: string;
+  t: number;
+}
+
 /** A running simulation. */
 export interface Simulator {
   /** Returns the time of the next event, or `undefined` at the end. */
   peekTime(): number | undefined;
-  /** Returns the next event, or `undefined` at the end of the window. */
+  /**
+   * Returns the next event, or `undefined` at the end of the window. The
+   * record is reused: it is valid until the next call.
+   */
+  nextRecord(): SimRecord | undefined;
+  /**
+   * Returns the next event as an object, or `undefined` at the end (parsed
+   * from its text: for tools and tests; the pipeline uses `nextRecord`).
+   */
   next(): TelemetryEvent | undefined;
   /** Returns the position after the last event returned. */
   position(): Position;
@@ -98,8 +118,10 @@ export function slotArrivalMean(households: number, slotStart: number): number {
 interface Entry {
   t: number;
   ord: number;
-  ev: RawEvent;
-  gen: Generator<RawEvent>;
+  /** Type and own fields of the session's next event. */
+  type: string;
+  fields: EventFields;
+  gen: Generator<EventFields>;
   ctx: SessionContext;
 }
 
@@ -115,6 +137,7 @@ export function createSimulator(options: SimulatorOptions): Simulator {
   let atLastT = resume ? resume.n : 0;
 
   const heap: Entry[] = [];
+  const record: SimRecord = { json: "", event: "", tvId: "", t: 0 };
   const busy = new Map<number, number>();
   const householdBusy = new Map<number, number[]>();
   let slot = Math.floor((emitFrom - MAX_SESSION_MS) / SLOT_MS);
@@ -181,6 +204,9 @@ export function createSimulator(options: SimulatorOptions): Simulator {
         startMs: a.t,
         endMs: rawEnd,
         emitFrom,
+        t: a.t,
+        event: "",
+        sharedJson: "",
         advertisers: options.advertisers,
         appSessionId: `AS_${slot.toString(36)}${
           a.i.toString(36).padStart(3, "0")
@@ -195,7 +221,8 @@ export function createSimulator(options: SimulatorOptions): Simulator {
           ctx,
           t: ctx.t!,
           ord: slot * 1_048_576 + a.i,
-          ev: r.value,
+          type: ctx.event!,
+          fields: r.value,
           gen,
         });
       }
@@ -224,20 +251,22 @@ export function createSimulator(options: SimulatorOptions): Simulator {
   }
 
   function siftDown(): void {
+    // Moves the top entry down by shifting smaller children up into the
+    // hole: one write per level, no swaps (this runs once per event, and
+    // a heartbeat's session usually sinks to the bottom).
     const n = heap.length;
+    const e = heap[0]!;
     let i = 0;
     while (true) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      const c = r < n && less(heap[r]!, heap[l]!) ? r : l;
-      const child = heap[c]!;
-      const parent = heap[i]!;
-      if (!less(child, parent)) break;
+      let c = 2 * i + 1;
+      if (c >= n) break;
+      let child = heap[c]!;
+      if (c + 1 < n && less(heap[c + 1]!, child)) child = heap[++c]!;
+      if (!less(child, e)) break;
       heap[i] = child;
-      heap[c] = parent;
       i = c;
     }
+    heap[i] = e;
   }
 
   /** Makes sure the heap top is the next event; returns it or undefined. */
@@ -271,7 +300,8 @@ export function createSimulator(options: SimulatorOptions): Simulator {
         siftDown();
       }
     } else {
-      head.ev = r.value;
+      head.type = head.ctx.event!;
+      head.fields = r.value;
       head.t = head.ctx.t!;
       siftDown();
     }
@@ -281,21 +311,30 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     peekTime() {
       return top()?.t;
     },
-    next() {
+    nextRecord() {
       const head = top();
       if (!head) return undefined;
-      const ev = head.ev;
       const t = head.t;
+      // The head, the session's shared fields, the event's own: the order
+      // of REALISM's schema tables, and what JSON.stringify would write.
+      record.json = headOf(head.type) + eventUuid(seed, seq) +
+        '","timestamp":"' + isoTime(t) + '",' + head.ctx.sharedJson +
+        head.fields + "}";
+      record.event = head.type;
+      record.tvId = head.ctx.device.tvId;
+      record.t = t;
       advance(head);
       if (t === lastT) atLastT++;
       else {
         lastT = t;
         atLastT = 1;
       }
-      const out = ev as unknown as TelemetryEvent;
-      out.eventId = eventUuid(seed, seq);
       seq++;
-      return out;
+      return record;
+    },
+    next() {
+      const r = this.nextRecord();
+      return r ? JSON.parse(r.json) as TelemetryEvent : undefined;
     },
     position() {
       return { seq, t: lastT, n: atLastT };
@@ -310,19 +349,21 @@ function less(a: Entry, b: Entry): boolean {
   return a.t < b.t || (a.t === b.t && a.ord < b.ord);
 }
 
-const HEX: string[] = Array.from(
-  { length: 256 },
-  (_, i) => i.toString(16).padStart(2, "0"),
-);
+/** `{"event":"<type>","eventId":"` per event type, built once. */
+const HEADS = new Map<string, string>();
 
-function hex16(x: number): string {
-  return HEX[x >>> 8]! + HEX[x & 255]!;
+function headOf(type: string): string {
+  let head = HEADS.get(type);
+  if (head === undefined) {
+    head = flat('{"event":"' + type + '","eventId":"');
+    HEADS.set(type, head);
+  }
+  return head;
 }
 
-function hex32(x: number): string {
-  return HEX[x >>> 24]! + HEX[(x >>> 16) & 255]! + HEX[(x >>> 8) & 255]! +
-    HEX[x & 255]!;
-}
+/** Character codes of the hex digits. */
+const HEX_CODES = [..."0123456789abcdef"].map((c) => c.charCodeAt(0));
+const DASH = 45;
 
 /** Returns the deterministic UUID (v4 layout) of event `seq` in a seeded stream. */
 export function eventUuid(seed: number, seq: number): string {
@@ -332,8 +373,48 @@ export function eventUuid(seed: number, seq: number): string {
   const b = (hashWord(h, 2) & 0xffff0fff) | 0x4000;
   const c = (hashWord(h, 3) & 0x3fffffff) | 0x80000000;
   const d = hashWord(h, 4);
-  return hex32(a) + "-" + hex16(b >>> 16) + "-" + hex16(b & 0xffff) + "-" +
-    hex16(c >>> 16) + "-" + hex16(c & 0xffff) + hex32(d);
+  const x = HEX_CODES;
+  // One call that writes one flat string: the event's JSON is a rope of
+  // pieces, and each piece that is itself a rope costs again when the sink
+  // flattens it.
+  return String.fromCharCode(
+    x[a >>> 28]!,
+    x[(a >>> 24) & 15]!,
+    x[(a >>> 20) & 15]!,
+    x[(a >>> 16) & 15]!,
+    x[(a >>> 12) & 15]!,
+    x[(a >>> 8) & 15]!,
+    x[(a >>> 4) & 15]!,
+    x[a & 15]!,
+    DASH,
+    x[b >>> 28]!,
+    x[(b >>> 24) & 15]!,
+    x[(b >>> 20) & 15]!,
+    x[(b >>> 16) & 15]!,
+    DASH,
+    x[(b >>> 12) & 15]!,
+    x[(b >>> 8) & 15]!,
+    x[(b >>> 4) & 15]!,
+    x[b & 15]!,
+    DASH,
+    x[c >>> 28]!,
+    x[(c >>> 24) & 15]!,
+    x[(c >>> 20) & 15]!,
+    x[(c >>> 16) & 15]!,
+    DASH,
+    x[(c >>> 12) & 15]!,
+    x[(c >>> 8) & 15]!,
+    x[(c >>> 4) & 15]!,
+    x[c & 15]!,
+    x[d >>> 28]!,
+    x[(d >>> 24) & 15]!,
+    x[(d >>> 20) & 15]!,
+    x[(d >>> 16) & 15]!,
+    x[(d >>> 12) & 15]!,
+    x[(d >>> 8) & 15]!,
+    x[(d >>> 4) & 15]!,
+    x[d & 15]!,
+  );
 }
 
 /** Estimates events per second per household around an instant (for --rate sizing). */

@@ -156,16 +156,15 @@ export async function runGenerator(
       await clock.sleep(Math.min(wait, 250), signal);
       continue;
     }
-    const event = sim.next()!;
+    const r = sim.nextRecord()!;
     stats.events++;
     stats.simTime = nextT;
-    const value = JSON.stringify(event);
-    stats.bytes += value.length;
+    stats.bytes += r.json.length;
     batch.push({
-      key: event["tvId"] as string,
-      value,
+      key: r.tvId,
+      value: r.json,
       timestamp: nextT,
-      event: event.event,
+      event: r.event,
       seq: alreadySent + stats.events - 1,
     });
     if (batch.length >= batchSize) await flush();

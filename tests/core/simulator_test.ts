@@ -14,10 +14,8 @@ function drain(
 ) {
   const sim = createSimulator(options);
   const lines: string[] = [];
-  let e;
-  while (lines.length < limit && (e = sim.next())) {
-    lines.push(JSON.stringify(e));
-  }
+  let r;
+  while (lines.length < limit && (r = sim.nextRecord())) lines.push(r.json);
   return { lines, position: sim.position() };
 }
 
@@ -137,6 +135,57 @@ Deno.test("createSimulator() emits every event type over a few days", () => {
   const seen = new Set(lines.map((l) => JSON.parse(l).event));
   for (const t of EVENT_TYPES) assert.ok(seen.has(t), `missing ${t}`);
   assert.equal(Object.keys(EVENT_FIELDS).length, EVENT_TYPES.length);
+});
+
+Deno.test("createSimulator() writes each event's text exactly as JSON.stringify would", () => {
+  // The simulator writes JSON text by concatenation (no object, no
+  // stringify): every line must be what JSON.stringify writes for the
+  // parsed event, the record's type, device and time must be the event's,
+  // and next() must return that same event.
+  const options = {
+    advertisers,
+    seed: 5,
+    households: 300,
+    startMs: FROM,
+    endMs: FROM + 2 * 86_400_000,
+  };
+  const sim = createSimulator(options);
+  const objects = createSimulator(options);
+  const types = new Set<string>();
+  let n = 0;
+  for (let r; (r = sim.nextRecord()); n++) {
+    const e = JSON.parse(r.json);
+    assert.equal(JSON.stringify(e), r.json);
+    assert.equal(r.event, e.event);
+    assert.equal(r.tvId, e.tvId);
+    assert.equal(r.t, Date.parse(e.timestamp));
+    assert.deepEqual(objects.next(), e);
+    types.add(e.event);
+  }
+  assert.equal(objects.next(), undefined);
+  assert.ok(n > 50_000, String(n));
+  assert.equal(types.size, EVENT_TYPES.length);
+});
+
+Deno.test("quote() and flat() match JSON.stringify and leave text unchanged", async () => {
+  const { flat, quote } = await import("../../src/core/text.ts");
+  const samples = [
+    "",
+    "VRT 1",
+    'Say "cheese"',
+    "back\\slash",
+    "tab\tnew\nline\u0001\u001f",
+    "Liège, Eén, Ça",
+    "emoji \u{1F4FA} pair",
+    "lone \ud800 high",
+    "lone \udc00 low",
+    "\u2028\u2029",
+  ];
+  for (const s of samples) {
+    assert.equal(quote(s), JSON.stringify(s), JSON.stringify(s));
+    const rope = s + "-" + s + "-" + String(s.length);
+    assert.equal(flat(rope), rope);
+  }
 });
 
 Deno.test("createSimulator() memory follows active sessions, not population", () => {
