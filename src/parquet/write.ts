@@ -50,6 +50,8 @@ export interface FileOptions {
   codec: Codec;
   /** Compresses one page for `codec` (unused for UNCOMPRESSED). */
   compress: (page: Uint8Array) => Uint8Array;
+  /** Columns stored UNCOMPRESSED whatever `codec` (the codec is per column chunk). */
+  uncompressed?: ReadonlySet<string>;
   createdBy: string;
   metadata: readonly { key: string; value: string }[];
 }
@@ -298,9 +300,12 @@ export class ParquetFile {
     const { values, rows: at } = chunk;
     const m = values.length;
     const start = this.#position();
+    const codec = this.#options.uncompressed?.has(column.name)
+      ? "UNCOMPRESSED"
+      : this.#options.codec;
     const meta: ChunkMeta = {
       column,
-      codec: this.#options.codec,
+      codec,
       offset: start,
       dictionaryOffset: undefined,
       dataOffset: start,
@@ -317,7 +322,12 @@ export class ParquetFile {
       const page = this.#page;
       page.reset();
       for (const v of dict.keys()) plain(page, column.type, v);
-      meta.uncompressed += this.#emitPage(DICTIONARY_PAGE, dict.size, PLAIN);
+      meta.uncompressed += this.#emitPage(
+        codec,
+        DICTIONARY_PAGE,
+        dict.size,
+        PLAIN,
+      );
       meta.encodings.push(PLAIN, RLE, RLE_DICTIONARY);
     } else {
       meta.encodings.push(PLAIN, RLE);
@@ -361,6 +371,7 @@ export class ParquetFile {
         for (let j = k0; j < k; j++) plain(page, column.type, values[j]!);
       }
       meta.uncompressed += this.#emitPage(
+        codec,
         DATA_PAGE,
         r1 - r0,
         dict ? RLE_DICTIONARY : PLAIN,
@@ -403,9 +414,14 @@ export class ParquetFile {
   }
 
   /** Compresses this.#page behind its header; returns the uncompressed size. */
-  #emitPage(type: number, count: number, encoding: number): number {
+  #emitPage(
+    codec: Codec,
+    type: number,
+    count: number,
+    encoding: number,
+  ): number {
     const body = this.#page.view();
-    const packed = this.#options.codec === "UNCOMPRESSED"
+    const packed = codec === "UNCOMPRESSED"
       ? body
       : this.#options.compress(body);
     const out = this.#out;

@@ -113,6 +113,42 @@ Deno.test("DuckDB reads the files: counts, types and the seed's GROUP BY query",
   }
 });
 
+Deno.test("snappy files keep eventId uncompressed and snappy elsewhere; DuckDB reads both, gzip compresses all", async () => {
+  await using tmp = await withTmpDir();
+  const input = rows(3000);
+  await Deno.writeFile(`${tmp.path}/s.parquet`, encodeRows(input));
+  await Deno.writeFile(
+    `${tmp.path}/g.parquet`,
+    encodeRows(input, { compression: "gzip" }),
+  );
+  const db = await DuckDBInstance.create(":memory:");
+  const con = await db.connect();
+  try {
+    const codecs = async (file: string) =>
+      Object.fromEntries(
+        (await con.runAndReadAll(
+          `SELECT path_in_schema, compression FROM parquet_metadata('${tmp.path}/${file}')`,
+        )).getRows().map(([c, k]) => [String(c), String(k)]),
+      );
+    const s = await codecs("s.parquet");
+    assert.equal(s["eventId"], "UNCOMPRESSED");
+    assert.equal(s["householdId"], "SNAPPY");
+    assert.equal(s["timestamp"], "SNAPPY");
+    const g = await codecs("g.parquet");
+    assert.equal(g["eventId"], "GZIP");
+    const ids = await con.runAndReadAll(
+      `SELECT eventId FROM read_parquet('${tmp.path}/s.parquet') ORDER BY kafkaOffset`,
+    );
+    assert.deepEqual(
+      ids.getRows().map(([id]) => id),
+      input.map((r) => r.fields["eventId"]),
+    );
+  } finally {
+    con.closeSync();
+    db.closeSync();
+  }
+});
+
 Deno.test("readParquetRows() reads every codec the consumer writes (inspect, validate and compact use it)", async () => {
   await using tmp = await withTmpDir();
   const input = rows(300);
