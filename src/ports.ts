@@ -19,10 +19,15 @@ export type OffsetMap = Record<string, string>;
 /** One record as the transport delivers it. */
 export interface InRecord {
   offset: string;
+  /**
+   * The value's bytes; `null` for a tombstone. A source that has `text`
+   * may make them on demand: the consumer reads them only to size text that
+   * might be oversized and to keep a rejected record.
+   */
   value: Uint8Array | null;
   /** Stream position header (`seq`) when the producer set one. */
   seq?: number;
-  /** `value` already decoded as UTF-8, when the source decoded a whole batch at once. */
+  /** `value` as text, when the source has it (decoded a batch at once, or never bytes). */
   text?: string;
 }
 

@@ -79,12 +79,16 @@ export type TransportMessage =
     type: "subscribe";
     resume?: { seq: number; t: number; n: number };
   }
-  /** Generator -> consumer: JSON lines for offsets [baseOffset, +count). */
+  /**
+   * Generator -> consumer: JSON lines for offsets [baseOffset, +count), as
+   * text: a string is cloned at memcpy speed, and text is what the consumer
+   * parses (UTF-8 bytes would be encoded here and decoded there).
+   */
   | {
     type: "records";
     baseOffset: number;
     count: number;
-    payload: ArrayBuffer;
+    text: string;
   }
   /** Consumer -> generator: records consumed, so more may be sent. */
   | { type: "credit"; offset: number }

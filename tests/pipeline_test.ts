@@ -15,9 +15,9 @@ import {
 import { runConsumer } from "../src/consumer/run.ts";
 import { runGenerator } from "../src/generator/run.ts";
 import { advertiserNames } from "../src/adapters/faker.ts";
-import { SYSTEM_CLOCK } from "../src/ports.ts";
+import { type OutRecord, SYSTEM_CLOCK } from "../src/ports.ts";
 import { readTable } from "../bench/_warehouse.ts";
-import { config, sinkSettings, withTmpDir } from "./_helpers.ts";
+import { config, events, sinkSettings, withTmpDir } from "./_helpers.ts";
 
 async function pipeline(dir: string, events?: number) {
   const args = [
@@ -81,4 +81,88 @@ Deno.test("embedded pipeline stopped and restarted equals one uninterrupted run"
   assert.equal(b.length, a.length);
   assert.deepEqual(b, a);
   assert.equal(new Set(b).size, b.length);
+});
+
+Deno.test("embedded transport: records travel as text; bad ones are rejected with their exact bytes", async () => {
+  // The channel carries text and makes a record's bytes only when the
+  // consumer needs them: sizing text that might be oversized (UTF-8 is up
+  // to 3 bytes per character) and keeping a rejected record.
+  await using tmp = await withTmpDir();
+  const good = events(120, { households: 30 });
+  const e = good[0]!;
+  const max = 4000;
+  const bad: [string, RegExp][] = [
+    ["not json at all", /not JSON/],
+    ["", /empty record/],
+    ["[1,2,3]", /not a JSON object/],
+    [JSON.stringify({ ...e, event: "teleport" }), /unknown event type/],
+    // 1,500 characters, 4,500 bytes: oversized only when counted in bytes.
+    [
+      JSON.stringify({ ...e, note: "€".repeat(1500) }),
+      /oversized.*\(4\d{3} bytes > 4000\)/,
+    ],
+    // 1,100 characters, 3,300 bytes: under the limit, then invalid.
+    [JSON.stringify({ ...e, note: "é".repeat(1000) }), /unknown field "note"/],
+  ];
+  const records: OutRecord[] = [];
+  const expected: string[] = [];
+  good.forEach((g, i) => {
+    records.push({
+      key: String(g.tvId),
+      value: JSON.stringify(g),
+      timestamp: 0,
+      event: String(g.event),
+      seq: records.length,
+    });
+    expected.push(g.eventId);
+    const b = bad[i % 20 === 0 ? i / 20 : -1];
+    if (b) {
+      records.push({
+        key: "x",
+        value: b[0],
+        timestamp: 0,
+        event: "x",
+        seq: records.length,
+      });
+    }
+  });
+  const channel = new MessageChannel();
+  const { sink, subscribed } = createChannelSink(channel.port1);
+  const source = createChannelSource(channel.port2, "tv_events");
+  const consumer = runConsumer({
+    topic: "tv_events",
+    settings: sinkSettings(tmp.path),
+    source,
+    warehouse: createFsWarehouse(`${tmp.path}/warehouse`, "tv_events"),
+    store: createJsonCheckpointStore(`${tmp.path}/chk`),
+    clock: SYSTEM_CLOCK,
+    signal: new AbortController().signal,
+    maxRecordBytes: max,
+  });
+  await subscribed;
+  await sink.send(records);
+  await sink.close();
+  const stats = await consumer;
+  await source.close();
+  channel.port1.close();
+  assert.equal(stats.rows, good.length);
+  assert.equal(stats.rejected, bad.length);
+  assert.deepEqual(await eventIds(tmp.path), expected.sort());
+  const dir = `${tmp.path}/warehouse/tv_events/_rejected`;
+  const lines: { reason: string; raw: string | null }[] = [];
+  for await (const f of Deno.readDir(dir)) {
+    for (
+      const l of (await Deno.readTextFile(`${dir}/${f.name}`)).trim().split(
+        "\n",
+      )
+    ) {
+      lines.push(JSON.parse(l));
+    }
+  }
+  assert.equal(lines.length, bad.length);
+  bad.forEach(([text, reason], i) => {
+    assert.match(lines[i]!.reason, reason);
+    const raw = Uint8Array.from(atob(lines[i]!.raw!), (c) => c.charCodeAt(0));
+    assert.deepEqual(raw, new TextEncoder().encode(text));
+  });
 });

@@ -35,7 +35,6 @@ export function createChannelSink(port: Port): {
   let wake: (() => void) | undefined;
   let resolveSub!: (p: Position | undefined) => void;
   const subscribed = new Promise<Position | undefined>((r) => resolveSub = r);
-  const encoder = new TextEncoder();
   const onMessage = (e: MessageEvent) => {
     const m = e.data as TransportMessage;
     if (m.type === "subscribe") {
@@ -58,13 +57,12 @@ export function createChannelSink(port: Port): {
         }
         let text = "";
         for (const r of records) text += valueText(r.value) + "\n";
-        const payload = encoder.encode(text).buffer;
         port.postMessage({
           type: "records",
           baseOffset: nextOffset,
           count: records.length,
-          payload,
-        }, [payload]);
+          text,
+        });
         nextOffset += records.length;
       },
       close(end?: { until: number }) {
@@ -77,14 +75,17 @@ export function createChannelSink(port: Port): {
   };
 }
 
-const decoder = new TextDecoder("utf-8", { fatal: true });
+const encoder = new TextEncoder();
 
-/** The newline-separated records of a payload as strings, if it is valid UTF-8. */
-function decodeLines(bytes: Uint8Array): string[] | undefined {
-  try {
-    return decoder.decode(bytes).split("\n");
-  } catch {
-    return undefined;
+/**
+ * A record of the embedded transport: it arrives as text, which is what the
+ * consumer parses; its bytes are made only if read (a rejected record).
+ */
+class TextRecord implements InRecord {
+  constructor(readonly offset: string, readonly text: string) {}
+  /** The record's UTF-8 bytes, encoded on demand. */
+  get value(): Uint8Array {
+    return encoder.encode(this.text);
   }
 }
 
@@ -108,21 +109,10 @@ export function createChannelSource(port: Port, topic: string): Source {
           return;
         }
         if (m.type !== "records") continue;
-        const bytes = new Uint8Array(m.payload);
+        const lines = m.text.split("\n");
         const records: InRecord[] = [];
-        // One decode per batch instead of one per record; the consumer
-        // decodes record by record only if the batch is not valid UTF-8.
-        const lines = decodeLines(bytes);
-        let start = 0;
         for (let k = 0; k < m.count; k++) {
-          const end = bytes.indexOf(10, start);
-          const text = lines?.[k];
-          records.push({
-            offset: String(m.baseOffset + k),
-            value: bytes.subarray(start, end),
-            ...(text !== undefined ? { text } : {}),
-          });
-          start = end + 1;
+          records.push(new TextRecord(String(m.baseOffset + k), lines[k]!));
         }
         yield {
           type: "batch",

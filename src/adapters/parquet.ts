@@ -134,7 +134,12 @@ export class ColumnBuffer {
   first = -1;
   last = -1;
   #values: unknown[][] = ALL_FIELDS.map(() => []);
-  #rows: number[][] = ALL_FIELDS.map(() => []);
+  /**
+   * Row of each value, for columns some row lacks. A column every row has
+   * so far (the common fields: most of the values) keeps none; they are
+   * made at its first gap.
+   */
+  #rows: (number[] | undefined)[] = ALL_FIELDS.map(() => undefined);
   #times: number[] = [];
   #offsets: number[] = [];
   #intern = new Map<string, string>();
@@ -157,8 +162,10 @@ export class ColumnBuffer {
         if (seen === undefined) this.#intern.set(v, v);
         else v = seen;
       }
-      this.#values[i]!.push(v);
-      this.#rows[i]!.push(n);
+      const values = this.#values[i]!;
+      // Fewer values than rows: some row lacks this column.
+      if (values.length !== n) (this.#rows[i] ??= upTo(values.length)).push(n);
+      values.push(v);
     }
     this.#times.push(t);
     this.#offsets.push(offset);
@@ -175,7 +182,7 @@ export class ColumnBuffer {
       const values = this.#values[i] as (string | number | boolean)[];
       return values.length === n
         ? { values }
-        : { values, rows: this.#rows[i]! };
+        : { values, rows: this.#rows[i] ?? upTo(values.length) };
     });
     chunks.push({ values: new Array<number>(n).fill(this.#partition) });
     chunks.push({ values: this.#offsets });
@@ -188,6 +195,11 @@ export class ColumnBuffer {
     merged.add(this);
     return merged.finish();
   }
+}
+
+/** Returns [0, 1, ..., n - 1]. */
+function upTo(n: number): number[] {
+  return Array.from({ length: n }, (_, k) => k);
 }
 
 /** Writes several buffers, one row group each, into one Parquet file. */

@@ -374,30 +374,40 @@ export async function runConsumer(
         }
         o.maxSeq = record.seq;
       }
-      const raw = record.value;
-      if (raw === null || raw.length === 0) {
-        reject(p, offset, "empty record", raw);
+      // A source that delivers text (the embedded transport) makes the
+      // bytes only when they are read: for a reject, or to size text that
+      // could be oversized (UTF-8 takes 1 to 3 bytes per UTF-16 unit).
+      const text = record.text;
+      if (
+        text !== undefined
+          ? text.length === 0
+          : record.value === null || record.value.length === 0
+      ) {
+        reject(p, offset, "empty record", record.value);
         continue;
       }
-      if (raw.length > maxRecordBytes) {
-        reject(
-          p,
-          offset,
-          `oversized record (${raw.length} bytes > ${maxRecordBytes})`,
-          raw,
-        );
-        continue;
+      if (text === undefined || text.length * 3 > maxRecordBytes) {
+        const size = record.value!.length;
+        if (size > maxRecordBytes) {
+          reject(
+            p,
+            offset,
+            `oversized record (${size} bytes > ${maxRecordBytes})`,
+            record.value,
+          );
+          continue;
+        }
       }
       let fields: Record<string, unknown>;
       try {
-        fields = JSON.parse(record.text ?? decoder.decode(raw));
+        fields = JSON.parse(text ?? decoder.decode(record.value!));
       } catch {
-        reject(p, offset, "not JSON", raw);
+        reject(p, offset, "not JSON", record.value);
         continue;
       }
       const problem = eventProblem(fields, time);
       if (problem !== undefined) {
-        reject(p, offset, problem, raw);
+        reject(p, offset, problem, record.value);
         continue;
       }
       const t = time.ms;
