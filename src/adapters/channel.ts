@@ -22,8 +22,12 @@ import { createInbox, type PortEnd } from "../endpoint.ts";
 /** The embedded transport's end of a MessageChannel. */
 export type Port = PortEnd<TransportMessage>;
 
-/** Records in flight before the generator waits for the consumer. */
-const WINDOW = 50_000;
+/**
+ * Records in flight before the generator waits for the consumer: ten
+ * batches. A 5M-event backfill ran as fast with 20k as with 50k, and peaked
+ * 30 MB lower (266 vs 295 MB).
+ */
+const WINDOW = 20_000;
 
 /** Opens the generator end; resolves `subscribed` when the consumer says where to start. */
 export function createChannelSink(port: Port): {
