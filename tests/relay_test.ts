@@ -10,7 +10,7 @@ import {
   createJsonCheckpointStore,
 } from "../src/adapters/fs.ts";
 import { createSourceRelay, serveSourceRelay } from "../src/relay/source.ts";
-import { createRelaySink, serveRelay } from "../src/relay/sink.ts";
+import { createRelaySink, encodeLines, serveRelay } from "../src/relay/sink.ts";
 import { BrokerError } from "../src/errors.ts";
 import type { Position } from "../src/core/simulator.ts";
 import type { OutRecord, Source } from "../src/ports.ts";
@@ -294,4 +294,35 @@ Deno.test("producer relay: stopped with a send pending, the send fails instead o
   p.stop.abort();
   p.close();
   await assert.rejects(pending, /stopped/);
+});
+
+Deno.test("producer relay: encodeLines() writes every value as UTF-8 lines, past its size estimate too", () => {
+  // Each "é" takes one byte more than estimated, so the three paddings
+  // leave 0, 1 and 2 bytes past a whole 3-byte character when the estimate
+  // runs out.
+  for (const pad of ["", "é", "éé"]) {
+    const values: (string | Uint8Array)[] = [
+      pad,
+      "x".repeat(3000),
+      // 6,000 bytes for 2,000 characters: outgrows the estimated buffer.
+      "€".repeat(2000),
+      "after",
+      "",
+      new TextEncoder().encode('{"bytes":true}'),
+      "La Louvière \u{1F4FA}",
+      "Eén",
+    ];
+    const records: OutRecord[] = values.map((value, i) => ({
+      key: String(i),
+      value,
+      timestamp: 0,
+      event: "e",
+      seq: i,
+    }));
+    const bytes = new Uint8Array(encodeLines(records));
+    const expected = values.map((v) =>
+      typeof v === "string" ? v : new TextDecoder().decode(v)
+    ).join("\n") + "\n";
+    assert.deepEqual(bytes, new TextEncoder().encode(expected), `pad ${pad}`);
+  }
 });
