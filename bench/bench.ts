@@ -20,6 +20,7 @@ import { advertiserNames } from "../src/adapters/faker.ts";
 import { encodeRows, type Row } from "../src/adapters/parquet.ts";
 import { encodeWithHyparquetWriter } from "./_hyparquet_writer.ts";
 import { createSimulator } from "../src/core/simulator.ts";
+import { Utf8Lines } from "../src/lines.ts";
 import {
   hasKcat,
   type MockCluster,
@@ -162,22 +163,22 @@ function stageGenerate(n: number): StageResult {
     endMs: Date.parse(TO),
     advertisers: advertiserNames(),
   });
-  const encoder = new TextEncoder();
-  const buffer = new Uint8Array(1 << 20);
-  let used = 0;
+  // What `sample` does, without stdout: the text is a rope until it is
+  // read whole, so encoding it is part of serialising, and is measured.
+  const lines = new Utf8Lines();
   let bytes = 0;
   let events = 0;
   const started = performance.now();
   for (; events < n; events++) {
     const r = sim.nextRecord();
     if (!r) break;
-    // The text is a rope until it is read whole: encoding it is part of
-    // serialising, so it is measured.
-    if (used + r.json.length * 3 > buffer.length) used = 0;
-    const written = encoder.encodeInto(r.json, buffer.subarray(used)).written;
-    used += written;
-    bytes += written;
+    lines.push(r.json);
+    if (lines.size >= 1 << 20) {
+      bytes += lines.size;
+      lines.clear();
+    }
   }
+  bytes += lines.size - events; // the JSON, not the newlines
   const seconds = (performance.now() - started) / 1000;
   const r = row(
     "generate (1 worker, JSON as UTF-8)",

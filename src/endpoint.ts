@@ -11,19 +11,8 @@ import {
   toWireError,
 } from "./protocol.ts";
 
-/** A message endpoint speaking the typed protocol. */
-export interface Endpoint {
-  postMessage(message: Command | Report): void;
-  addEventListener(
-    type: "message",
-    listener: (event: MessageEvent) => void,
-  ): void;
-  removeEventListener(
-    type: "message",
-    listener: (event: MessageEvent) => void,
-  ): void;
-  close?(): void;
-}
+/** A worker's endpoint (its `self`) speaking the typed protocol. */
+export type Endpoint = PortEnd<Command | Report>;
 
 /** The part of a MessagePort a link between two workers uses, typed by what it sends. */
 export interface PortEnd<Out> {

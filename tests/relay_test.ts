@@ -297,14 +297,14 @@ Deno.test("producer relay: stopped with a send pending, the send fails instead o
 });
 
 Deno.test("producer relay: encodeLines() writes every value as UTF-8 lines, past its size estimate too", () => {
-  // Each "é" takes one byte more than estimated, so the three paddings
-  // leave 0, 1 and 2 bytes past a whole 3-byte character when the estimate
-  // runs out.
+  // The line buffer starts at 64 KiB: the "x"s nearly fill it, so the
+  // "€"s outgrow it mid-string, and each "é" (two bytes) moves that point by
+  // one, leaving 0, 1 and 2 bytes past a whole 3-byte character.
   for (const pad of ["", "é", "éé"]) {
     const values: (string | Uint8Array)[] = [
       pad,
-      "x".repeat(3000),
-      // 6,000 bytes for 2,000 characters: outgrows the estimated buffer.
+      "x".repeat(63_500),
+      // 6,000 bytes for 2,000 characters: outgrows the buffer.
       "€".repeat(2000),
       "after",
       "",

@@ -7,6 +7,7 @@ import { type Config, DEFAULT_HOUSEHOLDS } from "../config.ts";
 import { createSimulator } from "../core/simulator.ts";
 import { DAY_MS } from "../core/time.ts";
 import { advertiserNames } from "../adapters/faker.ts";
+import { Utf8Lines } from "../lines.ts";
 
 /** Prints `config.count` events to `write`, as UTF-8; returns the exit code. */
 export async function runSample(
@@ -28,31 +29,18 @@ export async function runSample(
   const limit = g.events !== undefined
     ? Math.min(g.events, config.count)
     : config.count;
-  // Each event is encoded into one reused buffer as it comes: its text is
-  // a rope that dies young this way, instead of a megabyte of ropes that
-  // survive to be flattened at once.
-  const encoder = new TextEncoder();
-  const buffer = new Uint8Array(1 << 20);
-  let used = 0;
+  const lines = new Utf8Lines();
   for (let i = 0; i < limit; i++) {
     const r = sim.nextRecord();
     if (!r) break;
-    const text = config.pretty
-      ? JSON.stringify(JSON.parse(r.json), null, 2)
-      : r.json;
-    // At most three UTF-8 bytes per UTF-16 unit, and the newline.
-    const most = text.length * 3 + 1;
-    if (used + most > buffer.length) {
-      await write(buffer.subarray(0, used));
-      used = 0;
+    lines.push(
+      config.pretty ? JSON.stringify(JSON.parse(r.json), null, 2) : r.json,
+    );
+    if (lines.size >= 1 << 20) {
+      await write(lines.view());
+      lines.clear();
     }
-    if (most > buffer.length) {
-      await write(encoder.encode(text + "\n"));
-      continue;
-    }
-    used += encoder.encodeInto(text, buffer.subarray(used)).written;
-    buffer[used++] = 10;
   }
-  await write(buffer.subarray(0, used));
+  await write(lines.view());
   return 0;
 }

@@ -307,33 +307,35 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     }
   }
 
+  function nextRecord(): SimRecord | undefined {
+    const head = top();
+    if (!head) return undefined;
+    const t = head.t;
+    // The head, the session's shared fields, then the event's own: the
+    // field order events have always had, and what JSON.stringify writes.
+    record.json = headOf(head.type) + eventUuid(seed, seq) +
+      '","timestamp":"' + isoTime(t) + '",' + head.ctx.sharedJson +
+      head.fields + "}";
+    record.event = head.type;
+    record.tvId = head.ctx.device.tvId;
+    record.t = t;
+    advance(head);
+    if (t === lastT) atLastT++;
+    else {
+      lastT = t;
+      atLastT = 1;
+    }
+    seq++;
+    return record;
+  }
+
   return {
     peekTime() {
       return top()?.t;
     },
-    nextRecord() {
-      const head = top();
-      if (!head) return undefined;
-      const t = head.t;
-      // The head, the session's shared fields, the event's own: the order
-      // of REALISM's schema tables, and what JSON.stringify would write.
-      record.json = headOf(head.type) + eventUuid(seed, seq) +
-        '","timestamp":"' + isoTime(t) + '",' + head.ctx.sharedJson +
-        head.fields + "}";
-      record.event = head.type;
-      record.tvId = head.ctx.device.tvId;
-      record.t = t;
-      advance(head);
-      if (t === lastT) atLastT++;
-      else {
-        lastT = t;
-        atLastT = 1;
-      }
-      seq++;
-      return record;
-    },
+    nextRecord,
     next() {
-      const r = this.nextRecord();
+      const r = nextRecord();
       return r ? JSON.parse(r.json) as TelemetryEvent : undefined;
     },
     position() {

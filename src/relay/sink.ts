@@ -11,47 +11,17 @@
  */
 import type { Position } from "../core/simulator.ts";
 import { createInbox, type PortEnd } from "../endpoint.ts";
+import { Utf8Lines } from "../lines.ts";
 import type { OutRecord, Sink } from "../ports.ts";
 import { fromWireError, type RelayMessage, toWireError } from "../protocol.ts";
 
-const encoder = new TextEncoder();
-
-/**
- * Returns the records' values as UTF-8, one per line, in one exact-size
- * buffer. Each value is encoded as it is read: a generated value is a rope
- * of pieces, and flattening them one by one costs less than flattening one
- * batch-sized rope (measured 2.1 vs 2.5 us per event with generation).
- */
-export function encodeLines(records: readonly OutRecord[]): ArrayBuffer {
-  let capacity = 64;
-  for (const r of records) capacity += r.value.length + 1;
-  let out = new Uint8Array(capacity);
-  let used = 0;
-  for (const r of records) {
-    const v = r.value;
-    if (typeof v === "string") {
-      const { read, written } = encoder.encodeInto(v, out.subarray(used));
-      if (read === v.length && used + written < out.length) {
-        used += written;
-        out[used++] = 10;
-        continue;
-      }
-    }
-    // Bytes, or text whose UTF-8 outgrew the estimate: copy it in whole,
-    // over whatever part encodeInto wrote.
-    const bytes = typeof v === "string" ? encoder.encode(v) : v;
-    if (used + bytes.length + 1 > out.length) {
-      const bigger = new Uint8Array(
-        Math.max(out.length * 2, used + bytes.length + 1),
-      );
-      bigger.set(out.subarray(0, used));
-      out = bigger;
-    }
-    out.set(bytes, used);
-    used += bytes.length;
-    out[used++] = 10;
-  }
-  return out.slice(0, used).buffer;
+/** Returns the records' values as UTF-8, one per line, in one exact-size buffer. */
+export function encodeLines(
+  records: readonly OutRecord[],
+  lines: Utf8Lines = new Utf8Lines(),
+): ArrayBuffer {
+  for (const r of records) lines.push(r.value);
+  return lines.take().buffer;
 }
 
 /** The relay's end of a MessageChannel. */
@@ -71,6 +41,8 @@ export function createRelaySink(port: RelayPort): {
   let failure: Error | undefined;
   let resolveSub!: (p: Position | undefined) => void;
   const subscribed = new Promise<Position | undefined>((r) => resolveSub = r);
+  // One buffer for every batch: it grows to a batch's size once.
+  const lines = new Utf8Lines();
   const onMessage = (e: MessageEvent) => {
     const m = e.data as RelayMessage;
     if (m.type === "subscribe") resolveSub(m.resume);
@@ -102,7 +74,7 @@ export function createRelaySink(port: RelayPort): {
           events += (i ? "\n" : "") + r.event;
           timestamps[i] = r.timestamp;
         }
-        const bytes = encodeLines(records);
+        const bytes = encodeLines(records, lines);
         const acked = new Promise<void>((resolve, reject) =>
           pending.push({ resolve, reject })
         );

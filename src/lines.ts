@@ -1,0 +1,68 @@
+/**
+ * UTF-8 lines in one reused buffer: what `sample` writes, what the producer
+ * relay sends and what the bench's generation stage measures.
+ *
+ * @module
+ */
+
+const encoder = new TextEncoder();
+
+/**
+ * Values encoded as UTF-8 lines, each as it is added. A generated value is
+ * a rope of pieces (the simulator writes text by concatenation); encoding
+ * each one as it comes costs less than flattening a batch-sized rope at
+ * once (2.1 vs 2.5 us per event, generation included).
+ */
+export class Utf8Lines {
+  #buffer = new Uint8Array(1 << 16);
+  #used = 0;
+
+  /** Bytes held. */
+  get size(): number {
+    return this.#used;
+  }
+
+  /** Appends `value` and a newline. */
+  push(value: string | Uint8Array): void {
+    if (typeof value === "string") {
+      const { read, written } = encoder.encodeInto(
+        value,
+        this.#buffer.subarray(this.#used),
+      );
+      if (read === value.length && this.#used + written < this.#buffer.length) {
+        this.#used += written;
+        this.#buffer[this.#used++] = 10;
+        return;
+      }
+    }
+    // Bytes, or text that did not fit: copied in whole, over whatever part
+    // encodeInto wrote.
+    const bytes = typeof value === "string" ? encoder.encode(value) : value;
+    const need = this.#used + bytes.length + 1;
+    if (need > this.#buffer.length) {
+      const bigger = new Uint8Array(Math.max(this.#buffer.length * 2, need));
+      bigger.set(this.#buffer.subarray(0, this.#used));
+      this.#buffer = bigger;
+    }
+    this.#buffer.set(bytes, this.#used);
+    this.#used += bytes.length;
+    this.#buffer[this.#used++] = 10;
+  }
+
+  /** Returns the lines held, as a view that is valid until the next change. */
+  view(): Uint8Array {
+    return this.#buffer.subarray(0, this.#used);
+  }
+
+  /** Empties the buffer (it keeps its size). */
+  clear(): void {
+    this.#used = 0;
+  }
+
+  /** Returns the lines held, in a buffer of their own (to transfer), and empties this one. */
+  take(): Uint8Array<ArrayBuffer> {
+    const lines = this.#buffer.slice(0, this.#used);
+    this.#used = 0;
+    return lines;
+  }
+}
