@@ -28,6 +28,8 @@ import { redact } from "./src/cli/redact.ts";
 const EXIT_OK = 0;
 const EXIT_RUNTIME = 1;
 const EXIT_USAGE = 2;
+/** How long a stop signal waits for the last flush before exiting anyway. */
+const STOP_GRACE_MS = 30_000;
 
 async function main(args: string[]): Promise<number> {
   const debug = args.includes("--debug");
@@ -173,6 +175,7 @@ async function runPipeline(config: Config, logger: Logger): Promise<number> {
         showStatus();
         break;
       case "log":
+        if (report.level === "warn") logger.clearStatus();
         logger.log(
           report.level,
           `${report.role}: ${redact(report.message, config)}`,
@@ -181,7 +184,19 @@ async function runPipeline(config: Config, logger: Logger): Promise<number> {
       case "stopped":
         stats.set(report.role, report.stats);
         done.get(report.role)!.resolve();
-        // When the generator is done, the consumer drains and stops.
+        // The producer has sent everything: the consumer drains to the end
+        // offsets it acknowledged, then stops.
+        if (report.role === "producer" && pipeline && !failure) {
+          workers.get("consumer")?.postMessage(
+            {
+              type: "drain",
+              range: {
+                from: report.stats.startOffsets ?? {},
+                until: report.stats.endOffsets ?? {},
+              },
+            } satisfies Command,
+          );
+        }
         break;
       case "failed": {
         const error = fromWireError(report.error);
@@ -252,11 +267,14 @@ async function runPipeline(config: Config, logger: Logger): Promise<number> {
   }
 
   // Ctrl-C / SIGTERM: stop generating, let the consumer flush and checkpoint.
-  // A second signal exits at once: every write is atomic, so the checkpoint
-  // on disk is always a consistent one.
+  // A second signal exits at once, and so does a stop whose last flush
+  // cannot finish in time (a full disk, a broker gone): every write is
+  // atomic, so the checkpoint on disk is always a consistent one.
   let interrupted = 0;
   let firstSignalAt = 0;
+  let stopTimedOut = false;
   const forceExit = Promise.withResolvers<void>();
+  let stopTimer: ReturnType<typeof setTimeout> | undefined;
   const onSignal = () => {
     // `deno task` forwards Ctrl-C to us as well as the terminal sending it:
     // a repeat within a second is the same keypress, not a second Ctrl-C.
@@ -264,6 +282,10 @@ async function runPipeline(config: Config, logger: Logger): Promise<number> {
     if (interrupted === 0) firstSignalAt = Date.now();
     interrupted++;
     if (interrupted === 1) {
+      stopTimer = setTimeout(() => {
+        stopTimedOut = true;
+        forceExit.resolve();
+      }, STOP_GRACE_MS);
       logger.clearStatus();
       logger.log(
         "info",
@@ -289,45 +311,33 @@ async function runPipeline(config: Config, logger: Logger): Promise<number> {
   try {
     const all = Promise.all([...done.values()].map((d) => d.promise));
     // The generator finishing ends the embedded stream; with Kafka the
-    // consumer keeps going until --until-idle, --duration or Ctrl-C.
-    if (config.kafka && pipeline) {
-      void done.get("generator")!.promise.then(() => {
-        if (
-          config.sink.untilIdleSec === undefined &&
-          config.generator.durationSec === undefined
-        ) {
-          // Give the consumer time to drain what was produced, then stop it.
-          const c = workers.get("consumer");
-          const g = stats.get("generator")!;
-          const poll = setInterval(() => {
-            const cs = stats.get("consumer")!;
-            if (cs.events >= g.produced || failure) {
-              clearInterval(poll);
-              c?.postMessage({ type: "stop" } satisfies Command);
-            }
-          }, 200);
-        }
-      });
-    }
-    if (
-      config.generator.durationSec !== undefined && roles.includes("consumer")
-    ) {
-      // The producer and fetcher are not stopped: they end when the
-      // generator and consumer, stopping, end their relays.
+    // producer finishing sends the consumer the offsets to drain to.
+    if (config.generator.durationSec !== undefined) {
+      // In a pipeline only the generator is stopped: the consumer drains
+      // what was sent. The producer and fetcher end with their relays.
+      const first = pipeline ? ["generator"] : ["generator", "consumer"];
       const timer = setTimeout(() => {
-        for (const [role, w] of workers) {
-          if (!relays.includes(role)) {
-            w.postMessage({ type: "stop" } satisfies Command);
-          }
+        for (const role of first) {
+          workers.get(role as Role)?.postMessage(
+            { type: "stop" } satisfies Command,
+          );
         }
-      }, config.generator.durationSec * 1000 + (pipeline ? 1500 : 0));
+      }, config.generator.durationSec * 1000);
       void all.finally(() => clearTimeout(timer));
     }
     await Promise.race([all, forceExit.promise]);
   } finally {
+    clearTimeout(stopTimer);
     for (const s of signals) Deno.removeSignalListener(s, onSignal);
     for (const w of workers.values()) w.terminate();
     logger.clearStatus();
+  }
+  if (stopTimedOut) {
+    throw failure ?? new Error(
+      `Cannot stop cleanly: the last flush did not finish within ${
+        STOP_GRACE_MS / 1000
+      } s; exited without it (the last checkpoint is intact)`,
+    );
   }
   if (interrupted > 1) {
     logger.log(
@@ -337,6 +347,15 @@ async function runPipeline(config: Config, logger: Logger): Promise<number> {
     return EXIT_OK;
   }
   if (failure) throw failure;
+  // A run lands what it produced, or fails; `consume --on-data-loss skip`
+  // asked to go on past lost records, and says how many.
+  const lost = stats.get("consumer")?.lost ?? 0;
+  if (lost > 0) {
+    const message =
+      `${lost} records were gone from the broker and were skipped (--on-data-loss skip); the gaps are in the checkpoint files under ${config.sink.checkpoint}/partitions`;
+    if (pipeline) throw new Error(message);
+    logger.log("warn", message);
+  }
   const secs = (Date.now() - started) / 1000;
   const g = stats.get("generator");
   const c = stats.get("consumer");
@@ -353,6 +372,7 @@ async function runPipeline(config: Config, logger: Logger): Promise<number> {
       files: c.files,
       rejected: c.rejected,
       duplicates_dropped: c.duplicates,
+      ...(c.lost ? { lost: c.lost } : {}),
       // End to end: from the first event sent to the last row landed.
       active_seconds: ((g && g.activeFrom && c.activeFrom
         ? c.activeFrom + c.activeMs - g.activeFrom

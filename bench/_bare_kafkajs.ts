@@ -24,7 +24,7 @@ const { values } = parseArgs({
     patched: { type: "boolean", default: false },
   },
 });
-if (values.patched) await import("../src/adapters/kafka.ts");
+if (values.patched) await import("../src/kafka/varints.ts");
 const n = Number(values.events);
 const sim = createSimulator({
   seed: 3,

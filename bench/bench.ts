@@ -15,17 +15,17 @@
 import { parseArgs } from "node:util";
 import { DuckDBInstance } from "@duckdb/node-api";
 // Installs the TimeoutNegativeWarning filter for this process as well.
-import "../src/adapters/kafka.ts";
+import "../src/kafka/varints.ts";
 import { advertiserNames } from "../src/adapters/faker.ts";
 import { encodeRows, type Row } from "../src/adapters/parquet.ts";
 import { encodeWithHyparquetWriter } from "./_hyparquet_writer.ts";
 import { createSimulator } from "../src/core/simulator.ts";
 import { Utf8Lines } from "../src/lines.ts";
 import {
-  hasKcat,
+  hasLibrdkafka,
   type MockCluster,
   startMockCluster,
-} from "./_mock_cluster.ts";
+} from "../tools/mock_cluster.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const FROM = "2026-11-02T00:00:00Z";
@@ -329,7 +329,7 @@ async function dirBytes(path: string): Promise<number> {
 }
 
 async function mockCluster(): Promise<MockCluster | undefined> {
-  return (await hasKcat()) ? await startMockCluster("bench_probe") : undefined;
+  return hasLibrdkafka() ? await startMockCluster() : undefined;
 }
 
 /** Stage 3b: a bare kafkajs producer sending pre-serialised messages. */

@@ -18,7 +18,7 @@ import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { parseCheckpoint } from "../src/core/checkpoint.ts";
 import { Rng } from "../src/core/rng.ts";
-import { startMockCluster } from "./_mock_cluster.ts";
+import { startMockCluster } from "../tools/mock_cluster.ts";
 import { readTable } from "./_warehouse.ts";
 import { spawnTvstream, tvstream } from "./_tvstream.ts";
 
@@ -245,9 +245,7 @@ if (import.meta.main) {
     const dir = await Deno.makeTempDir({
       prefix: `tvstream-chaos-${scenario}-`,
     });
-    const cluster = scenario === "kafka"
-      ? await startMockCluster(`chaos_${values.seed}`)
-      : undefined;
+    const cluster = scenario === "kafka" ? await startMockCluster() : undefined;
     try {
       const result = await runChaos({
         scenario,

@@ -51,6 +51,11 @@ export interface KafkaSettings {
   connectTimeoutMs: number;
   /** Consumer group session timeout: how fast a dead consumer's partitions move. */
   sessionTimeoutMs: number;
+  /**
+   * How long a transient broker condition (a broker down, a leader moving,
+   * a rebalance) is waited out before it becomes an error.
+   */
+  retryTimeoutMs: number;
 }
 
 /** Everything the generator needs to produce a stream. */
@@ -315,6 +320,13 @@ const FLAGS: Record<string, FlagSpec> = {
     kind: "string",
     value: "SECONDS",
     help: "give up reaching the brokers after this long (default 30)",
+    commands: KAFKA,
+  },
+  "retry-timeout": {
+    kind: "string",
+    value: "SECONDS",
+    help:
+      "wait out brokers down, leaders moving and rebalances this long before failing (default 300)",
     commands: KAFKA,
   },
   "session-timeout": {
@@ -645,6 +657,8 @@ export function parseConfig(args: readonly string[]): Config {
       sessionTimeoutMs:
         (int(str("session-timeout"), "session-timeout", 6, 300) ??
           30) * 1000,
+      retryTimeoutMs: (seconds(str("retry-timeout"), "retry-timeout") ??
+        300) * 1000,
       ...(str("ssl-ca") ? { sslCa: str("ssl-ca") } : {}),
       ...(str("ssl-cert") ? { sslCert: str("ssl-cert") } : {}),
       ...(str("ssl-key") ? { sslKey: str("ssl-key") } : {}),

@@ -5,6 +5,7 @@
  */
 import {
   type Command,
+  type DrainRange,
   type Report,
   type Role,
   type Stats,
@@ -84,6 +85,8 @@ export function post(endpoint: Endpoint, report: Report): void {
 export type RoleRun = (
   start: Extract<Command, { type: "start" }>,
   signal: AbortSignal,
+  /** Settles with the offsets to drain when main sends "drain". */
+  drain: Promise<DrainRange>,
 ) => Promise<Stats>;
 
 /**
@@ -93,6 +96,7 @@ export type RoleRun = (
  */
 export function serveRole(endpoint: Endpoint, role: Role, run: RoleRun): void {
   const abort = new AbortController();
+  const drain = Promise.withResolvers<DrainRange>();
   const onMessage = (event: MessageEvent) => {
     const command = event.data as Command;
     switch (command.type) {
@@ -101,6 +105,9 @@ export function serveRole(endpoint: Endpoint, role: Role, run: RoleRun): void {
         break;
       case "stop":
         abort.abort();
+        break;
+      case "drain":
+        drain.resolve(command.range);
         break;
       default: {
         const never: never = command;
@@ -112,7 +119,7 @@ export function serveRole(endpoint: Endpoint, role: Role, run: RoleRun): void {
 
   async function start(command: Extract<Command, { type: "start" }>) {
     try {
-      const stats = await run(command, abort.signal);
+      const stats = await run(command, abort.signal, drain.promise);
       post(endpoint, { type: "stopped", role, stats });
     } catch (error) {
       post(endpoint, { type: "failed", role, error: toWireError(error) });

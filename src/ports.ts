@@ -59,13 +59,18 @@ export interface Source {
   deliveries(options: { signal: AbortSignal }): AsyncIterable<Delivery>;
   /**
    * Starts reading assigned partitions at `offsets` (a partition missing from
-   * `offsets` starts at its earliest record). The embedded transport also
-   * takes the generator position to regenerate from.
+   * `offsets` starts at its log start offset, read now). Resolves to the
+   * offset each assigned partition will be read from: an offset below the
+   * log start comes back as the log start, so the caller sees the loss. The
+   * embedded transport also takes the generator position to regenerate
+   * from, and resolves to nothing (its offsets start at 0).
    */
   seek(
     offsets: OffsetMap,
     resume?: { seq: number; t: number; n: number },
-  ): Promise<void>;
+  ): Promise<OffsetMap | void>;
+  /** Each partition's high watermark now, where the source has one. */
+  endOffsets?(): Promise<OffsetMap>;
   /** Tells the broker what is durably written (lag tools read it). */
   commit(offsets: OffsetMap): Promise<void>;
   close(): Promise<void>;
@@ -95,6 +100,10 @@ export interface OutRecord {
 export interface Sink {
   /** Sends records in order; resolves once they are acknowledged. */
   send(records: OutRecord[]): Promise<void>;
+  /** Each partition's offset after the last record acknowledged, where the sink has them. */
+  endOffsets?(): OffsetMap;
+  /** Each partition's offset of the first record acknowledged, where the sink has them. */
+  startOffsets?(): OffsetMap;
   /** Ends the stream; `end.until` when the whole window was sent. */
   close(end?: { until: number }): Promise<void>;
 }

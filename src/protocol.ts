@@ -45,6 +45,12 @@ export interface Stats {
    * end (ms). Every day that ends by then is complete.
    */
   windowEndMs?: number;
+  /** Consumer: records the broker no longer had, skipped with `--on-data-loss skip`. */
+  lost: number;
+  /** Producer: each partition's offset after its last acknowledged record. */
+  endOffsets?: Record<string, string>;
+  /** Producer: each partition's offset of its first acknowledged record. */
+  startOffsets?: Record<string, string>;
 }
 
 /** Sent by the main thread to a worker. */
@@ -57,7 +63,19 @@ export type Command =
     /** The SASL password, read by main from the environment or a file. */
     secret?: string;
   }
-  | { type: "stop" };
+  | { type: "stop" }
+  /**
+   * To the consumer of a bounded run: the offsets the producer wrote,
+   * [from, until) per partition. Finish once every partition's checkpoint
+   * has reached `until`; a partition read from beyond `from` lost records.
+   */
+  | { type: "drain"; range: DrainRange };
+
+/** The offsets a bounded run's producer wrote: [from, until) per partition. */
+export interface DrainRange {
+  from: Record<string, string>;
+  until: Record<string, string>;
+}
 
 /** Sent by a worker to the main thread. */
 export type Report =
@@ -135,6 +153,8 @@ export type FetchMessage =
     resume?: { seq: number; t: number; n: number };
   }
   | { type: "commit"; id: number; offsets: Record<string, string> }
+  /** Asks for each partition's high watermark. */
+  | { type: "ends"; id: number }
   | { type: "close"; id: number };
 
 /** Fetcher worker -> consumer, on the fetch relay. */
@@ -157,7 +177,13 @@ export type FetchReply =
   }
   /** A rebalance or the end of a window, in order with the batches. */
   | { type: "delivery"; delivery: Exclude<Delivery, { type: "batch" }> }
-  | { type: "reply"; id: number; error?: WireError }
+  /** Answers a call; `offsets` carries what `seek` and `ends` return. */
+  | {
+    type: "reply";
+    id: number;
+    error?: WireError;
+    offsets?: Record<string, string>;
+  }
   /** The client failed: the consumer's reads and calls fail with this. */
   | { type: "failed"; error: WireError }
   /** The source ended. */
@@ -206,5 +232,6 @@ export function emptyStats(): Stats {
     activeSessions: 0,
     activeMs: 0,
     activeFrom: 0,
+    lost: 0,
   };
 }

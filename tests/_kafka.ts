@@ -1,9 +1,23 @@
-/** kcat helpers for tests; the mock cluster launcher lives in bench/. */
+/** kcat helpers for tests; the mock cluster itself is tools/mock_cluster.ts. */
 export {
-  hasKcat,
+  hasLibrdkafka,
   type MockCluster,
   startMockCluster,
-} from "../bench/_mock_cluster.ts";
+} from "../tools/mock_cluster.ts";
+
+/** Whether kcat is installed. */
+export async function hasKcat(): Promise<boolean> {
+  try {
+    const out = await new Deno.Command("kcat", {
+      args: ["-V"],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    return out.success;
+  } catch {
+    return false;
+  }
+}
 
 /** Runs kcat with `args` (and stdin), returning stdout. */
 export async function kcat(args: string[], stdin?: string): Promise<string> {

@@ -5,7 +5,7 @@
  * is: catch-up lands every row, and the size target holds.
  */
 import assert from "node:assert/strict";
-import { hasKcat } from "../bench/_mock_cluster.ts";
+import { hasLibrdkafka } from "../tools/mock_cluster.ts";
 import { withTmpDir } from "./_helpers.ts";
 
 interface Stage {
@@ -49,7 +49,7 @@ Deno.test({
       "parquet buffer + encode",
       "hyparquet-writer, same rows",
       "parquet size vs DuckDB",
-      ...(await hasKcat()
+      ...(hasLibrdkafka()
         ? [
           "bare kafkajs, same messages pre-serialised",
           "bare kafkajs + tvstream's varint writers",

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { type ChaosResult, runChaos } from "../bench/chaos.ts";
 import { withTmpDir } from "./_helpers.ts";
-import { hasKcat, startMockCluster } from "./_kafka.ts";
+import { hasLibrdkafka, startMockCluster } from "../tools/mock_cluster.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -38,10 +38,10 @@ Deno.test({
 Deno.test({
   name:
     "chaos (short): consumer killed while a producer runs: rows == records, no duplicate offset",
-  ignore: !(await hasKcat()),
+  ignore: !hasLibrdkafka(),
   ...opts,
 }, async () => {
-  await using cluster = await startMockCluster("chaos_9");
+  await using cluster = await startMockCluster();
   await using tmp = await withTmpDir();
   const r = await runChaos({
     scenario: "kafka",

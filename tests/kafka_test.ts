@@ -120,7 +120,7 @@ test("tvstream produce -> kcat: values parse, keys are tvId, timestamps and head
 });
 
 test("kcat produce -> tvstream consume: valid records land, bad ones are rejected", async () => {
-  await using cluster = await startMockCluster("mixed");
+  await using cluster = await startMockCluster();
   await using tmp = await withTmpDir();
   const good = events(600, { households: 30 });
   const lines: string[] = [];
@@ -179,7 +179,7 @@ test("kcat produce -> tvstream consume: valid records land, bad ones are rejecte
 });
 
 test("a checkpoint behind the broker's retention stops the consumer naming the range; skip records the gap", async () => {
-  await using cluster = await startMockCluster("ret");
+  await using cluster = await startMockCluster();
   await using tmp = await withTmpDir();
   const toPartition0 = (lines: string[]) =>
     kcat(

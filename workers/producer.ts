@@ -3,7 +3,7 @@
 /** Producer worker: wiring only; the logic is in src/producer/ and src/relay/sink.ts. */
 import { serveProducer } from "../src/producer/serve.ts";
 import type { Endpoint } from "../src/endpoint.ts";
-import { connectProducerSink } from "../src/adapters/kafka.ts";
+import { connectProducerSink } from "../src/kafka/sink.ts";
 
 // serveProducer registers its message listener before any await.
 serveProducer(self as unknown as Endpoint, {

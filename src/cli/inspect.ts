@@ -88,7 +88,7 @@ export async function inspectWarehouse(
   }
   let lag: Inspection["lag"] = null;
   if (config.kafka) {
-    const { fetchHighWatermarks } = await import("../adapters/kafka.ts");
+    const { fetchHighWatermarks } = await import("../kafka/client.ts");
     const high = await fetchHighWatermarks(config, secret);
     lag = {};
     for (const [p, h] of Object.entries(high)) {

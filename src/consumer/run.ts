@@ -41,7 +41,7 @@ import type {
   Warehouse,
   WarehouseFile,
 } from "../ports.ts";
-import { emptyStats, type Stats } from "../protocol.ts";
+import { type DrainRange, emptyStats, type Stats } from "../protocol.ts";
 
 /** Options of {@linkcode runConsumer}. */
 export interface ConsumerRunOptions {
@@ -60,6 +60,16 @@ export interface ConsumerRunOptions {
   maxRecordBytes?: number;
   /** How long to wait for a partition lock. @default 60 s */
   lockTimeoutMs?: number;
+  /**
+   * A bounded run: settles with each partition's end offset; the consumer
+   * finishes once every one of them is checkpointed.
+   */
+  drain?: Promise<DrainRange>;
+  /**
+   * How long draining, or catching up before `--until-idle` ends, may make
+   * no progress before it is an error. @default 300 s
+   */
+  retryTimeoutMs?: number;
 }
 
 /** The steps of a flush, in order, for crash tests. */
@@ -289,6 +299,8 @@ export async function runConsumer(
       fresh.set(p, Number(cp.next));
     }
     const removed = await warehouse.reconcile(fresh);
+    const isFresh = (o: Owned) =>
+      o.cp.updatedAt === new Date(0).toISOString() && o.next === 0;
     if (removed.length > 0) {
       options.log?.(
         `removed ${removed.length} uncommitted file(s) left by an interrupted flush`,
@@ -297,12 +309,37 @@ export async function runConsumer(
     const offsets: OffsetMap = {};
     for (const p of partitions) {
       const o = owned.get(p)!;
-      // A partition never written starts at its earliest record.
-      if (o.cp.updatedAt !== new Date(0).toISOString() || o.next > 0) {
-        offsets[String(p)] = String(o.next);
-      }
+      // A partition never written starts at its log start.
+      if (!isFresh(o)) offsets[String(p)] = String(o.next);
     }
-    await source.seek(offsets, owned.get(0)?.cp.position);
+    const starts = await source.seek(offsets, owned.get(0)?.cp.position);
+    // From here on, the first record of each partition must carry exactly
+    // the offset it was sought to.
+    for (const [key, start] of Object.entries(starts ?? {})) {
+      const o = owned.get(Number(key));
+      if (!o) continue;
+      if (isFresh(o)) o.next = Number(start);
+      else if (Number(start) > o.next) lose(Number(key), o, Number(start));
+      if (!readFrom.has(Number(key))) readFrom.set(Number(key), o.next);
+    }
+  };
+
+  /** Offsets [o.next, to) are gone: fail, or record the gap and go on. */
+  const lose = (p: number, o: Owned, to: number) => {
+    if (settings.onDataLoss === "fail") {
+      throw new RangeError(
+        `Data loss on topic "${topic}" partition ${p}: offsets ${o.next} to ${
+          to - 1
+        } are gone from the broker (retention?); rerun with --on-data-loss skip to continue and record the gap`,
+      );
+    }
+    o.gaps.push({ from: String(o.next), to: String(to) });
+    stats.lost += to - o.next;
+    options.log?.(
+      `skipped lost offsets ${o.next}..${to - 1} of partition ${p}`,
+    );
+    o.next = to;
+    o.dirty = true;
   };
 
   const revoke = async () => {
@@ -351,19 +388,7 @@ export async function runConsumer(
         stats.duplicates++;
         continue;
       }
-      if (offset > o.next && o.next > 0) {
-        if (settings.onDataLoss === "fail") {
-          throw new RangeError(
-            `Data loss on topic "${topic}" partition ${p}: offsets ${o.next} to ${
-              offset - 1
-            } are gone from the broker (retention?); rerun with --on-data-loss skip to continue and record the gap`,
-          );
-        }
-        o.gaps.push({ from: String(o.next), to: String(offset) });
-        options.log?.(
-          `skipped lost offsets ${o.next}..${offset - 1} of partition ${p}`,
-        );
-      }
+      if (offset > o.next) lose(p, o, offset);
       o.next = offset + 1;
       o.dirty = true;
       stats.events++;
@@ -442,6 +467,88 @@ export async function runConsumer(
     }
   };
 
+  // A bounded run ends when every partition's checkpoint reaches the end
+  // offsets the producer had acknowledged; nothing else (counts, timers)
+  // ends it. No progress for `retryTimeoutMs` is an error, never a hang.
+  const retryTimeoutMs = options.retryTimeoutMs ?? 300_000;
+  let target: OffsetMap | undefined;
+  let targetFrom: OffsetMap = {};
+  let targetAt = 0;
+  void options.drain?.then((range) => {
+    target = range.until;
+    targetFrom = range.from;
+    targetAt = clock.now();
+  });
+  /** Where each partition was first read from in this process. */
+  const readFrom = new Map<number, number>();
+  const checkedFrom = new Set<number>();
+  /**
+   * A partition first read from beyond where the producer began (its
+   * records were deleted before we got to them) lost the difference.
+   */
+  const checkStarts = () => {
+    for (const [key, from] of Object.entries(targetFrom)) {
+      const p = Number(key);
+      const o = owned.get(p);
+      const read = readFrom.get(p);
+      if (!o || read === undefined || checkedFrom.has(p)) continue;
+      checkedFrom.add(p);
+      if (Number(from) >= read) continue;
+      const next = o.next;
+      o.next = Number(from);
+      lose(p, o, read);
+      o.next = Math.max(next, read);
+    }
+  };
+  /** Partitions still short of the drain target, as "p: next/end". */
+  const short = async (ends: OffsetMap) => {
+    const behind: string[] = [];
+    for (const [key, end] of Object.entries(ends)) {
+      const p = Number(key);
+      const next = owned.get(p)?.next ??
+        Number((await loadPartitionCheckpoint(store, topic, p)).next);
+      if (next < Number(end)) behind.push(`${p}: ${next}/${end}`);
+    }
+    return behind;
+  };
+  const drained = async () => {
+    if (!target) return false;
+    checkStarts();
+    const behind = await short(target);
+    if (behind.length === 0) return true;
+    const quiet = clock.now() - Math.max(lastData, targetAt);
+    if (quiet > retryTimeoutMs) {
+      throw new Error(
+        `Cannot finish: partitions did not reach the offsets the producer wrote within ${
+          Math.round(retryTimeoutMs / 1000)
+        } s (partition: next/end ${behind.join(", ")})`,
+      );
+    }
+    return false;
+  };
+  // --until-idle ends only once the owned partitions have reached the high
+  // watermarks read when idle: a quiet client is not a finished stream.
+  let behindSince: number | undefined;
+  const caughtUp = async () => {
+    if (!source.endOffsets) return true;
+    const ends = await source.endOffsets();
+    const mine = Object.fromEntries(
+      Object.entries(ends).filter(([p]) => owned.has(Number(p))),
+    );
+    const behind = await short(mine);
+    if (behind.length === 0) return true;
+    behindSince ??= clock.now();
+    if (clock.now() - behindSince > retryTimeoutMs) {
+      throw new Error(
+        `Cannot finish: idle, but partitions are behind the broker's high watermarks (partition: next/end ${
+          behind.join(", ")
+        })`,
+      );
+    }
+    lastData = clock.now();
+    return false;
+  };
+
   // Aborting `stop` ends the source's iterator cleanly (idle, or our own
   // stop); `return()` alone would wait for a fetch that may never come.
   const stop = new AbortController();
@@ -483,7 +590,10 @@ export async function runConsumer(
         if (result !== "tick" || signal.aborted) break;
         const now = clock.now();
         if (now - lastFlush >= flushMs) await flush();
-        if (idleMs !== undefined && idleFor(now) >= idleMs) break;
+        if (
+          idleMs !== undefined && idleFor(now) >= idleMs && await caughtUp()
+        ) break;
+        if (await drained()) break;
         if (now - lastReport >= 1000) {
           options.report?.({ ...stats });
           lastReport = now;
@@ -516,8 +626,10 @@ export async function runConsumer(
           if (firstData === undefined) stats.activeFrom = firstData = lastData;
           take(delivery.batch);
           lastTaken = clock.now();
+          behindSince = undefined;
           break;
       }
+      if (target && await drained()) break;
       if (clock.now() - lastReport >= 1000) {
         options.report?.({ ...stats });
         lastReport = clock.now();

@@ -24,7 +24,7 @@ export interface ConsumerDeps {
 /** Serves the consumer on `endpoint`; registers the listener synchronously. */
 export function serveConsumer(endpoint: Endpoint, deps: ConsumerDeps): void {
   const clock = deps.clock ?? SYSTEM_CLOCK;
-  serveRole(endpoint, "consumer", async ({ config, port }, signal) => {
+  serveRole(endpoint, "consumer", async ({ config, port }, signal, drain) => {
     let source: Source | undefined;
     try {
       if (!port) throw new Error("No transport: the consumer needs a port");
@@ -48,6 +48,10 @@ export function serveConsumer(endpoint: Endpoint, deps: ConsumerDeps): void {
         store: createJsonCheckpointStore(config.sink.checkpoint),
         clock,
         signal,
+        drain,
+        ...(config.kafka
+          ? { retryTimeoutMs: config.kafka.retryTimeoutMs }
+          : {}),
         report: (stats) =>
           post(endpoint, { type: "progress", role: "consumer", stats }),
         log: (message) =>

@@ -17,6 +17,7 @@ export interface FetcherDeps {
   connectSource: (
     config: Config,
     secret: string | undefined,
+    log: (message: string) => void,
   ) => Promise<Source>;
 }
 
@@ -28,7 +29,17 @@ export function serveFetcher(endpoint: Endpoint, deps: FetcherDeps): void {
     const stats = emptyStats();
     let source: Source;
     try {
-      source = await deps.connectSource(config, secret);
+      source = await deps.connectSource(
+        config,
+        secret,
+        (message) =>
+          post(endpoint, {
+            type: "log",
+            role: "fetcher",
+            level: "warn",
+            message,
+          }),
+      );
     } catch (error) {
       // The consumer is waiting on the relay: tell it, so it fails too.
       // (Once serving, the relay passes on failures itself.)

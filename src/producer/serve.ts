@@ -18,6 +18,7 @@ export interface ProducerDeps {
   connectSink: (
     config: Config,
     secret: string | undefined,
+    log: (message: string) => void,
   ) => Promise<RelayTarget>;
 }
 
@@ -26,7 +27,17 @@ export function serveProducer(endpoint: Endpoint, deps: ProducerDeps): void {
   const clock = deps.clock ?? SYSTEM_CLOCK;
   serveRole(endpoint, "producer", async ({ config, port, secret }, signal) => {
     if (!port) throw new Error("No relay port: the producer needs one");
-    const target = await deps.connectSink(config, secret);
+    const target = await deps.connectSink(
+      config,
+      secret,
+      (message) =>
+        post(endpoint, {
+          type: "log",
+          role: "producer",
+          level: "warn",
+          message,
+        }),
+    );
     const stats = emptyStats();
     try {
       post(endpoint, { type: "ready", role: "producer" });
@@ -44,6 +55,10 @@ export function serveProducer(endpoint: Endpoint, deps: ProducerDeps): void {
       // Saves the last acknowledged position and disconnects.
       await target.sink.close();
     }
+    const ends = target.sink.endOffsets?.();
+    if (ends) stats.endOffsets = ends;
+    const starts = target.sink.startOffsets?.();
+    if (starts) stats.startOffsets = starts;
     return stats;
   });
 }

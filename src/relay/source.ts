@@ -57,10 +57,18 @@ export async function serveSourceRelay(
         break;
       case "seek":
       case "commit":
+      case "ends":
         void (m.type === "seek"
           ? source.seek(m.offsets, m.resume)
+          : m.type === "ends"
+          ? (source.endOffsets?.() ?? Promise.resolve(undefined))
           : source.commit(m.offsets)).then(
-            () => port.postMessage({ type: "reply", id: m.id }),
+            (offsets) =>
+              port.postMessage({
+                type: "reply",
+                id: m.id,
+                ...(offsets ? { offsets } : {}),
+              }),
             (error) =>
               port.postMessage({
                 type: "reply",
@@ -212,7 +220,7 @@ function packBatch(records: readonly InRecord[]): {
 export function createSourceRelay(port: PortEnd<FetchMessage>): Source {
   const calls = new Map<
     number,
-    { resolve: () => void; reject: (e: Error) => void }
+    { resolve: (offsets?: OffsetMap) => void; reject: (e: Error) => void }
   >();
   let nextId = 0;
   let failure: Error | undefined;
@@ -228,16 +236,17 @@ export function createSourceRelay(port: PortEnd<FetchMessage>): Source {
     const call = calls.get(m.id);
     calls.delete(m.id);
     if (m.error) call?.reject(fromWireError(m.error));
-    else call?.resolve();
+    else call?.resolve(m.offsets);
     return true;
   });
   const call = (
     message:
       | { type: "seek"; offsets: OffsetMap; resume?: Position }
       | { type: "commit"; offsets: OffsetMap }
+      | { type: "ends" }
       | { type: "close" },
   ) =>
-    new Promise<void>((resolve, reject) => {
+    new Promise<OffsetMap | undefined>((resolve, reject) => {
       if (failure) return reject(failure);
       const id = nextId++;
       calls.set(id, { resolve, reject });
@@ -273,7 +282,12 @@ export function createSourceRelay(port: PortEnd<FetchMessage>): Source {
     },
     seek: (offsets, resume) =>
       call({ type: "seek", offsets, ...(resume ? { resume } : {}) }),
-    commit: (offsets) => call({ type: "commit", offsets }),
+    async commit(offsets) {
+      await call({ type: "commit", offsets });
+    },
+    async endOffsets() {
+      return (await call({ type: "ends" })) ?? {};
+    },
     async close() {
       try {
         // A fetcher that failed has closed its client already.

@@ -1,15 +1,15 @@
 /**
- * The Kafka adapter replaces kafkajs's varint writers (see the comment in
- * src/adapters/kafka.ts). kafkajs's own decoder, which is not patched, must
+ * The Kafka adapter replaces kafkajs's varint writers (see
+ * src/kafka/varints.ts). kafkajs's own decoder, which is not patched, must
  * read back every value exactly, and the sizes must be what kafkajs's size
  * functions (also unpatched) promise, or record lengths would be wrong.
  */
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import "../../src/adapters/kafka.ts";
-// @ts-types="../../src/adapters/kafkajs_encoder.d.ts"
+import "../src/kafka/varints.ts";
+// @ts-types="../src/kafka/kafkajs_encoder.d.ts"
 import Encoder from "kafkajs/src/protocol/encoder.js";
-// @ts-types="../../src/adapters/kafkajs_decoder.d.ts"
+// @ts-types="../src/kafka/kafkajs_decoder.d.ts"
 import Decoder from "kafkajs/src/protocol/decoder.js";
 
 const INTS = [
