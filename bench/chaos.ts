@@ -19,8 +19,8 @@ import { join } from "node:path";
 import { parseCheckpoint } from "../src/core/checkpoint.ts";
 import { Rng } from "../src/core/rng.ts";
 import { startMockCluster } from "../tools/mock_cluster.ts";
-import { readTable } from "./_warehouse.ts";
-import { spawnTvstream, tvstream } from "./_tvstream.ts";
+import { readTable } from "../tools/read_table.ts";
+import { spawnTvstream, tvstream } from "../tools/tvstream_cli.ts";
 
 /** Options of {@linkcode runChaos}. */
 export interface ChaosOptions {

@@ -1,3 +1,3 @@
 /** Runs the real tvstream CLI as a subprocess. */
 
-export { spawnTvstream, tvstream } from "../bench/_tvstream.ts";
+export { spawnTvstream, tvstream } from "../tools/tvstream_cli.ts";

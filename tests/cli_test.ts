@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { COMMANDS } from "../src/config.ts";
-import { readTable } from "../bench/_warehouse.ts";
+import { readTable } from "../tools/read_table.ts";
 import { withTmpDir } from "./_helpers.ts";
 import { spawnTvstream, tvstream } from "./_cli.ts";
 

@@ -5,7 +5,7 @@
  * being killed, and secrets never reach the output.
  */
 import assert from "node:assert/strict";
-import { readTable } from "../bench/_warehouse.ts";
+import { readTable } from "../tools/read_table.ts";
 import { spawnTvstream, tvstream } from "./_cli.ts";
 import { events, withTmpDir } from "./_helpers.ts";
 import { hasKcat, kcat, startMockCluster } from "./_kafka.ts";

@@ -16,7 +16,7 @@ import { runConsumer } from "../src/consumer/run.ts";
 import { runGenerator } from "../src/generator/run.ts";
 import { advertiserNames } from "../src/adapters/faker.ts";
 import { type OutRecord, SYSTEM_CLOCK } from "../src/ports.ts";
-import { readTable } from "../bench/_warehouse.ts";
+import { readTable } from "../tools/read_table.ts";
 import { config, events, sinkSettings, withTmpDir } from "./_helpers.ts";
 
 async function pipeline(dir: string, events?: number) {

@@ -15,7 +15,7 @@ import { BrokerError } from "../src/errors.ts";
 import type { Position } from "../src/core/simulator.ts";
 import type { OutRecord, Source } from "../src/ports.ts";
 import { SYSTEM_CLOCK } from "../src/ports.ts";
-import { readTable } from "../bench/_warehouse.ts";
+import { readTable } from "../tools/read_table.ts";
 import { events, FakeTopic, sinkSettings, withTmpDir } from "./_helpers.ts";
 
 /** Runs the consumer on `source` into `dir`; returns stats, rows and rejects. */

@@ -29,8 +29,12 @@ export type Port = PortEnd<TransportMessage>;
  */
 const WINDOW = 20_000;
 
-/** Opens the generator end; resolves `subscribed` when the consumer says where to start. */
-export function createChannelSink(port: Port): {
+/**
+ * Opens the generator end; resolves `subscribed` when the consumer says
+ * where to start. Once `signal` aborts, a send waiting for credit returns
+ * without sending: a consumer that failed gives none.
+ */
+export function createChannelSink(port: Port, signal?: AbortSignal): {
   sink: Sink;
   subscribed: Promise<Position | undefined>;
 } {
@@ -52,11 +56,13 @@ export function createChannelSink(port: Port): {
   };
   port.addEventListener("message", onMessage);
   port.start?.();
+  signal?.addEventListener("abort", () => wake?.(), { once: true });
   return {
     subscribed,
     sink: {
       async send(records: OutRecord[]) {
         while (nextOffset - consumed > WINDOW) {
+          if (signal?.aborted) return;
           await new Promise<void>((r) => wake = r);
         }
         let text = "";

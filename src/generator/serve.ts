@@ -36,7 +36,7 @@ export function serveGenerator(endpoint: Endpoint, deps: GeneratorDeps): void {
         onAck?: (p: Position) => void;
       } = config.kafka
         ? createRelaySink(port as unknown as RelayPort)
-        : createChannelSink(port as unknown as Port);
+        : createChannelSink(port as unknown as Port, signal);
       sink = channel.sink;
       const onAck = channel.onAck;
       post(endpoint, { type: "ready", role: "generator" });

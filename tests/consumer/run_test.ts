@@ -8,7 +8,7 @@ import {
 import { compactDay } from "../../src/consumer/compact.ts";
 import { readParquetRows } from "../../src/adapters/parquet_read.ts";
 import { SYSTEM_CLOCK, type Warehouse } from "../../src/ports.ts";
-import { readTable } from "../../bench/_warehouse.ts";
+import { readTable } from "../../tools/read_table.ts";
 import { events, FakeTopic, sinkSettings, withTmpDir } from "../_helpers.ts";
 
 /** Reads every visible row: [partition, offset, eventId]. */

@@ -13,10 +13,18 @@ export interface RunOutput {
   stderr: string;
 }
 
-/** Runs tvstream with `args` in `cwd`; returns code, stdout, stderr. */
+/**
+ * Runs tvstream with `args` in `cwd`; returns code, stdout, stderr. With
+ * `timeoutMs`, a run still going then is killed and reported as code -9.
+ */
 export async function tvstream(
   args: string[],
-  options: { cwd?: string; env?: Record<string, string>; stdin?: string } = {},
+  options: {
+    cwd?: string;
+    env?: Record<string, string>;
+    stdin?: string;
+    timeoutMs?: number;
+  } = {},
 ): Promise<RunOutput> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--quiet", MAIN, ...args],
@@ -31,10 +39,13 @@ export async function tvstream(
     await w.write(new TextEncoder().encode(options.stdin));
     await w.close();
   }
-  const out = await child.output();
+  const timer = options.timeoutMs === undefined
+    ? undefined
+    : setTimeout(() => child.kill("SIGKILL"), options.timeoutMs);
+  const out = await child.output().finally(() => clearTimeout(timer));
   const dec = new TextDecoder();
   return {
-    code: out.code,
+    code: out.signal === "SIGKILL" ? -9 : out.code,
     stdout: dec.decode(out.stdout),
     stderr: dec.decode(out.stderr),
   };
