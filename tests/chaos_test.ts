@@ -3,14 +3,20 @@
  * restart, and exactly once at the end. The long runs are `deno task chaos`.
  */
 import assert from "node:assert/strict";
-import { type ChaosResult, runChaos } from "../bench/chaos.ts";
+import { type ChaosResult, runChaos } from "../tools/chaos.ts";
+import { runFaultChaos } from "../tools/chaos_faults.ts";
 import { withTmpDir } from "./_helpers.ts";
 import { hasLibrdkafka, startMockCluster } from "../tools/mock_cluster.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
 /** Every record landed exactly once, and every checkpoint written parsed. */
-function assertExactlyOnce(r: ChaosResult): void {
+function assertExactlyOnce(
+  r: Pick<
+    ChaosResult,
+    "badCheckpoints" | "rows" | "expected" | "distinctIds" | "distinctOffsets"
+  >,
+): void {
   assert.equal(r.badCheckpoints.length, 0, r.badCheckpoints.join("\n"));
   assert.equal(r.rows, r.expected);
   assert.equal(r.distinctIds, r.rows);
@@ -53,5 +59,25 @@ Deno.test({
     bootstrap: cluster.bootstrap,
   });
   assert.equal(r.kills, 2);
+  assertExactlyOnce(r);
+});
+
+Deno.test({
+  name:
+    "chaos (short): SIGKILLs of producer and consumer mixed with broker faults: every event exactly once",
+  ignore: !hasLibrdkafka(),
+  ...opts,
+}, async () => {
+  await using cluster = await startMockCluster();
+  await using tmp = await withTmpDir();
+  const r = await runFaultChaos({
+    steps: 6,
+    seed: 4,
+    minMs: 1500,
+    maxMs: 2500,
+    dir: tmp.path,
+    cluster,
+  });
+  assert.ok(r.kills + r.faults >= 5, r.steps.join("\n"));
   assertExactlyOnce(r);
 });

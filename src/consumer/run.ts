@@ -516,6 +516,12 @@ export async function runConsumer(
     checkStarts();
     const behind = await short(target);
     if (behind.length === 0) return true;
+    // Ours are done but others' are not: land ours, so that the members
+    // owning the rest (who read our checkpoints) can finish too.
+    const oursDone = [...owned].every(([p, o]) =>
+      target![String(p)] === undefined || o.next >= Number(target![String(p)])
+    );
+    if (oursDone && [...owned.values()].some((o) => o.dirty)) await flush();
     const quiet = clock.now() - Math.max(lastData, targetAt);
     if (quiet > retryTimeoutMs) {
       throw new Error(

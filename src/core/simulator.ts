@@ -11,9 +11,13 @@
  *   not) is still running. Raw lengths are drawn first from the session seed,
  *   so whether a device is busy depends only on the last
  *   {@linkcode MAX_SESSION_MS} of raw arrivals, never on the whole history.
- * - Resuming at a position therefore replays eight hours of raw arrivals
+ * - A session still running at a resume point started at most
+ *   {@linkcode MAX_SESSION_MS} before it, and whether it was kept depends on
+ *   the raw arrivals up to {@linkcode MAX_SESSION_MS} before its own start.
+ *   Resuming at a position therefore replays twice that of raw arrivals
  *   (cheap: no events), fast-forwards the sessions still running, and skips
- *   what was already emitted. Memory holds active sessions and busy devices,
+ *   what was already emitted; a fresh start does the same, so that both
+ *   see the same history. Memory holds active sessions and busy devices,
  *   never the population.
  *
  * @module
@@ -140,7 +144,7 @@ export function createSimulator(options: SimulatorOptions): Simulator {
   const record: SimRecord = { json: "", event: "", tvId: "", t: 0 };
   const busy = new Map<number, number>();
   const householdBusy = new Map<number, number[]>();
-  let slot = Math.floor((emitFrom - MAX_SESSION_MS) / SLOT_MS);
+  let slot = Math.floor((emitFrom - 2 * MAX_SESSION_MS) / SLOT_MS);
   const coreCache = new Map<number, HouseholdCore>();
 
   function core(index: number): HouseholdCore {

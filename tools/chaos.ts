@@ -3,14 +3,17 @@
  * restart it, and check that the warehouse ends with every record exactly
  * once and that every checkpoint written along the way parses.
  *
- * Two scenarios:
+ * Three scenarios:
  * - `embedded`: `tvstream run` backfilling a window, killed and restarted;
  *   the warehouse must equal the window's events (from `tvstream sample`).
  * - `kafka`: a producer runs while the consumer is killed and restarted
- *   (needs kcat); rows must equal the records in the topic and
- *   distinct (kafkaPartition, kafkaOffset) must equal rows.
+ *   (librdkafka's mock cluster); rows must equal the records in the
+ *   topic and distinct (kafkaPartition, kafkaOffset) must equal rows.
+ * - `faults`: a producer and a consumer against the mock cluster, with a
+ *   seeded schedule of SIGKILLs of either and broker faults
+ *   (tools/chaos_faults.ts); `--iterations` is the number of steps.
  *
- * Usage: deno task chaos [--iterations 25] [--seed 1] [--scenario embedded|kafka|both]
+ * Usage: deno task chaos [--iterations 25] [--seed 1] [--scenario embedded|kafka|faults|all]
  *
  * @module
  */
@@ -18,9 +21,10 @@ import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { parseCheckpoint } from "../src/core/checkpoint.ts";
 import { Rng } from "../src/core/rng.ts";
-import { startMockCluster } from "../tools/mock_cluster.ts";
-import { readTable } from "../tools/read_table.ts";
-import { spawnTvstream, tvstream } from "../tools/tvstream_cli.ts";
+import { startMockCluster } from "./mock_cluster.ts";
+import { readTable } from "./read_table.ts";
+import { spawnTvstream, tvstream } from "./tvstream_cli.ts";
+import { runFaultChaos } from "./chaos_faults.ts";
 
 /** Options of {@linkcode runChaos}. */
 export interface ChaosOptions {
@@ -50,7 +54,7 @@ export interface ChaosResult {
 }
 
 /** Parses every checkpoint file under `chk`; returns the paths that do not parse. */
-async function checkCheckpoints(
+export async function checkCheckpoints(
   chk: string,
 ): Promise<{ checked: number; bad: string[] }> {
   const bad: string[] = [];
@@ -75,7 +79,8 @@ async function checkCheckpoints(
   return { checked, bad };
 }
 
-async function warehouse(dir: string, topic: string) {
+/** The warehouse's event ids and distinct (partition:offset) pairs. */
+export async function warehouse(dir: string, topic: string) {
   const rows = await readTable(join(dir, "warehouse"), topic, [
     "eventId",
     "kafkaPartition",
@@ -234,29 +239,41 @@ if (import.meta.main) {
     options: {
       iterations: { type: "string", default: "25" },
       seed: { type: "string", default: "1" },
-      scenario: { type: "string", default: "both" },
+      scenario: { type: "string", default: "all" },
     },
   });
-  const scenarios = values.scenario === "both"
-    ? ["embedded", "kafka"] as const
-    : [values.scenario as "embedded" | "kafka"];
+  const scenarios = values.scenario === "all"
+    ? ["embedded", "kafka", "faults"] as const
+    : [values.scenario as "embedded" | "kafka" | "faults"];
   let failed = false;
   for (const scenario of scenarios) {
     const dir = await Deno.makeTempDir({
       prefix: `tvstream-chaos-${scenario}-`,
     });
-    const cluster = scenario === "kafka" ? await startMockCluster() : undefined;
+    const cluster = scenario === "embedded"
+      ? undefined
+      : await startMockCluster();
     try {
-      const result = await runChaos({
-        scenario,
-        iterations: Number(values.iterations),
-        seed: Number(values.seed),
-        minMs: 1500,
-        maxMs: 5000,
-        dir,
-        ...(cluster ? { bootstrap: cluster.bootstrap } : {}),
-        log: (l) => console.log(`[${scenario}] ${l}`),
-      });
+      const result = scenario === "faults"
+        ? await runFaultChaos({
+          steps: Number(values.iterations),
+          seed: Number(values.seed),
+          minMs: 1500,
+          maxMs: 3500,
+          dir,
+          cluster: cluster!,
+          log: (l) => console.log(`[faults] ${l}`),
+        })
+        : await runChaos({
+          scenario,
+          iterations: Number(values.iterations),
+          seed: Number(values.seed),
+          minMs: 1500,
+          maxMs: 5000,
+          dir,
+          ...(cluster ? { bootstrap: cluster.bootstrap } : {}),
+          log: (l) => console.log(`[${scenario}] ${l}`),
+        });
       console.log(JSON.stringify(result));
       if (!result.ok) failed = true;
     } finally {
