@@ -170,6 +170,7 @@ export class FakeKafka {
       pending: { revoke: false },
       positions: new Map(),
     };
+    // deno-lint-ignore no-this-alias
     const kafka = this;
     return {
       async *deliveries({ signal }): AsyncGenerator<Delivery> {
