@@ -194,6 +194,12 @@ async function faultedRun(options: FaultOptions): Promise<FaultRun> {
 
 /** The run ended by itself with exit 0 and landed every record exactly once. */
 function assertExact(r: FaultRun, events = 15_000): void {
+  // The figures, for the record (compare `seconds` with the no-fault run).
+  console.log(
+    `  records=${r.records} distinct seqs=${r.distinctSeqs} rows=${r.rows} distinct offsets=${r.distinctOffsets} exit=${r.code} seconds=${
+      r.seconds.toFixed(1)
+    }`,
+  );
   const context = `${JSON.stringify({ ...r, stderr: undefined })}\n${r.stderr}`;
   assert.equal(r.code, 0, context);
   assert.deepEqual(r.holes, [], context);
@@ -204,6 +210,10 @@ function assertExact(r: FaultRun, events = 15_000): void {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test("no faults, 4 partitions: the baseline the fault runs are timed against", async () => {
+  assertExact(await faultedRun({}));
+});
 
 test("fault: a broker down for 5 s mid-run and back", async () => {
   const r = await faultedRun({
