@@ -5,8 +5,10 @@
  * Ownership: a partition is ours from "assigned" until "revoked". On
  * assignment we take its lock (waiting while a previous owner finishes a
  * flush), load its checkpoint, remove the files an interrupted flush left
- * beyond it, and seek the source there. On revocation we drop unflushed rows
- * and release the locks; the next owner rereads them from the checkpoint.
+ * beyond it, and seek the source there. On revocation we flush what we
+ * hold (still holding the locks, so the next owner waits for it and starts
+ * at our checkpoint) and release the locks: rows read are not read again,
+ * which matters when a slow rejoin lets retention catch up.
  *
  * Durability order for every flush (stated once, here):
  * 1. encode each (date, partition) buffer and the rejected records;
@@ -318,9 +320,11 @@ export async function runConsumer(
     for (const [key, start] of Object.entries(starts ?? {})) {
       const o = owned.get(Number(key));
       if (!o) continue;
-      if (isFresh(o)) o.next = Number(start);
-      else if (Number(start) > o.next) lose(Number(key), o, Number(start));
-      if (!readFrom.has(Number(key))) readFrom.set(Number(key), o.next);
+      if (isFresh(o)) {
+        o.next = Number(start);
+        // Started at the log start: what the producer wrote before it is lost.
+        if (!readFrom.has(Number(key))) readFrom.set(Number(key), o.next);
+      } else if (Number(start) > o.next) lose(Number(key), o, Number(start));
     }
   };
 
@@ -343,6 +347,7 @@ export async function runConsumer(
   };
 
   const revoke = async () => {
+    await flush();
     discard();
     for (const p of owned.keys()) await store.release(p);
     owned.clear();
@@ -479,7 +484,7 @@ export async function runConsumer(
     targetFrom = range.from;
     targetAt = clock.now();
   });
-  /** Where each partition was first read from in this process. */
+  /** Where each partition without a checkpoint was first read from (its log start then). */
   const readFrom = new Map<number, number>();
   const checkedFrom = new Set<number>();
   /**

@@ -251,6 +251,31 @@ export async function connectProducerSink(
       throw error;
     }
   };
+  /**
+   * Records each acknowledged partition's start and end offsets; returns
+   * the messages whose partition the acknowledgement does not cover.
+   */
+  const settle = <M extends object>(
+    sent: M[],
+    meta: { partition: number; baseOffset?: string }[],
+    placed: WeakMap<object, number>,
+  ): M[] => {
+    const counts = new Map<number, number>();
+    for (const m of sent) {
+      const p = placed.get(m);
+      if (p !== undefined) counts.set(p, (counts.get(p) ?? 0) + 1);
+    }
+    const acked = new Set<number>();
+    for (const r of meta) {
+      if (r.baseOffset === undefined) continue;
+      acked.add(r.partition);
+      const key = String(r.partition);
+      starts[key] ??= r.baseOffset;
+      const end = Number(r.baseOffset) + (counts.get(r.partition) ?? 0);
+      if (end > Number(ends[key] ?? -1)) ends[key] = String(end);
+    }
+    return sent.filter((m) => !acked.has(placed.get(m) ?? -1));
+  };
   return {
     ...(resume ? { resume } : {}),
     onAck: async (position) => {
@@ -267,24 +292,32 @@ export async function connectProducerSink(
             ? { event: r.event, schema: SCHEMA_HEADER, seq: String(r.seq) }
             : { seq: String(r.seq) },
         }));
-        const { meta, placed } = await withRetry(
-          `Cannot produce to topic "${config.topic}"`,
-          settings,
-          () => sendOnce(messages),
-          onRetry,
-        );
-        const counts = new Map<number, number>();
-        for (const m of messages) {
-          const p = placed.get(m);
-          if (p !== undefined) counts.set(p, (counts.get(p) ?? 0) + 1);
-        }
-        for (const r of meta) {
-          const key = String(r.partition);
-          if (r.baseOffset !== undefined) starts[key] ??= r.baseOffset;
-          const end = Number(r.baseOffset) + (counts.get(r.partition) ?? 0);
-          if (end > Number(ends[String(r.partition)] ?? -1)) {
-            ends[String(r.partition)] = String(end);
+        const started = Date.now();
+        let pending = messages;
+        while (pending.length > 0) {
+          const { meta, placed } = await withRetry(
+            `Cannot produce to topic "${config.topic}"`,
+            settings,
+            () => sendOnce(pending),
+            onRetry,
+          );
+          pending = settle(pending, meta, placed);
+          if (pending.length === 0) break;
+          // kafkajs retries a failed request only on the brokers that have
+          // not answered yet, so a partition whose leader moved to one that
+          // had answered is silently left out of the retry. Every partition
+          // written must appear in the acknowledgement; the rest go again
+          // (their copies, if any landed, are dropped by seq).
+          if (Date.now() - started > settings.retryTimeoutMs) {
+            throw new BrokerError(
+              `Cannot produce to topic "${config.topic}": ${pending.length} records stayed unacknowledged for --retry-timeout`,
+              { retriable: false },
+            );
           }
+          log(
+            `${pending.length} records were not acknowledged (a partition leader moved during a retry); sending them again`,
+          );
+          failedOnce = true;
         }
       },
       endOffsets: () => ({ ...ends }),

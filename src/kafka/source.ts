@@ -33,8 +33,6 @@ import {
 
 /** Records kafkajs may fetch ahead of the writer (about 5 MB of events). */
 const PREFETCH_RECORDS = 10_000;
-/** Times a partition is put back in place before a jump is delivered as it is. */
-const MAX_REPOSITIONS = 5;
 
 /** Converts a kafkajs batch's messages from `from` on into records. */
 function toRecords(
@@ -76,7 +74,10 @@ export async function connectConsumerSource(
   const ready = new Set<number>();
   /** Per partition: the next offset to deliver. */
   const position = new Map<number, number>();
-  const repositions = new Map<number, number>();
+  /** Per partition: since when its batches have started past `position`. */
+  const outOfPlaceSince = new Map<number, number>();
+  /** Log start offsets read lately, so that a run of stale batches asks once. */
+  const lows = new Map<number, { low: number; at: number }>();
   let assigned: number[] = [];
   let generation = 0;
   let consumer!: Consumer;
@@ -90,21 +91,48 @@ export async function connectConsumerSource(
   const onRetry: OnRetry = (error, waitMs) =>
     log(`retrying in ${(waitMs / 1000).toFixed(1)} s: ${error.message}`);
 
-  /** Whether a batch starting past the expected offset should be refetched. */
-  const outOfPlace = async (partition: number, want: number) => {
-    const n = (repositions.get(partition) ?? 0) + 1;
-    repositions.set(partition, n);
-    if (n > MAX_REPOSITIONS) return false;
-    try {
-      const bounds = await topicOffsets(kafka, topic, 10_000);
-      const low = Number(bounds.find((b) => b.partition === partition)?.low);
-      // The broker no longer has the records: that is a loss to report.
-      if (low > want) return false;
-    } catch {
-      // Cannot ask now: refetch; a real loss shows again.
+  /**
+   * Whether the records from `want` on are gone from the broker (read from
+   * its log start); `undefined` when it cannot be asked right now.
+   */
+  const gone = async (partition: number, want: number) => {
+    let known = lows.get(partition);
+    if (!known || Date.now() - known.at > 1_000) {
+      try {
+        const bounds = await topicOffsets(kafka, topic, 10_000);
+        for (const b of bounds) {
+          lows.set(b.partition, { low: Number(b.low), at: Date.now() });
+        }
+      } catch {
+        return undefined;
+      }
+      known = lows.get(partition);
     }
-    log(`partition ${partition}: refetching from offset ${want}`);
-    return true;
+    return known === undefined ? undefined : known.low > want;
+  };
+
+  /**
+   * A batch started past `want` although the broker still has the records:
+   * the client is out of place (a stale prefetch, a seek race). Seek back;
+   * only if that keeps failing for --retry-timeout is it an error.
+   */
+  const reposition = (partition: number, want: number) => {
+    const since = outOfPlaceSince.get(partition);
+    if (since === undefined) {
+      outOfPlaceSince.set(partition, Date.now());
+      log(`partition ${partition}: refetching from offset ${want}`);
+    } else if (Date.now() - since > settings.retryTimeoutMs) {
+      failure = new Error(
+        `Partition ${partition}: the client keeps reading past offset ${want} although the broker still has it (a compacted topic?)`,
+      );
+      wake?.();
+      return;
+    }
+    try {
+      consumer.seek({ topic, partition, offset: String(want) });
+    } catch {
+      // The consumer is being replaced; its next assignment seeks again.
+    }
   };
 
   const eachBatch = (gen: number) =>
@@ -128,13 +156,14 @@ export async function connectConsumerSource(
       resolveOffset(String(want - 1));
       return;
     }
+    // Past `want`: a loss only if the broker confirms the records are gone.
     if (
-      Number(messages[from]!.offset) > want && await outOfPlace(p, want)
+      Number(messages[from]!.offset) > want && await gone(p, want) !== true
     ) {
-      resolveOffset(String(want - 1));
+      reposition(p, want);
       return;
     }
-    repositions.delete(p);
+    outOfPlaceSince.delete(p);
     const records = toRecords(messages, from);
     position.set(p, Number(records[records.length - 1]!.offset) + 1);
     // Backpressure: kafkajs keeps fetching while fewer than
@@ -305,7 +334,7 @@ export async function connectConsumerSource(
           ? low
           : wanted;
         position.set(partition, Number(start));
-        repositions.delete(partition);
+        outOfPlaceSince.delete(partition);
         try {
           consumer.seek({ topic, partition, offset: start });
         } catch {
