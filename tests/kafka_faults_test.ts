@@ -211,6 +211,10 @@ function assertExact(r: FaultRun, events = 15_000): void {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A fault step: the next requests of `apiKey` answered with `codes`, in order. */
+const errorsOn = (apiKey: number, codes: number[]) => (c: MockCluster) =>
+  c.fault({ op: "errors", apiKey, codes });
+
 test("no faults, 4 partitions: the baseline the fault runs are timed against", async () => {
   assertExact(await faultedRun({}));
 });
@@ -228,18 +232,13 @@ test("fault: a broker down for 5 s mid-run and back", async () => {
 
 test("fault: Produce answered NOT_LEADER_OR_FOLLOWER and REQUEST_TIMED_OUT", async () => {
   const r = await faultedRun({
-    during: (c) =>
-      c.fault({
-        op: "errors",
-        apiKey: API.Produce,
-        codes: [
-          ERR.NOT_LEADER_OR_FOLLOWER,
-          ERR.NOT_LEADER_OR_FOLLOWER,
-          ERR.REQUEST_TIMED_OUT,
-          ERR.LEADER_NOT_AVAILABLE,
-          ERR.TRANSPORT,
-        ],
-      }),
+    during: errorsOn(API.Produce, [
+      ERR.NOT_LEADER_OR_FOLLOWER,
+      ERR.NOT_LEADER_OR_FOLLOWER,
+      ERR.REQUEST_TIMED_OUT,
+      ERR.LEADER_NOT_AVAILABLE,
+      ERR.TRANSPORT,
+    ]),
   });
   assertExact(r);
 });
@@ -247,17 +246,12 @@ test("fault: Produce answered NOT_LEADER_OR_FOLLOWER and REQUEST_TIMED_OUT", asy
 test("fault: Fetch answered NOT_LEADER_OR_FOLLOWER, and a dropped connection", async () => {
   const r = await faultedRun({
     atMs: 4_000,
-    during: (c) =>
-      c.fault({
-        op: "errors",
-        apiKey: API.Fetch,
-        codes: [
-          ERR.NOT_LEADER_OR_FOLLOWER,
-          ERR.NOT_LEADER_OR_FOLLOWER,
-          ERR.TRANSPORT,
-          ERR.REQUEST_TIMED_OUT,
-        ],
-      }),
+    during: errorsOn(API.Fetch, [
+      ERR.NOT_LEADER_OR_FOLLOWER,
+      ERR.NOT_LEADER_OR_FOLLOWER,
+      ERR.TRANSPORT,
+      ERR.REQUEST_TIMED_OUT,
+    ]),
   });
   assertExact(r);
 });
@@ -265,17 +259,12 @@ test("fault: Fetch answered NOT_LEADER_OR_FOLLOWER, and a dropped connection", a
 test("fault: OffsetCommit answered NOT_COORDINATOR, REBALANCE_IN_PROGRESS and COORDINATOR_LOAD_IN_PROGRESS", async () => {
   const r = await faultedRun({
     atMs: 4_000,
-    during: (c) =>
-      c.fault({
-        op: "errors",
-        apiKey: API.OffsetCommit,
-        codes: [
-          ERR.NOT_COORDINATOR,
-          ERR.REBALANCE_IN_PROGRESS,
-          ERR.COORDINATOR_LOAD_IN_PROGRESS,
-          ERR.UNKNOWN_MEMBER_ID,
-        ],
-      }),
+    during: errorsOn(API.OffsetCommit, [
+      ERR.NOT_COORDINATOR,
+      ERR.REBALANCE_IN_PROGRESS,
+      ERR.COORDINATOR_LOAD_IN_PROGRESS,
+      ERR.UNKNOWN_MEMBER_ID,
+    ]),
   });
   assertExact(r);
 });

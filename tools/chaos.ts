@@ -96,6 +96,20 @@ export async function warehouse(dir: string, topic: string) {
   };
 }
 
+/** The simulated window chaos runs backfill: one evening, six hours. */
+export function chaosWindow(households: number, seed: number): string[] {
+  return [
+    "--from",
+    "2026-11-02T18:00:00Z",
+    "--to",
+    "2026-11-03T00:00:00Z",
+    "--households",
+    String(households),
+    "--seed",
+    String(seed),
+  ];
+}
+
 /** Runs one chaos scenario and reports what it found. */
 export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const rng = new Rng(options.seed);
@@ -104,16 +118,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const topic = options.scenario === "kafka"
     ? `chaos_${options.seed}`
     : "tv_events";
-  const window = [
-    "--from",
-    "2026-11-02T18:00:00Z",
-    "--to",
-    "2026-11-03T00:00:00Z",
-    "--households",
-    "120",
-    "--seed",
-    String(options.seed),
-  ];
+  const window = chaosWindow(120, options.seed);
   let kills = 0;
   let checkpointsChecked = 0;
   const badCheckpoints: string[] = [];
@@ -213,23 +218,43 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     });
     expected = ref.stdout.trim().split("\n").length;
   }
-  const final = await checkCheckpoints(join(cwd, "chk", topic));
-  checkpointsChecked += final.checked;
-  badCheckpoints.push(...final.bad);
-  const { ids, offsets } = await warehouse(cwd, topic);
-  const distinctIds = new Set(ids).size;
   return {
     scenario: options.scenario,
     kills,
+    ...(await verdict(cwd, topic, expected, {
+      checked: checkpointsChecked,
+      bad: badCheckpoints,
+    })),
+  };
+}
+
+/** The end-of-run checks every chaos scenario makes. */
+export type Verdict = Omit<ChaosResult, "scenario" | "kills">;
+
+/**
+ * Checks the warehouse against `expected` events and the checkpoints once
+ * more: every event once, every (partition, offset) once, every checkpoint
+ * written along the way (`seen`) and now parsing.
+ */
+export async function verdict(
+  cwd: string,
+  topic: string,
+  expected: number,
+  seen: { checked: number; bad: string[] },
+): Promise<Verdict> {
+  const final = await checkCheckpoints(join(cwd, "chk", topic));
+  const badCheckpoints = [...seen.bad, ...final.bad];
+  const { ids, offsets } = await warehouse(cwd, topic);
+  const distinctIds = new Set(ids).size;
+  return {
     expected,
     rows: ids.length,
     distinctIds,
     distinctOffsets: offsets.size,
-    checkpointsChecked,
+    checkpointsChecked: seen.checked + final.checked,
     badCheckpoints,
     ok: ids.length === expected && distinctIds === expected &&
-      offsets.size === ids.length &&
-      badCheckpoints.length === 0,
+      offsets.size === ids.length && badCheckpoints.length === 0,
   };
 }
 

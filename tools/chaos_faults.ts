@@ -12,7 +12,12 @@ import { join } from "node:path";
 import { Rng } from "../src/core/rng.ts";
 import { API, ERR, type MockCluster } from "./mock_cluster.ts";
 import type { MockCommand } from "./mock_broker.ts";
-import { checkCheckpoints, warehouse } from "./chaos.ts";
+import {
+  chaosWindow,
+  checkCheckpoints,
+  type Verdict,
+  verdict,
+} from "./chaos.ts";
 import { spawnTvstream, tvstream } from "./tvstream_cli.ts";
 
 /** Options of {@linkcode runFaultChaos}. */
@@ -29,18 +34,12 @@ export interface FaultChaosOptions {
 }
 
 /** What a chaos-with-faults run found. */
-export interface FaultChaosResult {
+export interface FaultChaosResult extends Verdict {
   scenario: "faults";
+  /** The schedule as run: kills and fault commands, in order. */
   steps: string[];
   kills: number;
   faults: number;
-  expected: number;
-  rows: number;
-  distinctIds: number;
-  distinctOffsets: number;
-  checkpointsChecked: number;
-  badCheckpoints: string[];
-  ok: boolean;
 }
 
 const RETRIABLE = [
@@ -164,16 +163,7 @@ export async function runFaultChaos(
   const topic = `faults_${options.seed}`;
   const group = `tvstream-${topic}`;
   await cluster.fault({ op: "topic", topic, partitions: 4, replication: 3 });
-  const window = [
-    "--from",
-    "2026-11-02T18:00:00Z",
-    "--to",
-    "2026-11-03T00:00:00Z",
-    "--households",
-    "80",
-    "--seed",
-    String(options.seed),
-  ];
+  const window = chaosWindow(80, options.seed);
   const kafka = ["--bootstrap", cluster.bootstrap, "--topic", topic];
   // Spread the window (about 50k events) over the schedule.
   const spanSec = (options.steps * (options.minMs + options.maxMs)) / 2000;
@@ -251,23 +241,14 @@ export async function runFaultChaos(
   if (last.code !== 0) throw new Error(`final consume failed: ${last.stderr}`);
   const ref = await tvstream(["sample", "-n", "100000000", ...window], { cwd });
   const expected = ref.stdout.trim().split("\n").length;
-  const final = await checkCheckpoints(join(cwd, "chk", topic));
-  checkpointsChecked += final.checked;
-  badCheckpoints.push(...final.bad);
-  const { ids, offsets } = await warehouse(cwd, topic);
-  const distinctIds = new Set(ids).size;
   return {
     scenario: "faults",
     steps,
     kills,
     faults,
-    expected,
-    rows: ids.length,
-    distinctIds,
-    distinctOffsets: offsets.size,
-    checkpointsChecked,
-    badCheckpoints,
-    ok: ids.length === expected && distinctIds === expected &&
-      offsets.size === ids.length && badCheckpoints.length === 0,
+    ...(await verdict(cwd, topic, expected, {
+      checked: checkpointsChecked,
+      bad: badCheckpoints,
+    })),
   };
 }
