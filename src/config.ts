@@ -607,7 +607,11 @@ export function parseConfig(args: readonly string[]): Config {
   }
 
   const topic = str("topic") ?? DEFAULT_TOPIC;
-  if (!/^[A-Za-z0-9._-]{1,249}$/.test(topic)) {
+  // "." and ".." are legal characters but not topics (Kafka refuses them),
+  // and as a table name they would put files outside the warehouse.
+  if (
+    !/^[A-Za-z0-9._-]{1,249}$/.test(topic) || topic === "." || topic === ".."
+  ) {
     throw new RangeError(
       `Cannot use --topic "${topic}": expected letters, digits, '.', '_' or '-' (Kafka topic rules)`,
     );

@@ -143,3 +143,28 @@ Deno.test("parseConfig() takes the produce codec from --compression", () => {
     RangeError,
   );
 });
+
+Deno.test("parseConfig() refuses topics Kafka refuses, '.' and '..' among them, which would write outside the warehouse", () => {
+  for (const topic of [".", "..", "a/b", "", "x".repeat(250)]) {
+    assert.throws(
+      () => parseConfig(["run", "--topic", topic]),
+      /Cannot use --topic/,
+      topic,
+    );
+  }
+  assert.equal(parseConfig(["run", "--topic", "a.b_c-1"]).topic, "a.b_c-1");
+});
+
+Deno.test("parseConfig() reads --retry-timeout (default 300 s) for Kafka commands", () => {
+  const b = ["--bootstrap", "localhost:9092"];
+  assert.equal(parseConfig(["run", ...b]).kafka?.retryTimeoutMs, 300_000);
+  assert.equal(
+    parseConfig(["consume", ...b, "--retry-timeout", "45"]).kafka
+      ?.retryTimeoutMs,
+    45_000,
+  );
+  assert.throws(
+    () => parseConfig(["run", ...b, "--retry-timeout", "soon"]),
+    /Cannot parse --retry-timeout/,
+  );
+});
