@@ -1,7 +1,7 @@
 /**
  * The fixed world the households live in: Belgian cities, linear channels,
  * streaming services, device profiles, the bitrate ladder, the EPG and the
- * linear ad-break schedule. Figures cite ../shared/REALISM.md sections.
+ * linear ad-break schedule. Figures cite sections of docs/realism.md.
  *
  * @module
  */
@@ -11,7 +11,7 @@ import { HOUR_MS } from "./time.ts";
 /** Region codes used by Statbel. */
 export type RegionCode = "VLG" | "WAL" | "BRU";
 
-/** A municipality households are drawn from, weighted by population (REALISM 4). */
+/** A municipality households are drawn from, weighted by population (realism 4). */
 export interface City {
   name: string;
   province: string;
@@ -19,7 +19,7 @@ export interface City {
   population: number;
 }
 
-/** Cities and 2020 populations (thousands), REALISM section 4. */
+/** Cities and 2020 populations (thousands), realism section 4. */
 export const CITIES: readonly City[] = [
   { name: "Antwerp", province: "Antwerp", regionCode: "VLG", population: 529 },
   {
@@ -137,7 +137,7 @@ export interface Channel {
   language: "nl" | "fr";
   /** VRT (public, no ads), commercial, regional or premium. */
   owner: "VRT" | "DPG" | "PLAY" | "REGIONAL" | "PREMIUM" | "RTBF" | "RTL";
-  /** Relative share of viewing within its language (REALISM 1.2). */
+  /** Relative share of viewing within its language (realism 1.2). */
   weight: number;
   /** Carries commercial ad breaks. VRT, RTBF's La Trois and premium do not. */
   ads: boolean;
@@ -344,7 +344,7 @@ export const CHANNEL_WEIGHTS_FR: Float64Array = cumulative(
   CHANNELS_FR.map((i) => CHANNELS[i]!.weight),
 );
 
-/** Device types (REALISM 3.1). */
+/** Device types (realism 3.1). */
 export const DEVICE_TYPES = [
   "STB",
   "SmartTV",
@@ -373,7 +373,7 @@ export const DEVICE_OS: Record<DeviceType, readonly string[]> = {
   Web: ["Chrome", "Safari", "Edge", "Firefox"],
 };
 
-/** A streaming service (app) and whether it shows ads (REALISM 4, 1.5). */
+/** A streaming service (app) and whether it shows ads (realism 4, 1.5). */
 export interface Service {
   id: string;
   /** ad-supported (AVOD/BVOD) or not (SVOD ad-free, public). */
@@ -402,7 +402,7 @@ export const SERVICE_BY_ID: ReadonlyMap<string, Service> = new Map(
   SERVICES.map((s) => [s.id, s]),
 );
 
-/** Apple HLS authoring ladder (kbps, resolution), REALISM 1.4. */
+/** Apple HLS authoring ladder (kbps, resolution), realism 1.4. */
 export const LADDER: readonly { kbps: number; resolution: string }[] = [
   { kbps: 145, resolution: "416x234" },
   { kbps: 365, resolution: "640x360" },
@@ -616,7 +616,7 @@ export const CONTENT_POPULARITY: Float64Array = cumulative(
 );
 
 /**
- * Share of daily viewing minutes by Brussels local hour (REALISM 1.1 template).
+ * Share of daily viewing minutes by Brussels local hour (realism 1.1 template).
  * Sums to 100.
  */
 export const HOURLY_TEMPLATE: readonly number[] = [

@@ -42,9 +42,9 @@ export interface Household {
   dutch: boolean;
 }
 
-/** Household size distribution P(1..6): mean 2.26, P(1) = 0.34 (Statbel, REALISM 1.3). */
+/** Household size distribution P(1..6): mean 2.26, P(1) = 0.34 (Statbel, realism 1.3). */
 const SIZE_CUMULATIVE = [0.34, 0.67, 0.81, 0.94, 0.985, 1];
-/** TVs per household P(1..3): mean 1.52 (REALISM 1.3 defaults). */
+/** TVs per household P(1..3): mean 1.52 (realism 1.3 defaults). */
 const TV_CUMULATIVE = [0.6, 0.88, 1];
 
 /** Maximum devices in one household (coherence rule 16). */

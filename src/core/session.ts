@@ -1,7 +1,7 @@
 /**
  * One app session on one device, as a generator of events in time order.
  *
- * The state machines of REALISM.md section 3.4 are written as plain control
+ * The state machines of docs/realism.md section 3.4 are written as plain control
  * flow: an app session holds live channel tunes or VoD plays; a play holds
  * pre-roll, start-up, heartbeats, pauses, seeks, stalls, mid-rolls and an end.
  * Every decision draws from the session's own seeded {@linkcode Rng}, so a
@@ -40,7 +40,7 @@ import { HOUR_MS } from "./time.ts";
  * `eventId`, `timestamp`) and the fields the session shares.
  *
  * Why text: an event is written once, as the pipeline sends it. Building an
- * object and then `JSON.stringify` cost twice as much (REALISM's heartbeats
+ * object and then `JSON.stringify` cost twice as much (realism 3.3's heartbeats
  * are four events in five, and each shares most of its text with the last).
  */
 export type EventFields = string;
@@ -78,7 +78,7 @@ export interface SessionContext {
   sharedJson?: string;
 }
 
-/** Heartbeat period while playing (REALISM 3.3: every 10 s). */
+/** Heartbeat period while playing (realism 3.3: every 10 s). */
 export const HEARTBEAT_MS = 10_000;
 /** A pause longer than this ends the play with `timeout` (rule 11). */
 export const PAUSE_TIMEOUT_MS = 30 * 60_000;
@@ -89,7 +89,7 @@ export const MAX_SESSION_MS = 8 * HOUR_MS;
 
 /** Draws the raw length of an app session on a device type (ms). */
 export function drawSessionLength(rng: Rng, deviceType: DeviceType): number {
-  // CTV prime-time sessions ~77 min, mobile ~8-30 min (REALISM 1.2).
+  // CTV prime-time sessions ~77 min, mobile ~8-30 min (realism 1.2).
   const median = isTvScreen(deviceType)
     ? 70 * 60_000
     : deviceType === "Mobile"
@@ -113,7 +113,7 @@ export function* appSession(ctx: SessionContext): Generator<EventFields> {
       : "Pickx")
     : undefined;
   // Big screens watch linear TV most of the time (live ~84% of linear,
-  // streaming 63-70% on demand: REALISM 1.1).
+  // streaming 63-70% on demand: realism 1.1).
   const live = tv ? rng.chance(0.82) : rng.chance(0.22);
   const service: Service | undefined = live
     ? undefined
@@ -211,7 +211,7 @@ export function* appSession(ctx: SessionContext): Generator<EventFields> {
       if (b.startMs >= tEnd) break;
       const bEnd = b.startMs + b.durationSec * 1000;
       if (bEnd > deadline || rng.chance(0.15)) {
-        // Ad avoidance (15% live, REALISM 1.5): leave as the break starts.
+        // Ad avoidance (15% live, realism 1.5): leave as the break starts.
         tEnd = b.startMs;
         reason = bEnd > deadline ? "app_exit" : "zap";
         break;
@@ -372,7 +372,7 @@ export function* appSession(ctx: SessionContext): Generator<EventFields> {
           ',"skippable":' + skippable;
       }
       played++;
-      // CTV ad completion ~96% (REALISM 1.5); skips only after 5 s.
+      // CTV ad completion ~96% (realism 1.5); skips only after 5 s.
       const skipAt = skippable && rng.chance(0.25)
         ? rng.uniform(5, len * 0.9)
         : undefined;
@@ -449,7 +449,7 @@ export function* appSession(ctx: SessionContext): Generator<EventFields> {
       );
     }
     // Startup: lognormal, median ~1.6 s on big screens, ~2.6 s on mobile
-    // (REALISM 1.4 bands: VST median 1.5-4 s, p90 6-8 s).
+    // (realism 1.4 bands: VST median 1.5-4 s, p90 6-8 s).
     const median = tv || device.deviceType === "CTVStick" ? 1_600 : 2_600;
     const startup = Math.round(
       Math.min(60_000, Math.max(100, rng.lognormal(median, 0.55))),
@@ -470,7 +470,7 @@ export function* appSession(ctx: SessionContext): Generator<EventFields> {
       return "error";
     }
     // Exit before video start: no one leaves before 2 s, then +5.8 pp per
-    // second (Krishnan & Sitaraman, REALISM 1.4).
+    // second (Krishnan & Sitaraman, realism 1.4).
     const patience = 2_000 + rng.exp(12_000);
     if (patience < startup || state.t + startup >= deadline) {
       state.t = Math.min(
@@ -489,7 +489,7 @@ export function* appSession(ctx: SessionContext): Generator<EventFields> {
     }
 
     // How much the viewer intends to watch: ~20% of views reach the end
-    // (REALISM 1.2 browsing study), the rest are short looks or partial views.
+    // (realism 1.2 browsing study), the rest are short looks or partial views.
     const remaining = content.durationSec - position;
     const intent = rng.chance(tv ? 0.34 : 0.27)
       ? remaining
@@ -705,7 +705,7 @@ export function* appSession(ctx: SessionContext): Generator<EventFields> {
       if (reason !== "zap") break;
     } else {
       const svc = service!;
-      // Time to pick something: browsing before the play (REALISM 1.2).
+      // Time to pick something: browsing before the play (realism 1.2).
       state.t += Math.round(
         Math.min(15 * 60_000, rng.lognormal(first ? 40_000 : 15_000, 0.8)),
       );

@@ -1,6 +1,6 @@
 /**
  * The validator: checks a stream of events against the coherence rules the
- * model claims (REALISM.md 3.5) and measures the KPIs it targets (section 1).
+ * model claims (docs/realism.md 3.5) and measures the KPIs it targets (section 1).
  *
  * Streaming and bounded: state is kept per device with an open app session
  * and per open playback, and dropped when they end. Events must arrive in
@@ -587,7 +587,7 @@ export function createValidator(): {
       0.45,
       0.58,
       "share of viewing 19-23h",
-      "REALISM 1.1 template (CIM prime time) [D]",
+      "docs/realism.md 1.1 template (CIM prime time) [D]",
     );
     add(
       "peak_hour",
