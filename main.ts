@@ -315,10 +315,12 @@ async function runPipeline(config: Config, logger: Logger): Promise<number> {
     if (config.generator.durationSec !== undefined) {
       // In a pipeline only the generator is stopped: the consumer drains
       // what was sent. The producer and fetcher end with their relays.
-      const first = pipeline ? ["generator"] : ["generator", "consumer"];
+      const first: Role[] = pipeline
+        ? ["generator"]
+        : ["generator", "consumer"];
       const timer = setTimeout(() => {
         for (const role of first) {
-          workers.get(role as Role)?.postMessage(
+          workers.get(role)?.postMessage(
             { type: "stop" } satisfies Command,
           );
         }

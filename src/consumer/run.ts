@@ -328,21 +328,19 @@ export async function runConsumer(
     }
   };
 
-  /** Offsets [o.next, to) are gone: fail, or record the gap and go on. */
-  const lose = (p: number, o: Owned, to: number) => {
+  /** Offsets [from, to) are gone: fail, or record the gap and go on from `to`. */
+  const lose = (p: number, o: Owned, to: number, from = o.next) => {
     if (settings.onDataLoss === "fail") {
       throw new RangeError(
-        `Data loss on topic "${topic}" partition ${p}: offsets ${o.next} to ${
+        `Data loss on topic "${topic}" partition ${p}: offsets ${from} to ${
           to - 1
         } are gone from the broker (retention?); rerun with --on-data-loss skip to continue and record the gap`,
       );
     }
-    o.gaps.push({ from: String(o.next), to: String(to) });
-    stats.lost += to - o.next;
-    options.log?.(
-      `skipped lost offsets ${o.next}..${to - 1} of partition ${p}`,
-    );
-    o.next = to;
+    o.gaps.push({ from: String(from), to: String(to) });
+    stats.lost += to - from;
+    options.log?.(`skipped lost offsets ${from}..${to - 1} of partition ${p}`);
+    o.next = Math.max(o.next, to);
     o.dirty = true;
   };
 
@@ -498,11 +496,7 @@ export async function runConsumer(
       const read = readFrom.get(p);
       if (!o || read === undefined || checkedFrom.has(p)) continue;
       checkedFrom.add(p);
-      if (Number(from) >= read) continue;
-      const next = o.next;
-      o.next = Number(from);
-      lose(p, o, read);
-      o.next = Math.max(next, read);
+      if (Number(from) < read) lose(p, o, read, Number(from));
     }
   };
   /** Partitions still short of the drain target, as "p: next/end". */
@@ -515,6 +509,10 @@ export async function runConsumer(
       if (next < Number(end)) behind.push(`${p}: ${next}/${end}`);
     }
     return behind;
+  };
+  const reached = (p: number) => {
+    const end = target?.[String(p)];
+    return end === undefined || (owned.get(p)?.next ?? 0) >= Number(end);
   };
   const drained = async () => {
     if (!target) return false;
@@ -640,7 +638,11 @@ export async function runConsumer(
           behindSince = undefined;
           break;
       }
-      if (target && await drained()) break;
+      // Per batch, the drain is checked only once this batch's partition
+      // has reached its end (the tick checks it at least once a second).
+      if (
+        target && reached(delivery.batch.partition) && await drained()
+      ) break;
       if (clock.now() - lastReport >= 1000) {
         options.report?.({ ...stats });
         lastReport = clock.now();

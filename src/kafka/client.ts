@@ -35,19 +35,12 @@ const FATAL = [
 
 /** Whether a kafkajs failure is one that waiting cannot cure. */
 export function isFatal(cause: unknown): boolean {
-  for (
-    let e = cause as {
-      name?: string;
-      type?: string;
-      message?: string;
-      cause?: unknown;
-    } | undefined;
-    e;
-    e = e.cause as typeof e
-  ) {
+  // kafkajs wraps the broker's error in retry errors: look down the chain.
+  let e = cause as Partial<Error & { type: string }> | undefined;
+  for (let depth = 0; e && depth < 5; depth++) {
     const text = `${e.name ?? ""} ${e.type ?? ""} ${e.message ?? ""}`;
     if (FATAL.some((re) => re.test(text))) return true;
-    if (typeof e !== "object") break;
+    e = e.cause as typeof e;
   }
   return false;
 }

@@ -142,6 +142,16 @@ function openProducer(kafka: Kafka, idempotent: boolean) {
   return { producer, placed };
 }
 
+/**
+ * Whether a failed connect reached the cluster and was refused (kafkajs's
+ * own error as the cause), rather than timing out or finding no broker.
+ */
+function answeredButRefused(error: unknown): boolean {
+  const cause = (error as Error).cause as { name?: string } | undefined;
+  return cause !== undefined &&
+    !/Connection|NumberOfRetries/.test(cause.name ?? "");
+}
+
 /** Connects a producer; returns the sink and where a restarted run resumes. */
 export async function connectProducerSink(
   config: Config,
@@ -175,11 +185,7 @@ export async function connectProducerSink(
     // brokers, an IdempotentWrite ACL missing, librdkafka's mock) gets a
     // plain producer: retries may then write a record twice, and the
     // consumer drops those by `seq`.
-    const cause = (error as Error).cause as { name?: string } | undefined;
-    if (!idempotent || /Connection|NumberOfRetries/.test(cause?.name ?? "")) {
-      throw error;
-    }
-    if (error instanceof BrokerError && cause === undefined) throw error;
+    if (!idempotent || !answeredButRefused(error)) throw error;
     idempotent = false;
     current = await connect();
     log(
@@ -234,8 +240,7 @@ export async function connectProducerSink(
   ) => {
     if (failedOnce) {
       await current.producer.disconnect().catch(() => {});
-      current = openProducer(kafka, idempotent);
-      await within(current.producer.connect(), 30_000, "Cannot reach Kafka");
+      current = await connect();
       failedOnce = false;
     }
     try {
