@@ -10,8 +10,8 @@
  */
 import { parseArgs } from "node:util";
 import { Kafka, logLevel } from "kafkajs";
-import { advertiserNames } from "../src/adapters/faker.ts";
-import { createSimulator } from "../src/core/simulator.ts";
+import { advertiserNames } from "../src/model/faker.ts";
+import { createSimulator } from "../src/model/simulator.ts";
 
 const { values } = parseArgs({
   args: Deno.args,

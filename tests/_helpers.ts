@@ -1,8 +1,8 @@
 /** Shared test helpers: temp dirs, fake sources, event streams. */
-import { createSimulator } from "../src/core/simulator.ts";
-import { advertiserNames } from "../src/adapters/faker.ts";
-import type { TelemetryEvent } from "../src/core/event.ts";
-import type { Row } from "../src/adapters/parquet.ts";
+import { createSimulator } from "../src/model/simulator.ts";
+import { advertiserNames } from "../src/model/faker.ts";
+import type { TelemetryEvent } from "../src/model/event.ts";
+import type { Row } from "../src/warehouse/table.ts";
 import type { Delivery, InRecord, OffsetMap, Source } from "../src/ports.ts";
 import type { Config, SinkSettings } from "../src/config.ts";
 import { parseConfig } from "../src/config.ts";

@@ -4,7 +4,7 @@ import manifest from "../deno.json" with { type: "json" };
 
 Deno.test("deno.json compile.include lists every worker file", async () => {
   const workers: string[] = [];
-  for await (const f of Deno.readDir(new URL("../workers/", import.meta.url))) {
+  for await (const f of Deno.readDir(new URL("../workers", import.meta.url))) {
     if (f.name.endsWith(".ts")) workers.push(`workers/${f.name}`);
   }
   assert.ok(workers.length >= 2);

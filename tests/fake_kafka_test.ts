@@ -10,7 +10,7 @@ import { runGenerator } from "../src/generator/run.ts";
 import {
   createFsWarehouse,
   createJsonCheckpointStore,
-} from "../src/adapters/fs.ts";
+} from "../src/warehouse/fs.ts";
 import { type OffsetMap, SYSTEM_CLOCK } from "../src/ports.ts";
 import type { SinkSettings } from "../src/config.ts";
 import { readTable } from "../tools/read_table.ts";

@@ -7,14 +7,14 @@ import assert from "node:assert/strict";
 import {
   createChannelSink,
   createChannelSource,
-} from "../src/adapters/channel.ts";
+} from "../src/transport/channel.ts";
 import {
   createFsWarehouse,
   createJsonCheckpointStore,
-} from "../src/adapters/fs.ts";
+} from "../src/warehouse/fs.ts";
 import { runConsumer } from "../src/consumer/run.ts";
 import { runGenerator } from "../src/generator/run.ts";
-import { advertiserNames } from "../src/adapters/faker.ts";
+import { advertiserNames } from "../src/model/faker.ts";
 import { type OutRecord, SYSTEM_CLOCK } from "../src/ports.ts";
 import { readTable } from "../tools/read_table.ts";
 import { config, events, sinkSettings, withTmpDir } from "./_helpers.ts";

@@ -8,11 +8,11 @@ import { runConsumer } from "../src/consumer/run.ts";
 import {
   createFsWarehouse,
   createJsonCheckpointStore,
-} from "../src/adapters/fs.ts";
-import { createSourceRelay, serveSourceRelay } from "../src/relay/source.ts";
-import { createRelaySink, encodeLines, serveRelay } from "../src/relay/sink.ts";
+} from "../src/warehouse/fs.ts";
+import { createSourceRelay, serveSourceRelay } from "../src/kafka/relay_source.ts";
+import { createRelaySink, encodeLines, serveRelay } from "../src/kafka/relay_sink.ts";
 import { BrokerError } from "../src/errors.ts";
-import type { Position } from "../src/core/simulator.ts";
+import type { Position } from "../src/model/simulator.ts";
 import type { OutRecord, Source } from "../src/ports.ts";
 import { SYSTEM_CLOCK } from "../src/ports.ts";
 import { readTable } from "../tools/read_table.ts";

@@ -19,8 +19,8 @@
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
-import { parseCheckpoint } from "../src/core/checkpoint.ts";
-import { Rng } from "../src/core/rng.ts";
+import { parseCheckpoint } from "../src/warehouse/checkpoint.ts";
+import { Rng } from "../src/model/rng.ts";
 import { startMockCluster } from "./mock_cluster.ts";
 import { readTable } from "./read_table.ts";
 import { spawnTvstream, tvstream } from "./tvstream_cli.ts";

@@ -9,7 +9,7 @@
  * @module
  */
 import { join } from "node:path";
-import { Rng } from "../src/core/rng.ts";
+import { Rng } from "../src/model/rng.ts";
 import { API, ERR, type MockCluster } from "./mock_cluster.ts";
 import type { MockCommand } from "./mock_broker.ts";
 import {

@@ -1,8 +1,8 @@
 /// <reference no-default-lib="true" />
 /// <reference lib="deno.worker" />
-/** Fetcher worker: wiring only; the logic is in src/fetcher/ and src/relay/source.ts. */
-import { serveFetcher } from "../src/fetcher/serve.ts";
-import type { Endpoint } from "../src/endpoint.ts";
+/** Fetcher worker: wiring only; the logic is in src/kafka/fetcher_role.ts and relay_source.ts. */
+import { serveFetcher } from "../src/kafka/fetcher_role.ts";
+import type { Endpoint } from "../src/transport/port.ts";
 import { connectConsumerSource } from "../src/kafka/source.ts";
 
 // serveFetcher registers its message listener before any await.

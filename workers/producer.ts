@@ -1,8 +1,8 @@
 /// <reference no-default-lib="true" />
 /// <reference lib="deno.worker" />
-/** Producer worker: wiring only; the logic is in src/producer/ and src/relay/sink.ts. */
-import { serveProducer } from "../src/producer/serve.ts";
-import type { Endpoint } from "../src/endpoint.ts";
+/** Producer worker: wiring only; the logic is in src/kafka/producer_role.ts and relay_sink.ts. */
+import { serveProducer } from "../src/kafka/producer_role.ts";
+import type { Endpoint } from "../src/transport/port.ts";
 import { connectProducerSink } from "../src/kafka/sink.ts";
 
 // serveProducer registers its message listener before any await.

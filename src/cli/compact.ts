@@ -6,9 +6,9 @@
  */
 import { join } from "node:path";
 import type { Config } from "../config.ts";
-import { createJsonCheckpointStore, listTable } from "../adapters/fs.ts";
-import { parseFileName } from "../core/partition.ts";
-import { compactDay } from "../consumer/compact.ts";
+import { createJsonCheckpointStore, listTable } from "../warehouse/fs.ts";
+import { parseFileName } from "../warehouse/partition.ts";
+import { compactDay } from "../warehouse/compact.ts";
 
 /** Compacts closed days (or `--date`); returns the exit code. */
 export async function runCompact(

@@ -8,10 +8,10 @@ import {
   countRejected,
   createJsonCheckpointStore,
   listTable,
-} from "../adapters/fs.ts";
+} from "../warehouse/fs.ts";
 import { loadPartitionCheckpoint } from "../consumer/run.ts";
 import { readSecret } from "./preflight.ts";
-import { readParquetRowGroups } from "../adapters/parquet_read.ts";
+import { readParquetRowGroups } from "../warehouse/parquet_read.ts";
 
 /** The summary `inspect` prints. */
 export interface Inspection {

@@ -4,10 +4,10 @@
  * @module
  */
 import { type Config, DEFAULT_HOUSEHOLDS } from "../config.ts";
-import { createSimulator } from "../core/simulator.ts";
-import { DAY_MS } from "../core/time.ts";
-import { advertiserNames } from "../adapters/faker.ts";
-import { Utf8Lines } from "../lines.ts";
+import { createSimulator } from "../model/simulator.ts";
+import { DAY_MS } from "../model/time.ts";
+import { advertiserNames } from "../model/faker.ts";
+import { Utf8Lines } from "../kafka/lines.ts";
 
 /** Prints `config.count` events to `write`, as UTF-8; returns the exit code. */
 export async function runSample(

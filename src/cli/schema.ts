@@ -4,8 +4,8 @@
  * @module
  */
 import type { Config } from "../config.ts";
-import { eventJsonSchema } from "../core/event.ts";
-import { parquetSchema } from "../adapters/parquet.ts";
+import { eventJsonSchema } from "../model/event.ts";
+import { parquetSchema } from "../warehouse/table.ts";
 
 /** Prints both schemas; `--json` prints one JSON document. */
 export async function runSchema(

@@ -4,14 +4,14 @@
  * @module
  */
 import type { Config } from "../config.ts";
-import { listTable } from "../adapters/fs.ts";
-import { parseFileName } from "../core/partition.ts";
-import { readParquetEvents } from "../adapters/parquet_read.ts";
+import { listTable } from "../warehouse/fs.ts";
+import { parseFileName } from "../warehouse/partition.ts";
+import { readParquetEvents } from "../warehouse/parquet_read.ts";
 import {
   createValidator,
   RULES,
   type ValidationReport,
-} from "../core/validator.ts";
+} from "../validate/validator.ts";
 
 async function* lines(
   stream: ReadableStream<Uint8Array>,

@@ -27,12 +27,12 @@ import {
   parseCheckpoint,
   type PartitionCheckpoint,
   stringifyCheckpoint,
-} from "../core/checkpoint.ts";
-import { eventProblem } from "../core/event.ts";
-import { dataFileName, rejectedFileName } from "../core/partition.ts";
-import type { Position } from "../core/simulator.ts";
-import { dateKey, DAY_MS } from "../core/time.ts";
-import { ColumnBuffer } from "../adapters/parquet.ts";
+} from "../warehouse/checkpoint.ts";
+import { eventProblem } from "../model/event.ts";
+import { dataFileName, rejectedFileName } from "../warehouse/partition.ts";
+import type { Position } from "../model/simulator.ts";
+import { dateKey, DAY_MS } from "../model/time.ts";
+import { ColumnBuffer } from "../warehouse/table.ts";
 import type {
   CheckpointStore,
   Clock,

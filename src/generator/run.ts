@@ -9,7 +9,7 @@ import {
   createSimulator,
   naturalRatePerHousehold,
   type Position,
-} from "../core/simulator.ts";
+} from "../model/simulator.ts";
 import type { Clock, OutRecord, Sink } from "../ports.ts";
 import { emptyStats, type Stats } from "../protocol.ts";
 

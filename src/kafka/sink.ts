@@ -19,11 +19,11 @@ import {
   type Producer,
 } from "kafkajs";
 import type { Config } from "../config.ts";
-import { SCHEMA_VERSION } from "../core/event.ts";
-import type { Position } from "../core/simulator.ts";
+import { SCHEMA_VERSION } from "../model/event.ts";
+import type { Position } from "../model/simulator.ts";
 import type { OffsetMap, OutRecord } from "../ports.ts";
-import type { RelayTarget } from "../relay/sink.ts";
-import { writeFileAtomic } from "../adapters/fs.ts";
+import type { RelayTarget } from "./relay_sink.ts";
+import { writeFileAtomic } from "../warehouse/fs.ts";
 import { BrokerError } from "../errors.ts";
 import {
   brokerError,

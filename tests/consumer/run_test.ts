@@ -4,9 +4,9 @@ import {
   createFsWarehouse,
   createJsonCheckpointStore,
   listTable,
-} from "../../src/adapters/fs.ts";
-import { compactDay } from "../../src/consumer/compact.ts";
-import { readParquetRows } from "../../src/adapters/parquet_read.ts";
+} from "../../src/warehouse/fs.ts";
+import { compactDay } from "../../src/warehouse/compact.ts";
+import { readParquetRows } from "../../src/warehouse/parquet_read.ts";
 import { SYSTEM_CLOCK, type Warehouse } from "../../src/ports.ts";
 import { readTable } from "../../tools/read_table.ts";
 import { events, FakeTopic, sinkSettings, withTmpDir } from "../_helpers.ts";

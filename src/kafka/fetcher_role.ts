@@ -1,0 +1,55 @@
+/**
+ * Attaches the fetcher to a worker endpoint: on "start" it connects the
+ * Kafka consumer and relays what it delivers to the consumer worker over the
+ * port, until the consumer closes the relay (or "stop"); never exits.
+ *
+ * @module
+ */
+import type { Config } from "../config.ts";
+import { type Endpoint, type PortEnd, post, serveRole } from "../transport/port.ts";
+import { serveSourceRelay } from "./relay_source.ts";
+import type { Source } from "../ports.ts";
+import { emptyStats, type FetchReply, toWireError } from "../protocol.ts";
+
+/** What the fetcher worker needs from the outside (injected for tests). */
+export interface FetcherDeps {
+  /** Opens a Kafka source. */
+  connectSource: (
+    config: Config,
+    secret: string | undefined,
+    log: (message: string) => void,
+  ) => Promise<Source>;
+}
+
+/** Serves the fetcher on `endpoint`; registers the listener synchronously. */
+export function serveFetcher(endpoint: Endpoint, deps: FetcherDeps): void {
+  serveRole(endpoint, "fetcher", async ({ config, port, secret }, signal) => {
+    if (!port) throw new Error("No relay port: the fetcher needs one");
+    const relay = port as unknown as PortEnd<FetchReply>;
+    const stats = emptyStats();
+    let source: Source;
+    try {
+      source = await deps.connectSource(
+        config,
+        secret,
+        (message) =>
+          post(endpoint, {
+            type: "log",
+            role: "fetcher",
+            level: "warn",
+            message,
+          }),
+      );
+    } catch (error) {
+      // The consumer is waiting on the relay: tell it, so it fails too.
+      // (Once serving, the relay passes on failures itself.)
+      relay.postMessage({ type: "failed", error: toWireError(error) });
+      throw error;
+    }
+    post(endpoint, { type: "ready", role: "fetcher" });
+    await serveSourceRelay(relay, source, signal, (records) => {
+      stats.events += records;
+    });
+    return stats;
+  });
+}

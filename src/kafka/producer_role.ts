@@ -1,0 +1,64 @@
+/**
+ * Attaches the producer to a worker endpoint: on "start" it connects to
+ * Kafka and sends what the generator relays over the port, until the
+ * generator ends the stream (or "stop"); reports; never exits.
+ *
+ * @module
+ */
+import type { Config } from "../config.ts";
+import { type Endpoint, post, serveRole } from "../transport/port.ts";
+import { type RelayPort, type RelayTarget, serveRelay } from "./relay_sink.ts";
+import { type Clock, SYSTEM_CLOCK } from "../ports.ts";
+import { emptyStats } from "../protocol.ts";
+
+/** What the producer worker needs from the outside (injected for tests). */
+export interface ProducerDeps {
+  clock?: Clock;
+  /** Opens a Kafka sink and the position a restarted stream resumes from. */
+  connectSink: (
+    config: Config,
+    secret: string | undefined,
+    log: (message: string) => void,
+  ) => Promise<RelayTarget>;
+}
+
+/** Serves the producer on `endpoint`; registers the listener synchronously. */
+export function serveProducer(endpoint: Endpoint, deps: ProducerDeps): void {
+  const clock = deps.clock ?? SYSTEM_CLOCK;
+  serveRole(endpoint, "producer", async ({ config, port, secret }, signal) => {
+    if (!port) throw new Error("No relay port: the producer needs one");
+    const target = await deps.connectSink(
+      config,
+      secret,
+      (message) =>
+        post(endpoint, {
+          type: "log",
+          role: "producer",
+          level: "warn",
+          message,
+        }),
+    );
+    const stats = emptyStats();
+    try {
+      post(endpoint, { type: "ready", role: "producer" });
+      await serveRelay(
+        port as unknown as RelayPort,
+        target,
+        signal,
+        (count) => {
+          if (stats.activeFrom === 0) stats.activeFrom = clock.now();
+          stats.produced += count;
+          stats.activeMs = clock.now() - stats.activeFrom;
+        },
+      );
+    } finally {
+      // Saves the last acknowledged position and disconnects.
+      await target.sink.close();
+    }
+    const ends = target.sink.endOffsets?.();
+    if (ends) stats.endOffsets = ends;
+    const starts = target.sink.startOffsets?.();
+    if (starts) stats.startOffsets = starts;
+    return stats;
+  });
+}

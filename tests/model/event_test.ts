@@ -1,0 +1,80 @@
+/**
+ * Every emitted event matches `tvstream schema`'s JSON Schema, checked by a
+ * small independent JSON Schema evaluator (not by eventProblem()).
+ */
+import assert from "node:assert/strict";
+import { eventJsonSchema, eventProblem } from "../../src/model/event.ts";
+import { events } from "../_helpers.ts";
+
+type Schema = Record<string, unknown>;
+
+function matches(schema: Schema, value: unknown): boolean {
+  if ("const" in schema) return value === schema.const;
+  switch (schema.type) {
+    case "object": {
+      if (typeof value !== "object" || value === null) return false;
+      const v = value as Record<string, unknown>;
+      const props = schema.properties as Record<string, Schema>;
+      for (const r of schema.required as string[]) if (!(r in v)) return false;
+      for (const [k, x] of Object.entries(v)) {
+        if (!props[k]) return schema.additionalProperties !== false;
+        if (!matches(props[k]!, x)) return false;
+      }
+      return true;
+    }
+    case "integer":
+      return Number.isInteger(value);
+    case "number":
+      return typeof value === "number";
+    case "boolean":
+      return typeof value === "boolean";
+    case "string":
+      if (typeof value !== "string") return false;
+      if (
+        typeof schema.pattern === "string" &&
+        !new RegExp(schema.pattern).test(value)
+      ) return false;
+      return value.length >= ((schema.minLength as number) ?? 0);
+  }
+  return false;
+}
+
+Deno.test("every emitted event matches exactly one branch of the JSON Schema", () => {
+  const schema = eventJsonSchema();
+  const branches = schema.oneOf as Schema[];
+  const sample = events(60_000, {
+    households: 300,
+    from: "2026-11-05T16:00:00Z",
+  });
+  const seen = new Set<string>();
+  for (const e of sample) {
+    const hits = branches.filter((b) => matches(b, e));
+    assert.equal(hits.length, 1, JSON.stringify(e));
+    seen.add(e.event);
+  }
+  assert.ok(seen.size >= 20, `types seen: ${[...seen]}`);
+});
+
+Deno.test("eventProblem() names what is wrong", () => {
+  const e = events(1)[0]!;
+  assert.equal(eventProblem(e), undefined);
+  assert.match(
+    eventProblem({ ...e, event: "teleport" })!,
+    /unknown event type/,
+  );
+  assert.match(eventProblem({ ...e, timestamp: "yesterday" })!, /ISO-8601/);
+  assert.match(
+    eventProblem({ ...e, timestamp: "1970-01-01T00:00:00.000Z" })!,
+    /impossible time/,
+  );
+  const { tvId: _, ...missing } = e;
+  assert.match(eventProblem(missing)!, /missing field "tvId"/);
+  assert.match(eventProblem({ ...e, extra: 1 })!, /unknown field "extra"/);
+  assert.match(eventProblem([1])!, /not a JSON object/);
+  // Integer fields are Parquet INT32 columns: larger values would not fit.
+  const start = events(500).find((x) => x.event === "app_start")!;
+  assert.equal(eventProblem(start), undefined);
+  const tvCount = { ...start, tvCount: 2 ** 31 };
+  assert.match(eventProblem(tvCount)!, /"tvCount" must be a 32-bit integer/);
+  assert.match(eventProblem({ ...tvCount, tvCount: 1.5 })!, /32-bit integer/);
+});
