@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { listTable } from "../src/adapters/fs.ts";
-import { readParquetRows } from "../src/adapters/parquet_read.ts";
+import { listTable } from "../src/warehouse/fs.ts";
+import { readParquetRows } from "../src/warehouse/parquet_read.ts";
 
 /** One row read back: the columns asked for, and the date partition it is in. */
 export interface TableRow {
