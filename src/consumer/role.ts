@@ -4,7 +4,12 @@
  *
  * @module
  */
-import { type Endpoint, type PortEnd, post, serveRole } from "../transport/port.ts";
+import {
+  type Endpoint,
+  type PortEnd,
+  post,
+  serveRole,
+} from "../transport/port.ts";
 import { createChannelSource, type Port } from "../transport/channel.ts";
 import { createSourceRelay } from "../kafka/relay_source.ts";
 import type { FetchMessage } from "../protocol.ts";

@@ -6,7 +6,12 @@
  * @module
  */
 import type { Config } from "../config.ts";
-import { type Endpoint, type PortEnd, post, serveRole } from "../transport/port.ts";
+import {
+  type Endpoint,
+  type PortEnd,
+  post,
+  serveRole,
+} from "../transport/port.ts";
 import { serveSourceRelay } from "./relay_source.ts";
 import type { Source } from "../ports.ts";
 import { emptyStats, type FetchReply, toWireError } from "../protocol.ts";

@@ -14,11 +14,7 @@
  */
 import { join } from "node:path";
 import { writeFileAtomic } from "./fs.ts";
-import {
-  ColumnBuffer,
-  COLUMNS,
-  createMergedFile,
-} from "./table.ts";
+import { ColumnBuffer, COLUMNS, createMergedFile } from "./table.ts";
 import {
   copyRowGroups,
   readParquetRowGroups,

@@ -10,16 +10,10 @@ import {
   parquetMetadataAsync,
   parquetRead,
   parquetReadObjects,
+  type RowGroup,
 } from "hyparquet";
 import { PROVENANCE_COLUMNS } from "./table.ts";
-import {
-  type Codec,
-  type Column,
-  ENCODINGS,
-  type RawRowGroup,
-  type Statistics,
-  statisticsBytes,
-} from "./parquet_write.ts";
+import type { Column } from "./parquet_write.ts";
 
 /** hyparquet decodes snappy itself; gzip (`--compression gzip`) comes from node:zlib. */
 export const DECOMPRESSORS = {
@@ -184,7 +178,7 @@ export function rowToEvent(
 /**
  * Hands each row group of the file at `path` to `copy`, as
  * `ParquetFile.copyRowGroup` takes it: the group's bytes (read one group at
- * a time) and its footer entries, offsets relative to those bytes. Returns
+ * a time) and its footer entry, offsets relative to those bytes. Returns
  * the rows handed over, or undefined without reading any data when the
  * file's columns are not exactly `columns` (a file from another schema
  * version must be decoded and re-encoded instead).
@@ -192,29 +186,23 @@ export function rowToEvent(
 export async function copyRowGroups(
   path: string,
   columns: readonly Column[],
-  copy: (bytes: Uint8Array, group: RawRowGroup) => Promise<void>,
+  copy: (bytes: Uint8Array, group: RowGroup) => Promise<void>,
 ): Promise<number | undefined> {
   const { buffer, metadata, close } = await openParquet(path);
   try {
-    const groups = rawRowGroups(metadata, columns);
-    if (!groups) return undefined;
+    if (!sameColumns(metadata, columns)) return undefined;
     let rows = 0;
-    for (const g of groups) {
-      const from = Math.min(...g.chunks.map((c) => c.start));
-      const to = Math.max(...g.chunks.map((c) => c.start + c.compressed));
+    for (const g of metadata.row_groups) {
+      const starts = g.columns.map((c) => chunkStart(c.meta_data!));
+      const from = Math.min(...starts);
+      const to = Math.max(
+        ...g.columns.map((c, i) =>
+          starts[i]! + Number(c.meta_data!.total_compressed_size)
+        ),
+      );
       const bytes = new Uint8Array(await buffer.slice(from, to));
-      await copy(bytes, {
-        rows: g.rows,
-        chunks: g.chunks.map((c) => ({
-          ...c,
-          start: c.start - from,
-          dataOffset: c.dataOffset - from,
-          ...(c.dictionaryOffset === undefined
-            ? {}
-            : { dictionaryOffset: c.dictionaryOffset - from }),
-        })),
-      });
-      rows += g.rows;
+      await copy(bytes, rebase(g, BigInt(from)));
+      rows += Number(g.num_rows);
     }
     return rows;
   } finally {
@@ -222,72 +210,48 @@ export async function copyRowGroups(
   }
 }
 
-/** A footer's row groups in our terms, or undefined if its columns differ. */
-function rawRowGroups(
-  meta: FileMetaData,
-  columns: readonly Column[],
-): RawRowGroup[] | undefined {
+/** Whether a footer's columns are exactly `columns`, one chunk each. */
+function sameColumns(meta: FileMetaData, columns: readonly Column[]): boolean {
   const fields = meta.schema.slice(1);
-  if (
-    fields.length !== columns.length ||
-    fields.some((f, i) =>
-      f.name !== columns[i]!.name || f.type !== columns[i]!.type ||
-      (f.repetition_type === "REQUIRED") !== columns[i]!.required ||
-      f.num_children !== undefined
-    )
-  ) return undefined;
-  const groups: RawRowGroup[] = [];
-  for (const g of meta.row_groups) {
-    const chunks = [];
-    for (const [i, c] of g.columns.entries()) {
-      const m = c.meta_data;
-      if (!m || m.path_in_schema.join(".") !== columns[i]!.name) {
-        return undefined;
-      }
-      const data = Number(m.data_page_offset);
-      const dictionary = m.dictionary_page_offset === undefined
-        ? undefined
-        : Number(m.dictionary_page_offset);
-      const encodings = m.encodings.map((e) => ENCODINGS[e]);
-      if (encodings.some((e) => e === undefined)) return undefined;
-      const stats = m.statistics && statistics(columns[i]!, m.statistics);
-      chunks.push({
-        start: dictionary === undefined ? data : Math.min(data, dictionary),
-        compressed: Number(m.total_compressed_size),
-        uncompressed: Number(m.total_uncompressed_size),
-        dataOffset: data,
-        ...(dictionary === undefined ? {} : { dictionaryOffset: dictionary }),
-        encodings: encodings as number[],
-        codec: m.codec as Codec,
-        numValues: Number(m.num_values),
-        ...(stats ? { stats } : {}),
-      });
-    }
-    groups.push({ rows: Number(g.num_rows), chunks });
-  }
-  return groups;
+  return fields.length === columns.length &&
+    fields.every((f, i) =>
+      f.name === columns[i]!.name && f.type === columns[i]!.type &&
+      (f.repetition_type === "REQUIRED") === columns[i]!.required &&
+      f.num_children === undefined
+    ) &&
+    meta.row_groups.every((g) =>
+      g.columns.length === columns.length &&
+      g.columns.every((c, i) =>
+        c.meta_data?.path_in_schema.join(".") === columns[i]!.name
+      )
+    );
 }
 
-/** hyparquet's decoded statistics back to the bytes the footer holds. */
-function statistics(
-  column: Column,
-  s: { null_count?: bigint; min_value?: unknown; max_value?: unknown },
-): Statistics | undefined {
-  if (s.null_count === undefined) return undefined;
-  const plain = (v: unknown) => {
-    if (v === undefined || v === null) return undefined;
-    const value = v instanceof Date
-      ? v.getTime()
-      : typeof v === "bigint"
-      ? Number(v)
-      : v as string | number | boolean;
-    return statisticsBytes(column.type, value);
-  };
-  const min = plain(s.min_value);
-  const max = plain(s.max_value);
+/** Where a column chunk's pages start: its dictionary page, if any. */
+function chunkStart(m: NonNullable<RowGroup["columns"][number]["meta_data"]>) {
+  const data = Number(m.data_page_offset);
+  return m.dictionary_page_offset === undefined
+    ? data
+    : Math.min(data, Number(m.dictionary_page_offset));
+}
+
+/** A row group's footer entry with its page offsets moved back by `by`. */
+function rebase(g: RowGroup, by: bigint): RowGroup {
   return {
-    nulls: Number(s.null_count),
-    ...(min ? { min } : {}),
-    ...(max ? { max } : {}),
+    ...g,
+    columns: g.columns.map((c) => {
+      const m = c.meta_data!;
+      return {
+        ...c,
+        file_offset: c.file_offset - by,
+        meta_data: {
+          ...m,
+          data_page_offset: m.data_page_offset - by,
+          ...(m.dictionary_page_offset === undefined
+            ? {}
+            : { dictionary_page_offset: m.dictionary_page_offset - by }),
+        },
+      };
+    }),
   };
 }

@@ -1,17 +1,31 @@
 /**
  * A Parquet writer for flat schemas of optional scalar columns, the shape
- * of every tvstream table. It works from sparse columns (the values present
- * and the rows they belong to), so a column that most event types leave
- * empty costs its few values, not a pass over every row. Pages are data
- * page v1 with RLE definition levels and dictionary (RLE_DICTIONARY) or
- * PLAIN values, as pyarrow writes by default, the form every engine reads.
+ * of every tvstream table, built on hyparquet-writer's public pieces: its
+ * `ByteWriter` holds the bytes, its page-header and footer writers write
+ * the Thrift, its RLE/bit-packed writer encodes levels and dictionary
+ * indexes.
+ *
+ * What it adds is what the library's `ParquetWriter` lacks (README,
+ * "Parquet"): it encodes from sparse columns (the values present and the
+ * rows they belong to), so a column most event types leave empty costs its
+ * few values rather than a pass over every row; and it copies a row group
+ * of another file byte for byte (compaction). Pages are data page v1 with
+ * RLE definition levels and dictionary (RLE_DICTIONARY) or PLAIN values.
  *
  * @module
  */
-import { bitWidthOf, Bytes, writeHybrid } from "./parquet_bytes.ts";
-import { ThriftWriter } from "./thrift.ts";
-
-const UTF8 = new TextEncoder();
+import { ByteWriter } from "hyparquet-writer";
+import { writePageHeader } from "hyparquet-writer/src/datapage.js";
+import { writeRleBitPackedHybrid } from "hyparquet-writer/src/encoding.js";
+import { writeMetadata } from "hyparquet-writer/src/metadata.js";
+import type {
+  ColumnChunk,
+  ColumnMetaData,
+  CompressionCodec,
+  KeyValue,
+  RowGroup,
+  SchemaElement,
+} from "hyparquet";
 
 /** Physical column types used here. */
 export type ParquetType =
@@ -53,96 +67,51 @@ export interface FileOptions {
   /** Columns stored UNCOMPRESSED whatever `codec` (the codec is per column chunk). */
   uncompressed?: ReadonlySet<string>;
   createdBy: string;
-  metadata: readonly { key: string; value: string }[];
+  metadata: KeyValue[];
 }
 
-const TYPE = { BOOLEAN: 0, INT32: 1, INT64: 2, DOUBLE: 5, BYTE_ARRAY: 6 };
-const CODEC = { UNCOMPRESSED: 0, SNAPPY: 1, GZIP: 2 };
-const PLAIN = 0;
-const RLE = 3;
-const RLE_DICTIONARY = 8;
-const DATA_PAGE = 0;
-const DICTIONARY_PAGE = 2;
+/** The schema as the footer holds it: a root, then one element per column. */
+export function schemaElements(columns: readonly Column[]): SchemaElement[] {
+  return [
+    { name: "root", num_children: columns.length },
+    ...columns.map((c): SchemaElement => ({
+      name: c.name,
+      type: c.type,
+      repetition_type: c.required ? "REQUIRED" : "OPTIONAL",
+      ...(c.logical === "STRING"
+        ? { converted_type: "UTF8", logical_type: { type: "STRING" } }
+        : c.logical === "TIMESTAMP_MILLIS"
+        ? {
+          converted_type: "TIMESTAMP_MILLIS",
+          logical_type: {
+            type: "TIMESTAMP",
+            isAdjustedToUTC: true,
+            unit: "MILLIS",
+          },
+        }
+        : {}),
+    })),
+  ];
+}
+
 /** Rows per data page: pages stay around a megabyte before compression. */
 const PAGE_ROWS = 20_000;
-const MAGIC = new Uint8Array([0x50, 0x41, 0x52, 0x31]); // "PAR1"
-
-/** Parquet encoding ids, by name. */
-export const ENCODINGS: Readonly<Record<string, number>> = {
-  PLAIN: 0,
-  PLAIN_DICTIONARY: 2,
-  RLE: 3,
-  BIT_PACKED: 4,
-  DELTA_BINARY_PACKED: 5,
-  DELTA_LENGTH_BYTE_ARRAY: 6,
-  DELTA_BYTE_ARRAY: 7,
-  RLE_DICTIONARY: 8,
-  BYTE_STREAM_SPLIT: 9,
-};
-
-/** Column statistics: null count, and min/max as plain-encoded bytes. */
-export interface Statistics {
-  nulls: number;
-  min?: Uint8Array;
-  max?: Uint8Array;
-}
-
-/** One column chunk of another file, described by that file's footer. */
-export interface RawChunk {
-  /** Where the chunk's pages start in the source file, and their size. */
-  start: number;
-  compressed: number;
-  uncompressed: number;
-  dataOffset: number;
-  dictionaryOffset?: number;
-  encodings: number[];
-  codec: Codec;
-  numValues: number;
-  stats?: Statistics;
-}
-
-/** A row group of another file with the same columns, to copy as it is. */
-export interface RawRowGroup {
-  rows: number;
-  chunks: RawChunk[];
-}
-
-interface ChunkMeta {
-  column: Column;
-  codec: Codec;
-  offset: number;
-  dictionaryOffset: number | undefined;
-  dataOffset: number;
-  encodings: number[];
-  numValues: number;
-  compressed: number;
-  uncompressed: number;
-  stats?: Statistics;
-}
-
-interface GroupMeta {
-  rows: number;
-  offset: number;
-  compressed: number;
-  uncompressed: number;
-  chunks: ChunkMeta[];
-}
+const MAGIC = 0x31524150; // "PAR1", little-endian
+const UTF8 = new TextEncoder();
 
 /** Builds one Parquet file in memory, one row group per `rowGroup` call. */
 export class ParquetFile {
   readonly #options: FileOptions;
-  readonly #out = new Bytes(1 << 20);
-  readonly #page = new Bytes(1 << 16);
-  readonly #groups: GroupMeta[] = [];
+  readonly #out = new ByteWriter(1 << 20);
+  readonly #page = new ByteWriter(1 << 16);
+  readonly #groups: RowGroup[] = [];
   #levels = new Uint8Array(PAGE_ROWS);
-  /** Bytes already handed over by `drain`. */
-  #drained = 0;
   #indexes = new Int32Array(1024);
 
   /** Starts a file with these columns and codec. */
   constructor(options: FileOptions) {
     this.#options = options;
-    this.#out.bytes(MAGIC);
+    this.#out.appendUint32(MAGIC);
   }
 
   /** Appends a row group of `rows` rows; `chunks` follow the column order. */
@@ -158,28 +127,28 @@ export class ParquetFile {
   /**
    * Appends a row group of `source` (a file with the same columns) without
    * decoding it: its pages are copied byte for byte and its footer entries
-   * moved to their new offsets. This is how compaction merges files at disk
-   * speed.
+   * (offsets relative to `source`) moved to their new offsets. This is how
+   * compaction merges files at disk speed.
    */
-  copyRowGroup(source: Uint8Array, group: RawRowGroup): void {
-    this.#group(group.rows, group.chunks.length, (column, i): ChunkMeta => {
-      const c = group.chunks[i]!;
-      const at = this.#position();
-      this.#out.bytes(source.subarray(c.start, c.start + c.compressed));
-      const shift = at - c.start;
+  copyRowGroup(source: Uint8Array, group: RowGroup): void {
+    this.#group(Number(group.num_rows), group.columns.length, (_, i) => {
+      const m = group.columns[i]!.meta_data!;
+      const start = chunkStart(m);
+      const at = this.#out.offset;
+      this.#out.appendBytes(
+        source.subarray(start, start + Number(m.total_compressed_size)),
+      );
+      const shift = BigInt(at - start);
+      const { dictionary_page_offset: dict, ...rest } = m;
       return {
-        column,
-        codec: c.codec,
-        offset: at,
-        dictionaryOffset: c.dictionaryOffset === undefined
-          ? undefined
-          : c.dictionaryOffset + shift,
-        dataOffset: c.dataOffset + shift,
-        encodings: c.encodings,
-        numValues: c.numValues,
-        compressed: c.compressed,
-        uncompressed: c.uncompressed,
-        ...(c.stats ? { stats: c.stats } : {}),
+        file_offset: BigInt(at),
+        meta_data: {
+          ...rest,
+          data_page_offset: m.data_page_offset + shift,
+          ...(dict === undefined
+            ? {}
+            : { dictionary_page_offset: dict + shift }),
+        },
       };
     });
   }
@@ -188,22 +157,24 @@ export class ParquetFile {
   #group(
     rows: number,
     count: number,
-    chunk: (column: Column, i: number) => ChunkMeta,
+    chunk: (column: Column, i: number) => ColumnChunk,
   ): void {
     const { columns } = this.#options;
     if (count !== columns.length) {
       throw new RangeError(`expected ${columns.length} columns, got ${count}`);
     }
-    const offset = this.#position();
+    const offset = this.#out.offset;
     const chunks = columns.map(chunk);
-    let uncompressed = 0;
-    for (const m of chunks) uncompressed += m.uncompressed;
+    let uncompressed = 0n;
+    for (const c of chunks) {
+      uncompressed += c.meta_data!.total_uncompressed_size;
+    }
     this.#groups.push({
-      rows,
-      offset,
-      compressed: this.#position() - offset,
-      uncompressed,
-      chunks,
+      columns: chunks,
+      total_byte_size: uncompressed,
+      num_rows: BigInt(rows),
+      file_offset: BigInt(offset),
+      total_compressed_size: BigInt(this.#out.offset - offset),
     });
   }
 
@@ -213,179 +184,132 @@ export class ParquetFile {
    * rest.
    */
   drain(): Uint8Array {
-    const bytes = this.#out.view().slice();
-    this.#drained += this.#out.length;
-    this.#out.reset();
+    const bytes = this.#out.getBytes().slice();
+    // The library's own streaming writers flush this way: `offset` keeps
+    // counting the file, `index` restarts the buffer.
+    this.#out.index = 0;
     return bytes;
   }
 
   /** Writes the footer and returns the file (the part not drained). */
   finish(): Uint8Array {
-    const out = this.#out;
-    const footerStart = out.length;
-    const w = new ThriftWriter(out);
     const { columns, createdBy, metadata } = this.#options;
-    let rows = 0;
-    for (const g of this.#groups) rows += g.rows;
-    w.i32(1, 1);
-    w.structList(2, [undefined, ...columns], (s, c) => {
-      if (!c) {
-        s.string(4, "root").i32(5, columns.length);
-        return;
-      }
-      s.i32(1, TYPE[c.type]).i32(3, c.required ? 0 : 1).string(4, c.name);
-      if (c.logical === "STRING") {
-        s.i32(6, 0).struct(10, (l) => l.struct(1, () => {}));
-      } else if (c.logical === "TIMESTAMP_MILLIS") {
-        s.i32(6, 9).struct(
-          10,
-          (l) =>
-            l.struct(
-              8,
-              (t) => t.bool(1, true).struct(2, (u) => u.struct(1, () => {})),
-            ),
-        );
-      }
-    });
-    w.i64(3, rows);
-    w.structList(4, this.#groups, (s, g) => {
-      s.structList(1, g.chunks, (cc, m) => {
-        cc.i64(2, m.offset).struct(3, (md) => {
-          md.i32(1, TYPE[m.column.type])
-            .i32List(2, m.encodings)
-            .stringList(3, [m.column.name])
-            .i32(4, CODEC[m.codec])
-            .i64(5, m.numValues)
-            .i64(6, m.uncompressed)
-            .i64(7, m.compressed)
-            .i64(9, m.dataOffset);
-          if (m.dictionaryOffset !== undefined) md.i64(11, m.dictionaryOffset);
-          const stats = m.stats;
-          if (stats) {
-            md.struct(12, (st) => {
-              st.i64(3, stats.nulls);
-              if (stats.max) st.binary(5, stats.max);
-              if (stats.min) st.binary(6, stats.min);
-            });
-          }
-        });
-      });
-      s.i64(2, g.uncompressed).i64(3, g.rows).i64(5, g.offset).i64(
-        6,
-        g.compressed,
-      );
-    });
-    if (metadata.length > 0) {
-      w.structList(
-        5,
-        metadata,
-        (s, kv) => s.string(1, kv.key).string(2, kv.value),
-      );
-    }
-    w.string(6, createdBy);
-    // Type-defined order: readers may trust min_value/max_value.
-    w.structList(7, columns, (s) => s.struct(1, () => {}));
-    w.end();
-    out.i32(out.length - footerStart);
-    out.bytes(MAGIC);
-    return out.view().slice();
+    let rows = 0n;
+    for (const g of this.#groups) rows += g.num_rows;
+    writeMetadata(this.#out, {
+      version: 1,
+      schema: schemaElements(columns),
+      num_rows: rows,
+      row_groups: this.#groups,
+      ...(metadata.length > 0 ? { key_value_metadata: metadata } : {}),
+      created_by: createdBy,
+      metadata_length: 0,
+    }, Infinity);
+    this.#out.appendUint32(MAGIC);
+    return this.#out.getBytes().slice();
   }
 
-  /** Offset in the file of the next byte written. */
-  #position(): number {
-    return this.#drained + this.#out.length;
-  }
-
-  #writeChunk(column: Column, chunk: Chunk, rows: number): ChunkMeta {
-    const { values, rows: at } = chunk;
-    const m = values.length;
-    const start = this.#position();
-    const codec = this.#options.uncompressed?.has(column.name)
+  #writeChunk(column: Column, chunk: Chunk, rows: number): ColumnChunk {
+    const { values } = chunk;
+    const start = this.#out.offset;
+    const codec: Codec = this.#options.uncompressed?.has(column.name)
       ? "UNCOMPRESSED"
       : this.#options.codec;
-    const meta: ChunkMeta = {
-      column,
-      codec,
-      offset: start,
-      dictionaryOffset: undefined,
-      dataOffset: start,
-      encodings: [],
-      numValues: rows,
-      compressed: 0,
-      uncompressed: 0,
-    };
     const dict = column.dictionary && column.type !== "BOOLEAN"
       ? this.#dictionary(values)
       : undefined;
+    let uncompressed = 0;
     if (dict) {
-      meta.dictionaryOffset = this.#position();
-      const page = this.#page;
-      page.reset();
+      const page = startPage(this.#page);
       for (const v of dict.keys()) plain(page, column.type, v);
-      meta.uncompressed += this.#emitPage(
-        codec,
-        DICTIONARY_PAGE,
-        dict.size,
-        PLAIN,
-      );
-      meta.encodings.push(PLAIN, RLE, RLE_DICTIONARY);
-    } else {
-      meta.encodings.push(PLAIN, RLE);
+      uncompressed += this.#emitPage(codec, {
+        type: "DICTIONARY_PAGE",
+        dictionary_page_header: { num_values: dict.size, encoding: "PLAIN" },
+      });
     }
-    meta.dataOffset = this.#position();
+    const dataOffset = this.#out.offset;
+    uncompressed += this.#writeDataPages(column, chunk, rows, codec, dict);
+    const meta: ColumnMetaData = {
+      type: column.type,
+      encodings: dict ? ["PLAIN", "RLE", "RLE_DICTIONARY"] : ["PLAIN", "RLE"],
+      path_in_schema: [column.name],
+      codec: codec as CompressionCodec,
+      num_values: BigInt(rows),
+      total_uncompressed_size: BigInt(uncompressed),
+      total_compressed_size: BigInt(this.#out.offset - start),
+      data_page_offset: BigInt(dataOffset),
+      ...(dict ? { dictionary_page_offset: BigInt(start) } : {}),
+      ...(column.statistics
+        ? {
+          statistics: statistics(
+            dict ? Array.from(dict.keys()) : values,
+            rows - values.length,
+          ),
+        }
+        : {}),
+    };
+    return { file_offset: BigInt(start), meta_data: meta };
+  }
+
+  /** Writes the chunk's data pages; returns their uncompressed size. */
+  #writeDataPages(
+    column: Column,
+    { values, rows: at }: Chunk,
+    rows: number,
+    codec: Codec,
+    dict: Map<unknown, number> | undefined,
+  ): number {
+    const m = values.length;
     const bitWidth = dict ? Math.max(1, bitWidthOf(dict.size - 1)) : 0;
+    let uncompressed = 0;
     let k = 0;
     for (let r0 = 0; r0 < rows; r0 += PAGE_ROWS) {
       const r1 = Math.min(rows, r0 + PAGE_ROWS);
-      const page = this.#page;
-      page.reset();
+      const page = startPage(this.#page);
       const k0 = k;
       if (at) { while (k < m && at[k]! < r1) k++; }
       else k = Math.min(m, r1);
-      if (!column.required) {
-        const n = r1 - r0;
-        const levels = this.#levels;
-        if (at) {
-          levels.fill(0, 0, n);
-          for (let j = k0; j < k; j++) levels[at[j]! - r0] = 1;
-        } else levels.fill(1, 0, n);
-        const lengthAt = page.length;
-        page.i32(0);
-        writeHybrid(page, levels, n, 1);
-        page.setI32(lengthAt, page.length - lengthAt - 4);
-      }
+      if (!column.required) this.#writeLevels(at, k0, k, r0, r1);
       if (dict) {
-        page.u8(bitWidth);
-        writeHybrid(page, this.#indexes.subarray(k0, k), k - k0, bitWidth);
+        page.appendUint8(bitWidth);
+        writeRleBitPackedHybrid(page, this.#indexes.subarray(k0, k), bitWidth);
       } else if (column.type === "BOOLEAN") {
-        let byte = 0;
-        for (let j = k0; j < k; j++) {
-          if (values[j]) byte |= 1 << ((j - k0) & 7);
-          if (((j - k0) & 7) === 7) {
-            page.u8(byte);
-            byte = 0;
-          }
-        }
-        if (((k - k0) & 7) !== 0) page.u8(byte);
+        writeBooleans(page, values, k0, k);
       } else {
         for (let j = k0; j < k; j++) plain(page, column.type, values[j]!);
       }
-      meta.uncompressed += this.#emitPage(
-        codec,
-        DATA_PAGE,
-        r1 - r0,
-        dict ? RLE_DICTIONARY : PLAIN,
-      );
+      uncompressed += this.#emitPage(codec, {
+        type: "DATA_PAGE",
+        data_page_header: {
+          num_values: r1 - r0,
+          encoding: dict ? "RLE_DICTIONARY" : "PLAIN",
+          definition_level_encoding: "RLE",
+          repetition_level_encoding: "RLE",
+        },
+      });
     }
-    meta.compressed = this.#position() - start;
-    if (column.statistics) {
-      meta.stats = statistics(
-        column.type,
-        dict ? Array.from(dict.keys()) : values,
-        rows - m,
-      );
-    }
-    return meta;
+    return uncompressed;
+  }
+
+  /** Definition levels of rows [r0, r1), length-prefixed as data page v1 has them. */
+  #writeLevels(
+    at: ArrayLike<number> | undefined,
+    k0: number,
+    k: number,
+    r0: number,
+    r1: number,
+  ): void {
+    const n = r1 - r0;
+    const levels = this.#levels;
+    if (at) {
+      levels.fill(0, 0, n);
+      for (let j = k0; j < k; j++) levels[at[j]! - r0] = 1;
+    } else levels.fill(1, 0, n);
+    const page = this.#page;
+    const lengthAt = page.index;
+    page.appendInt32(0);
+    const length = writeRleBitPackedHybrid(page, levels.subarray(0, n), 1);
+    page.view.setInt32(lengthAt, length, true);
   }
 
   /**
@@ -413,72 +337,119 @@ export class ParquetFile {
     return dict;
   }
 
-  /** Compresses this.#page behind its header; returns the uncompressed size. */
+  /** Compresses the page behind its header; returns the uncompressed size. */
   #emitPage(
     codec: Codec,
-    type: number,
-    count: number,
-    encoding: number,
+    header: Omit<
+      Parameters<typeof writePageHeader>[1],
+      "uncompressed_page_size" | "compressed_page_size"
+    >,
   ): number {
-    const body = this.#page.view();
+    const body = this.#page.getBytes();
     const packed = codec === "UNCOMPRESSED"
       ? body
       : this.#options.compress(body);
     const out = this.#out;
-    const headerStart = out.length;
-    const w = new ThriftWriter(out);
-    w.i32(1, type).i32(2, body.length).i32(3, packed.length);
-    if (type === DATA_PAGE) {
-      w.struct(
-        5,
-        (h) => h.i32(1, count).i32(2, encoding).i32(3, RLE).i32(4, RLE),
-      );
-    } else {
-      w.struct(7, (h) => h.i32(1, count).i32(2, encoding));
-    }
-    w.end();
-    const header = out.length - headerStart;
-    out.bytes(packed);
-    return header + body.length;
+    const headerStart = out.offset;
+    writePageHeader(out, {
+      ...header,
+      uncompressed_page_size: body.length,
+      compressed_page_size: packed.length,
+    });
+    const headerSize = out.offset - headerStart;
+    out.appendBytes(packed);
+    return headerSize + body.length;
   }
 }
 
-function plain(out: Bytes, type: ParquetType, v: string | number | boolean) {
-  switch (type) {
-    case "BYTE_ARRAY":
-      out.lengthPrefixedUtf8(v as string);
-      break;
-    case "INT32":
-      out.i32(v as number);
-      break;
-    case "INT64":
-      out.i64(v as number);
-      break;
-    case "DOUBLE":
-      out.f64(v as number);
-      break;
-    case "BOOLEAN":
-      out.u8(v ? 1 : 0);
-  }
+/** Where a column chunk's pages start: its dictionary page, if any. */
+function chunkStart(m: ColumnMetaData): number {
+  const data = Number(m.data_page_offset);
+  return m.dictionary_page_offset === undefined
+    ? data
+    : Math.min(data, Number(m.dictionary_page_offset));
 }
 
-/** A value plain-encoded as statistics hold it (strings without their length). */
-export function statisticsBytes(
+/** Empties a reused page buffer. */
+function startPage(page: ByteWriter): ByteWriter {
+  page.index = 0;
+  page.offset = 0;
+  return page;
+}
+
+/** Bits needed for values up to `max`. */
+function bitWidthOf(max: number): number {
+  return max === 0 ? 0 : 32 - Math.clz32(max);
+}
+
+/**
+ * One value, PLAIN-encoded. Strings are encoded in place (`encodeInto`):
+ * the library's plain writer makes a new encoder and array per string.
+ */
+function plain(
+  out: ByteWriter,
   type: ParquetType,
   v: string | number | boolean,
-): Uint8Array {
-  if (type === "BYTE_ARRAY") return UTF8.encode(v as string);
-  const b = new Bytes(16);
-  plain(b, type, v);
-  return b.view().slice();
+) {
+  switch (type) {
+    case "BYTE_ARRAY": {
+      const s = v as string;
+      out.ensure(4 + s.length * 3);
+      const { written } = UTF8.encodeInto(
+        s,
+        new Uint8Array(out.buffer, out.index + 4),
+      );
+      out.view.setUint32(out.index, written, true);
+      out.index += 4 + written;
+      out.offset += 4 + written;
+      break;
+    }
+    case "INT32":
+      out.appendInt32(v as number);
+      break;
+    case "INT64": {
+      // A safe integer as two 32-bit halves, without a BigInt per value.
+      const n = v as number;
+      const lo = n >>> 0;
+      out.appendUint32(lo);
+      out.appendInt32((n - lo) / 4294967296);
+      break;
+    }
+    case "DOUBLE":
+      out.appendFloat64(v as number);
+      break;
+    case "BOOLEAN":
+      out.appendUint8(v ? 1 : 0);
+  }
 }
 
-/** Min, max (plain-encoded, strings without their length) and null count. */
+/** values[k0, k) as PLAIN booleans: one bit each, least significant first. */
+function writeBooleans(
+  out: ByteWriter,
+  values: ArrayLike<string | number | boolean>,
+  k0: number,
+  k: number,
+): void {
+  let byte = 0;
+  for (let j = k0; j < k; j++) {
+    if (values[j]) byte |= 1 << ((j - k0) & 7);
+    if (((j - k0) & 7) === 7) {
+      out.appendUint8(byte);
+      byte = 0;
+    }
+  }
+  if (((k - k0) & 7) !== 0) out.appendUint8(byte);
+}
+
+/** Min, max and null count, as the library's footer writer takes them. */
 function statistics(
-  type: ParquetType,
   values: ArrayLike<string | number | boolean>,
   nulls: number,
-): Statistics {
+): {
+  null_count: bigint;
+  min_value?: string | number;
+  max_value?: string | number;
+} {
   let min: string | number | boolean | undefined;
   let max: string | number | boolean | undefined;
   for (let j = 0; j < values.length; j++) {
@@ -488,10 +459,12 @@ function statistics(
     if (min === undefined || v < min) min = v;
     if (max === undefined || v > max) max = v;
   }
-  if (min === undefined || max === undefined) return { nulls };
+  if (min === undefined || max === undefined) {
+    return { null_count: BigInt(nulls) };
+  }
   return {
-    nulls,
-    min: statisticsBytes(type, min),
-    max: statisticsBytes(type, max),
+    null_count: BigInt(nulls),
+    min_value: min as string | number,
+    max_value: max as string | number,
   };
 }

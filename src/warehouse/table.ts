@@ -1,15 +1,12 @@
 /**
  * The warehouse table: its columns, the column buffer the consumer fills,
- * and the codecs (gzip from node:zlib). The Parquet format itself is
- * tvstream's own flat-schema writer in src/parquet/, which replaced
- * hyparquet-writer on this path: its general encoder passed about ten times
- * over every row of all 70 mostly-empty columns and was most of the
- * consumer's time (`deno task bench` still measures it, for comparison).
+ * and the codecs (snappy of our own, gzip from node:zlib). Files are written
+ * by parquet_write.ts, on hyparquet-writer's pieces.
  *
  * @module
  */
 import { gzipSync } from "node:zlib";
-import type { SchemaElement } from "hyparquet";
+import type { RowGroup, SchemaElement } from "hyparquet";
 import type { ParquetCompression } from "../config.ts";
 import { ALL_FIELDS, FIELDS, SCHEMA_VERSION } from "../model/event.ts";
 import { snappyCompress } from "./snappy.ts";
@@ -17,7 +14,7 @@ import {
   type Chunk,
   type Column,
   ParquetFile,
-  type RawRowGroup,
+  schemaElements,
 } from "./parquet_write.ts";
 import { VERSION } from "../version.ts";
 
@@ -77,26 +74,7 @@ export const COLUMNS: readonly Column[] = [
 
 /** The Parquet schema the files carry, as hyparquet describes it. */
 export function parquetSchema(): SchemaElement[] {
-  return [
-    { name: "root", num_children: COLUMNS.length },
-    ...COLUMNS.map((c): SchemaElement => ({
-      name: c.name,
-      type: c.type,
-      repetition_type: c.required ? "REQUIRED" : "OPTIONAL",
-      ...(c.logical === "STRING"
-        ? { converted_type: "UTF8", logical_type: { type: "STRING" } }
-        : c.logical === "TIMESTAMP_MILLIS"
-        ? {
-          converted_type: "TIMESTAMP_MILLIS",
-          logical_type: {
-            type: "TIMESTAMP",
-            isAdjustedToUTC: true,
-            unit: "MILLIS",
-          },
-        }
-        : {}),
-    })),
-  ];
+  return schemaElements(COLUMNS);
 }
 
 const CODECS = {
@@ -207,7 +185,7 @@ export function createMergedFile(
   options: { compression?: ParquetCompression } = {},
 ): {
   add(buffer: ColumnBuffer): void;
-  copy(source: Uint8Array, group: RawRowGroup): void;
+  copy(source: Uint8Array, group: RowGroup): void;
   drain(): Uint8Array;
   finish(): Uint8Array;
 } {
