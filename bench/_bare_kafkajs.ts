@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { installVarintWriters } from "../src/kafka/varints.ts";
 import { parseArgs } from "node:util";
 import { Kafka, logLevel } from "kafkajs";
 import { advertiserNames } from "../src/model/faker.ts";
@@ -24,7 +25,7 @@ const { values } = parseArgs({
     patched: { type: "boolean", default: false },
   },
 });
-if (values.patched) await import("../src/kafka/varints.ts");
+if (values.patched) installVarintWriters();
 const n = Number(values.events);
 const sim = createSimulator({
   seed: 3,

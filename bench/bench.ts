@@ -14,8 +14,6 @@
  */
 import { parseArgs } from "node:util";
 import { DuckDBInstance } from "@duckdb/node-api";
-// Installs the TimeoutNegativeWarning filter for this process as well.
-import "../src/kafka/varints.ts";
 import { advertiserNames } from "../src/model/faker.ts";
 import { ColumnBuffer, encodeRows, type Row } from "../src/warehouse/table.ts";
 import {

@@ -9,8 +9,15 @@ import {
   createFsWarehouse,
   createJsonCheckpointStore,
 } from "../src/warehouse/fs.ts";
-import { createSourceRelay, serveSourceRelay } from "../src/kafka/relay_source.ts";
-import { createRelaySink, encodeLines, serveRelay } from "../src/kafka/relay_sink.ts";
+import {
+  createSourceRelay,
+  serveSourceRelay,
+} from "../src/kafka/relay_source.ts";
+import {
+  createRelaySink,
+  encodeLines,
+  serveRelay,
+} from "../src/kafka/relay_sink.ts";
 import { BrokerError } from "../src/errors.ts";
 import type { Position } from "../src/model/simulator.ts";
 import type { OutRecord, Source } from "../src/ports.ts";

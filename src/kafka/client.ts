@@ -10,15 +10,24 @@ import { Kafka, type KafkaConfig, logLevel, type SASLOptions } from "kafkajs";
 import type { Config, KafkaSettings } from "../config.ts";
 import { BrokerError } from "../errors.ts";
 
-// kafkajs schedules a timer with a negative delay on every connect
-// (tulios/kafkajs#1751); drop only that warning, in this thread.
-const emitWarning = process.emitWarning.bind(process);
-process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-  const name = typeof warning === "string" ? rest[0] : warning.name;
-  if (name === "TimeoutNegativeWarning") return;
-  // deno-lint-ignore no-explicit-any
-  (emitWarning as any)(warning, ...rest);
-}) as typeof process.emitWarning;
+let warningFilterInstalled = false;
+
+/**
+ * kafkajs schedules a timer with a negative delay on every connect
+ * (tulios/kafkajs#1751): drops only that warning, in this thread, from the
+ * first client on.
+ */
+function filterTimeoutNegativeWarning(): void {
+  if (warningFilterInstalled) return;
+  warningFilterInstalled = true;
+  const emitWarning = process.emitWarning.bind(process);
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    const name = typeof warning === "string" ? rest[0] : warning.name;
+    if (name === "TimeoutNegativeWarning") return;
+    // deno-lint-ignore no-explicit-any
+    (emitWarning as any)(warning, ...rest);
+  }) as typeof process.emitWarning;
+}
 
 /** kafkajs error names and Kafka error types that no wait can cure. */
 const FATAL = [
@@ -73,6 +82,7 @@ export async function createClient(
   config: Config,
   secret: string | undefined,
 ): Promise<Kafka> {
+  filterTimeoutNegativeWarning();
   const k = config.kafka!;
   const ca = await readPem(k.sslCa, "--ssl-ca");
   const cert = await readPem(k.sslCert, "--ssl-cert");

@@ -32,7 +32,7 @@ import {
   within,
   withRetry,
 } from "./client.ts";
-import "./varints.ts";
+import { installVarintWriters } from "./varints.ts";
 
 interface ProducerState {
   version: 1;
@@ -158,6 +158,7 @@ export async function connectProducerSink(
   secret: string | undefined,
   log: (message: string) => void = () => {},
 ): Promise<RelayTarget> {
+  installVarintWriters();
   const kafka = await createClient(config, secret);
   const settings = config.kafka!;
   const brokers = settings.brokers.join(",");

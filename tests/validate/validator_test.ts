@@ -3,7 +3,11 @@
  * way and asserts the matching rule fires (and a clean stream passes).
  */
 import assert from "node:assert/strict";
-import { createValidator, IdSet, type Rule } from "../../src/validate/validator.ts";
+import {
+  createValidator,
+  IdSet,
+  type Rule,
+} from "../../src/validate/validator.ts";
 import type { TelemetryEvent } from "../../src/model/event.ts";
 import { events } from "../_helpers.ts";
 
