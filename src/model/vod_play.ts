@@ -1,0 +1,431 @@
+/**
+ * One VoD play: playback_start, an optional pre-roll, start-up (or a video
+ * start failure, or an exit before video start), the first frame, then
+ * playing with heartbeats, stalls, pauses, seeks, errors and mid-rolls
+ * until the viewer stops, the title ends or the session does
+ * (docs/realism.md 1.2, 1.4, 3.4).
+ *
+ * @module
+ */
+import { type Content, contentAt, LADDER, type Service } from "./catalog.ts";
+import { adPod } from "./ad_pod.ts";
+import {
+  type EventFields,
+  HEARTBEAT_MS,
+  PAUSE_TIMEOUT_MS,
+  round1,
+  type SessionState,
+} from "./session.ts";
+import { flat } from "./text.ts";
+
+const CDNS = ["Akamai", "Cloudfront", "Fastly", "Telenet CDN"];
+
+/** What the phases of one play share. */
+interface Play {
+  psid: string;
+  content: Content;
+  /** The fields every event of this play opens with. */
+  tag: string;
+  position: number;
+  playedMs: number;
+  rebufferMs: number;
+  rebufferCount: number;
+  /** When the heartbeat clock last (re)started. */
+  anchor: number;
+  rung: number;
+  /** Where the viewer means to stop (seconds). */
+  stopAt: number;
+  nextMidroll: number;
+  reason: string;
+}
+
+/** How a step of the playing loop leaves it. */
+type Flow = "continue" | "break" | "none";
+
+/** Yields one play of title `contentIndex`; returns its end reason. */
+export function* play(
+  s: SessionState,
+  svc: Service,
+  contentIndex: number,
+  autoplay: boolean,
+  deadline: number,
+): Generator<EventFields, string> {
+  const rng = s.rng;
+  const content = contentAt(contentIndex);
+  const psid = s.nextPlaybackId();
+  const tag = flat(
+    ',"playbackSessionId":"' + psid + '","contentId":"' + content.contentId +
+      '"',
+  );
+  const resumeAt = !autoplay && content.contentType !== "clip" &&
+      rng.chance(0.15)
+    ? Math.floor(rng.uniform(0.1, 0.6) * content.durationSec)
+    : 0;
+  const cdn = CDNS[rng.int(CDNS.length)]!;
+  if (s.on("playback_start", s.t)) {
+    const os = s.device.os;
+    const hls = os === "iOS" || os === "tvOS" || os === "iPadOS" ||
+      os === "Safari";
+    yield tag + ',"contentType":"' + content.contentType +
+      '","durationSec":' + content.durationSec + ',"startPositionSec":' +
+      resumeAt + ',"autoplay":' + autoplay + ',"cdn":"' + cdn +
+      '","protocol":"' + (hls ? "HLS" : "DASH") + '"';
+  }
+  const p: Play = {
+    psid,
+    content,
+    tag,
+    position: resumeAt,
+    playedMs: 0,
+    rebufferMs: 0,
+    rebufferCount: 0,
+    anchor: 0,
+    rung: 0,
+    stopAt: 0,
+    nextMidroll: Infinity,
+    reason: "user_exit",
+  };
+  if (svc.ads && deadline - s.t > 120_000) {
+    s.t += Math.round(rng.uniform(150, 600));
+    const n = 1 + rng.int(2);
+    yield* adPod(
+      s,
+      psid,
+      { contentId: content.contentId },
+      `AB_${psid}_pre`,
+      "pre",
+      Array.from({ length: n }, () => (rng.chance(0.6) ? 15 : 30)),
+      true,
+    );
+  }
+  const startup = yield* startUp(s, p, deadline);
+  if (startup === undefined) return p.reason;
+  plan(s, p, svc);
+  while ((yield* playStep(s, p, deadline)) !== "break");
+  if (s.t > deadline) s.t = deadline;
+  const ended = end(s, p, p.reason, startup);
+  if (ended !== undefined) yield ended;
+  return p.reason;
+}
+
+/**
+ * Start-up: lognormal, median ~1.6 s on big screens, ~2.6 s on mobile
+ * (realism 1.4 bands: VST median 1.5-4 s, p90 6-8 s). Returns the start-up
+ * time once the first frame is shown, or undefined when the play ended
+ * before it (a start failure, or the viewer gave up).
+ */
+function* startUp(
+  s: SessionState,
+  p: Play,
+  deadline: number,
+): Generator<EventFields, number | undefined> {
+  const rng = s.rng;
+  const median = s.tv || s.device.deviceType === "CTVStick" ? 1_600 : 2_600;
+  const startup = Math.round(
+    Math.min(60_000, Math.max(100, rng.lognormal(median, 0.55))),
+  );
+  if (rng.chance(0.012)) {
+    // Video start failure: a fatal error before the first frame.
+    s.t += Math.round(Math.min(startup, 8_000));
+    const drm = rng.chance(0.5);
+    if (s.on("error", s.t)) {
+      yield p.tag + (drm
+        ? ',"errorCode":"DRM-4031","errorMessage":"license request failed"'
+        : ',"errorCode":"NET-2001","errorMessage":"manifest download failed"') +
+        ',"severity":"fatal","phase":"startup"';
+    }
+    s.t += 300;
+    return yield* endEarly(s, p, "error");
+  }
+  // Exit before video start: no one leaves before 2 s, then +5.8 pp per
+  // second (Krishnan & Sitaraman, realism 1.4).
+  const patience = 2_000 + rng.exp(12_000);
+  if (patience < startup || s.t + startup >= deadline) {
+    s.t = Math.min(deadline, s.t + Math.round(Math.min(patience, startup)));
+    return yield* endEarly(s, p, "ebvs");
+  }
+  s.t += startup;
+  p.rung = Math.max(0, s.rungBase - (startup > 4_000 ? 2 : 0));
+  if (s.on("playback_first_frame", s.t)) {
+    yield p.tag + ',"startupTimeMs":' + startup + ',"bitrateKbps":' +
+      LADDER[p.rung]!.kbps + ',"resolution":"' + LADDER[p.rung]!.resolution +
+      '"';
+  }
+  return startup;
+}
+
+/** Ends the play before its first frame. */
+function* endEarly(
+  s: SessionState,
+  p: Play,
+  reason: string,
+): Generator<EventFields, undefined> {
+  p.reason = reason;
+  const ended = end(s, p, reason);
+  if (ended !== undefined) yield ended;
+  return undefined;
+}
+
+/**
+ * How much the viewer intends to watch: ~20% of views reach the end
+ * (realism 1.2 browsing study), the rest are short looks or partial views.
+ */
+function plan(s: SessionState, p: Play, svc: Service): void {
+  const rng = s.rng;
+  const remaining = p.content.durationSec - p.position;
+  const intent = rng.chance(s.tv ? 0.34 : 0.27)
+    ? remaining
+    : rng.chance(0.45)
+    ? Math.min(remaining * 0.94, rng.exp(150))
+    : remaining * rng.uniform(0.05, 0.93);
+  p.stopAt = p.position + intent;
+  p.anchor = s.t;
+  p.nextMidroll = svc.ads ? p.position + rng.uniform(600, 900) : Infinity;
+}
+
+/** The `playback_end` fields, or undefined while skipping. */
+function end(
+  s: SessionState,
+  p: Play,
+  reason: string,
+  startup?: number,
+): string | undefined {
+  if (!s.on("playback_end", s.t)) return undefined;
+  return p.tag + ',"endReason":"' + reason + '","positionSec":' +
+    round1(p.position) + ',"playTimeSec":' + round1(p.playedMs / 1000) +
+    ',"rebufferTimeSec":' + round1(p.rebufferMs / 1000) +
+    ',"rebufferCount":' + p.rebufferCount +
+    (startup !== undefined ? ',"startupTimeMs":' + startup : "");
+}
+
+/**
+ * Plays up to the next thing that must happen (a heartbeat, the stop, a
+ * mid-roll, the deadline), drawing the random interruptions of each
+ * heartbeat interval first.
+ */
+function* playStep(
+  s: SessionState,
+  p: Play,
+  deadline: number,
+): Generator<EventFields, Flow> {
+  const toHeartbeat = p.anchor + HEARTBEAT_MS - s.t;
+  const toStop = Math.max(
+    0,
+    (Math.min(p.stopAt, p.content.durationSec) - p.position) * 1000,
+  );
+  const toMidroll = Math.max(0, (p.nextMidroll - p.position) * 1000);
+  const toDeadline = deadline - s.t;
+  const step = Math.min(toHeartbeat, toStop, toMidroll, toDeadline);
+  if (step === toHeartbeat && toHeartbeat > 0) {
+    const flow = yield* interruption(s, p, toHeartbeat, deadline);
+    if (flow !== "none") return flow;
+  }
+  if (step <= 0 && step === toDeadline) return "break";
+  s.t += Math.round(step);
+  p.position += step / 1000;
+  p.playedMs += Math.round(step);
+  if (step === toDeadline) return "break";
+  if (step === toStop) {
+    if (p.stopAt >= p.content.durationSec) {
+      p.position = p.content.durationSec;
+      p.reason = "completed";
+    }
+    return "break";
+  }
+  if (step === toMidroll) return yield* midroll(s, p, deadline);
+  p.anchor = s.t;
+  yield* vodHeartbeat(s, p);
+  return "continue";
+}
+
+/**
+ * Per 10 s of play: a stall (mostly on bad networks), a pause (about one
+ * per 40 min), a seek, a fatal error, a warning, or nothing ("none").
+ */
+function* interruption(
+  s: SessionState,
+  p: Play,
+  toHeartbeat: number,
+  deadline: number,
+): Generator<EventFields, Flow> {
+  const rng = s.rng;
+  const r = rng.next();
+  const at = Math.round(rng.uniform(0.05, 0.95) * toHeartbeat);
+  const pStall = s.badNetwork ? 0.08 : 0.0008;
+  const pPause = pStall + 0.004;
+  const pSeek = pPause + 0.0025;
+  const pFatal = pSeek + 0.00015;
+  const pWarn = pFatal + 0.001;
+  const advance = () => {
+    s.t += at;
+    p.position += at / 1000;
+    p.playedMs += at;
+  };
+  if (r < pStall) {
+    advance();
+    return yield* stall(s, p, deadline);
+  }
+  if (r < pPause) {
+    advance();
+    return yield* pause(s, p, deadline);
+  }
+  if (r < pSeek && p.content.contentType !== "clip") {
+    advance();
+    return yield* seek(s, p, deadline);
+  }
+  if (r >= pSeek && r < pFatal) {
+    advance();
+    if (s.on("error", s.t)) {
+      yield p.tag + ',"errorCode":"NET-2004","errorMessage":' +
+        '"segment download failed after retries","severity":"fatal",' +
+        '"phase":"playback"';
+    }
+    s.t += 400;
+    p.reason = "error";
+    return "break";
+  }
+  if (r >= pFatal && r < pWarn) {
+    advance();
+    if (s.on("error", s.t)) {
+      yield p.tag + ',"errorCode":"NET-1002","errorMessage":' +
+        '"segment retry","severity":"warning","phase":"playback"';
+    }
+    // A warning keeps playing: the heartbeat clock is not reset.
+    return "continue";
+  }
+  return "none";
+}
+
+/** A network stall. */
+function* stall(
+  s: SessionState,
+  p: Play,
+  deadline: number,
+): Generator<EventFields, Flow> {
+  const dur = Math.round(Math.min(30_000, s.rng.lognormal(2_000, 0.7)));
+  if (s.t + dur >= deadline) return "break";
+  if (s.on("buffer_start", s.t)) {
+    yield p.tag + ',"positionSec":' + round1(p.position) +
+      ',"cause":"network"';
+  }
+  s.t += dur;
+  p.rebufferMs += dur;
+  p.rebufferCount++;
+  if (s.on("buffer_end", s.t)) {
+    yield p.tag + ',"positionSec":' + round1(p.position) +
+      ',"bufferDurationMs":' + dur + ',"cause":"network"';
+  }
+  p.anchor = s.t;
+  return "continue";
+}
+
+/** A pause: ~one every 40 minutes; long pauses time out (rule 11). */
+function* pause(
+  s: SessionState,
+  p: Play,
+  deadline: number,
+): Generator<EventFields, Flow> {
+  const pauseMs = Math.round(s.rng.lognormal(45_000, 1.3));
+  if (s.on("pause", s.t)) {
+    yield p.tag + ',"positionSec":' + round1(p.position);
+  }
+  if (pauseMs >= PAUSE_TIMEOUT_MS || s.t + pauseMs >= deadline) {
+    const timeout = pauseMs >= PAUSE_TIMEOUT_MS &&
+      s.t + PAUSE_TIMEOUT_MS < deadline;
+    s.t = timeout ? s.t + PAUSE_TIMEOUT_MS : deadline;
+    p.reason = timeout ? "timeout" : "user_exit";
+    return "break";
+  }
+  s.t += pauseMs;
+  if (s.on("resume", s.t)) {
+    yield p.tag + ',"positionSec":' + round1(p.position) +
+      ',"pauseDurationSec":' + round1(pauseMs / 1000);
+  }
+  p.anchor = s.t;
+  return "continue";
+}
+
+/** A seek back or forward, within the title and short of where the viewer stops. */
+function* seek(
+  s: SessionState,
+  p: Play,
+  deadline: number,
+): Generator<EventFields, Flow> {
+  const rng = s.rng;
+  const back = rng.chance(0.4);
+  const to = Math.max(
+    0,
+    Math.min(
+      p.content.durationSec - 60,
+      p.position + (back ? -1 : 1) * rng.uniform(10, 300),
+    ),
+  );
+  if (to <= 0 || to >= p.stopAt) return "continue";
+  if (s.on("seek_start", s.t)) {
+    yield p.tag + ',"fromSec":' + round1(p.position) + ',"toSec":' +
+      round1(to);
+  }
+  const latency = Math.round(rng.lognormal(600, 0.5));
+  if (s.t + latency >= deadline) return "break";
+  s.t += latency;
+  p.position = round1(to);
+  if (s.on("seek_end", s.t)) {
+    yield p.tag + ',"positionSec":' + p.position + ',"seekLatencyMs":' +
+      latency;
+  }
+  p.anchor = s.t;
+  return "continue";
+}
+
+/** A mid-roll of 2-4 spots, unless it would outlast the session. */
+function* midroll(
+  s: SessionState,
+  p: Play,
+  deadline: number,
+): Generator<EventFields, Flow> {
+  const rng = s.rng;
+  p.position = round1(p.position);
+  const n = 2 + rng.int(3);
+  const lengths = Array.from(
+    { length: n },
+    () => (rng.chance(0.6) ? 30 : 15),
+  );
+  if (s.t + lengths.reduce((a, b) => a + b, 0) * 1000 >= deadline) {
+    return "break";
+  }
+  yield* adPod(
+    s,
+    p.psid,
+    { contentId: p.content.contentId },
+    `AB_${p.psid}_${Math.round(p.position)}`,
+    "mid",
+    lengths,
+    false,
+  );
+  p.nextMidroll = p.position + rng.uniform(600, 900);
+  p.anchor = s.t;
+  return "continue";
+}
+
+/** A heartbeat, after an occasional change of rung. */
+function* vodHeartbeat(s: SessionState, p: Play): Generator<EventFields> {
+  const rng = s.rng;
+  if (rng.chance(0.02)) {
+    const to = Math.max(
+      0,
+      Math.min(LADDER.length - 1, p.rung + (rng.chance(0.6) ? 1 : -1)),
+    );
+    if (to !== p.rung) {
+      if (s.on("bitrate_change", s.t)) {
+        yield p.tag + ',"fromKbps":' + LADDER[p.rung]!.kbps + ',"toKbps":' +
+          LADDER[to]!.kbps + ',"resolution":"' + LADDER[to]!.resolution + '"';
+      }
+      p.rung = to;
+    }
+  }
+  const health = round1(rng.uniform(10, 40));
+  if (s.on("heartbeat", s.t)) {
+    yield p.tag + ',"positionSec":' + round1(p.position) + ',"bitrateKbps":' +
+      LADDER[p.rung]!.kbps + ',"bufferHealthSec":' + health;
+  }
+}
