@@ -1,0 +1,274 @@
+/**
+ * The KPIs the model targets (docs/realism.md section 1), tallied while
+ * the validator reads and measured against their target ranges at the end.
+ *
+ * @module
+ */
+import { brusselsHour } from "../model/time.ts";
+import type { Kpi } from "./rules.ts";
+import type { Fields, HouseholdState, Play } from "./state.ts";
+
+const TV_LIKE = new Set(["STB", "SmartTV", "CTVStick", "Console"]);
+
+/** Running tallies of the KPIs. */
+export class KpiTally {
+  /** Viewing seconds (heartbeats) per Brussels hour. */
+  readonly hourSeconds = new Float64Array(24);
+  /** Linear seconds per channel, in Flanders. */
+  readonly channelSecVlg = new Map<string, number>();
+  /** Linear breaks seen, by channel and hour: their planned lengths. */
+  readonly breaks = new Map<string, Map<string, number>>();
+  /** Played minutes of each VoD play on a TV screen (histogram). */
+  readonly playMinutes = new Uint32Array(24 * 60 + 1);
+  tunes = 0;
+  surfs = 0;
+  playStarts = 0;
+  vsf = 0;
+  ebvs = 0;
+  ffPlays = 0;
+  completed = 0;
+  playSec = 0;
+  rebufferSec = 0;
+
+  /** A heartbeat at `t`: ten seconds of viewing in its hour. */
+  heartbeat(t: number): void {
+    this.hourSeconds[brusselsHour(t)]! += 10;
+  }
+
+  /** A tune ended. */
+  tuneEnd(e: Fields): void {
+    if (e["isSurf"] === true) this.surfs++;
+    if (e["regionCode"] === "VLG") {
+      const ch = e["channelId"] as string;
+      const dur = e["watchDurationSec"] as number;
+      this.channelSecVlg.set(ch, (this.channelSecVlg.get(ch) ?? 0) + dur);
+    }
+  }
+
+  /** A play ended with `reason`. */
+  playEnd(e: Fields, p: Play, reason: unknown): void {
+    if (!p.firstFrame) {
+      if (reason === "error") this.vsf++;
+      if (reason === "ebvs") this.ebvs++;
+      return;
+    }
+    this.ffPlays++;
+    if (reason === "completed") this.completed++;
+    const played = e["playTimeSec"] as number;
+    this.playSec += played;
+    this.rebufferSec += e["rebufferTimeSec"] as number;
+    if (TV_LIKE.has(e["deviceType"] as string)) {
+      this.playMinutes[Math.min(24 * 60, Math.floor(played / 60))]!++;
+    }
+  }
+
+  /** Every KPI with its value, target range and source. */
+  kpis(
+    adFreeViolations: number,
+    households: Iterable<HouseholdState>,
+  ): Kpi[] {
+    return [
+      ...this.#dayShape(),
+      ...this.#viewing(),
+      ...this.#quality(),
+      ...this.#ads(adFreeViolations),
+      ...householdKpis(households),
+    ];
+  }
+
+  #dayShape(): Kpi[] {
+    const h = this.hourSeconds;
+    const total = h.reduce((a, b) => a + b, 0);
+    const prime = h[19]! + h[20]! + h[21]! + h[22]!;
+    let peak = 0, trough = 0;
+    for (let i = 0; i < 24; i++) {
+      if (h[i]! > h[peak]!) peak = i;
+      if (h[i]! < h[trough]!) trough = i;
+    }
+    return [
+      kpi(
+        "prime_time_share",
+        total ? prime / total : null,
+        [0.45, 0.58],
+        "share of viewing 19-23h",
+        "docs/realism.md 1.1 template (CIM prime time) [D]",
+      ),
+      kpi(
+        "peak_hour",
+        total ? peak : null,
+        [20, 21],
+        "Brussels hour",
+        "CIM / BLS ATUS [V]",
+      ),
+      kpi(
+        "trough_hour",
+        total ? trough : null,
+        [3, 5],
+        "Brussels hour",
+        "BLS ATUS shifted +1 h [V/D]",
+      ),
+      kpi(
+        "peak_trough_ratio",
+        total && h[trough]! > 0 ? h[peak]! / h[trough]! : null,
+        [8, 200],
+        "x (heartbeat time)",
+        "BLS ATUS 59%/1%; >= 8 on event counts [D]",
+      ),
+    ];
+  }
+
+  #viewing(): Kpi[] {
+    let vlgTotal = 0, vlgTop = 0;
+    for (const s of this.channelSecVlg.values()) {
+      vlgTotal += s;
+      vlgTop = Math.max(vlgTop, s);
+    }
+    return [
+      kpi(
+        "top_channel_share_flanders",
+        vlgTotal ? vlgTop / vlgTotal : null,
+        [0.22, 0.38],
+        "share of linear minutes",
+        "CIM: Een/VRT 1 30.4% [V]",
+      ),
+      kpi(
+        "surf_share",
+        this.tunes ? this.surfs / this.tunes : null,
+        [0.2, 0.6],
+        "tunes < 10 s",
+        "STB dwell filters 5-20 s; Cha et al. [R/D]",
+      ),
+      kpi(
+        "vod_minutes_per_play_median_tv",
+        median(this.playMinutes),
+        [5, 35],
+        "minutes",
+        "Conviva Q4 2020: 28.7 min mean on TV [V]",
+      ),
+    ];
+  }
+
+  #quality(): Kpi[] {
+    const { playSec, rebufferSec, playStarts } = this;
+    return [
+      kpi(
+        "rebuffering_ratio",
+        playSec + rebufferSec ? rebufferSec / (playSec + rebufferSec) : null,
+        [0.002, 0.008],
+        "ratio",
+        "Conviva 0.78% (2018); 2024 bands 0.2-0.8% [V/D]",
+      ),
+      kpi(
+        "video_start_failures",
+        playStarts ? this.vsf / playStarts : null,
+        [0.005, 0.03],
+        "of attempts",
+        "Conviva 2.6-4.8%, 2024 bands 0.5-3% [V/D]",
+      ),
+      kpi(
+        "exits_before_video_start",
+        playStarts ? this.ebvs / playStarts : null,
+        [0.03, 0.12],
+        "of attempts",
+        "Krishnan & Sitaraman; bands 3-12% [D]",
+      ),
+      kpi(
+        "vod_completion",
+        this.ffPlays ? this.completed / this.ffPlays : null,
+        [0.12, 0.3],
+        "of views",
+        "540M-session study: ~20% [V]",
+      ),
+    ];
+  }
+
+  #ads(adFreeViolations: number): Kpi[] {
+    let adSum = 0, adMax = 0, adN = 0;
+    for (const m of this.breaks.values()) {
+      let s = 0;
+      for (const v of m.values()) s += v;
+      adSum += s / 60;
+      adN++;
+      adMax = Math.max(adMax, s / 60);
+    }
+    return [
+      kpi(
+        "ad_minutes_per_hour_commercial",
+        adN ? adSum / adN : null,
+        [4, 12],
+        "min per channel-hour seen",
+        "EU cap 12 min/h; BE 3-4 breaks [V/D]",
+      ),
+      kpi(
+        "ad_minutes_per_hour_max",
+        adN ? adMax : null,
+        [0, 12],
+        "min",
+        "ECTT/AVMSD 20% cap [V]",
+      ),
+      kpi(
+        "ads_on_vrt",
+        adFreeViolations,
+        [0, 0],
+        "ad events",
+        "VRT may not broadcast ads [V]",
+      ),
+    ];
+  }
+}
+
+function householdKpis(households: Iterable<HouseholdState>): Kpi[] {
+  let sizeSum = 0, sizeN = 0, tvSum = 0;
+  for (const h of households) {
+    if (h.size === undefined) continue;
+    sizeSum += h.size;
+    tvSum += h.tvCount!;
+    sizeN++;
+  }
+  return [
+    kpi(
+      "household_size",
+      sizeN ? sizeSum / sizeN : null,
+      [2.1, 2.45],
+      "persons",
+      "Statbel 2024: 2.25 [V]",
+    ),
+    kpi(
+      "tvs_per_household",
+      sizeN ? tvSum / sizeN : null,
+      [1.4, 1.65],
+      "sets",
+      "EU 56% >= 2 sets; defaults 1.4-1.6 [V/D]",
+    ),
+  ];
+}
+
+function kpi(
+  name: string,
+  value: number | null,
+  [min, max]: [number, number],
+  unit: string,
+  source: string,
+): Kpi {
+  return {
+    name,
+    value,
+    min,
+    max,
+    unit,
+    source,
+    ok: value !== null && value >= min && value <= max,
+  };
+}
+
+function median(hist: Uint32Array): number | null {
+  let n = 0;
+  for (const c of hist) n += c;
+  if (n === 0) return null;
+  let seen = 0;
+  for (let i = 0; i < hist.length; i++) {
+    seen += hist[i]!;
+    if (seen * 2 >= n) return i + 0.5;
+  }
+  return null;
+}
