@@ -22,27 +22,16 @@
  *
  * @module
  */
-import { HOURLY_TEMPLATE, WEEKDAY_FACTOR } from "./catalog.ts";
+import { Arrivals, SLOT_MS } from "./arrivals.ts";
 import type { TelemetryEvent } from "./event.ts";
-import {
-  expandHousehold,
-  type HouseholdCore,
-  householdCoreAt,
-  MAX_DEVICES,
-} from "./household.ts";
+import { expandHousehold } from "./household.ts";
 import { flat } from "./text.ts";
-import { hash32, HASH_START, hashWord, Rng } from "./rng.ts";
-import {
-  appSession,
-  drawSessionLength,
-  type EventFields,
-  MAX_SESSION_MS,
-  type SessionContext,
-} from "./session.ts";
-import { brusselsHour, brusselsWeekday, HOUR_MS, isoTime } from "./time.ts";
+import { HASH_START, hashWord } from "./rng.ts";
+import { appSession, MAX_SESSION_MS, type SessionContext } from "./session.ts";
+import { type Entry, SessionHeap } from "./session_heap.ts";
+import { HOUR_MS, isoTime } from "./time.ts";
 
-/** Length of one arrival slot. */
-export const SLOT_MS = 60_000;
+export { SLOT_MS, slotArrivalMean } from "./arrivals.ts";
 
 /**
  * Where a stream stands: `seq` events emitted so far, the last at time `t`,
@@ -99,119 +88,125 @@ export interface Simulator {
   activeSessions(): number;
 }
 
-/** App sessions started per household per day, on average. */
-const ARRIVALS_PER_HOUSEHOLD_DAY = 3.3;
-/** Busy share of devices at the peak hour, used to offset dropped arrivals. */
-const PEAK_BUSY = 0.45;
-
-const TEMPLATE_MAX = Math.max(...HOURLY_TEMPLATE);
-const TEMPLATE_MEAN = HOURLY_TEMPLATE.reduce((a, b) => a + b, 0) / 24;
-
-/** Returns the mean number of arrivals in one slot for a population. */
-export function slotArrivalMean(households: number, slotStart: number): number {
-  // Arrivals lead viewing minutes by about 40 minutes (sessions last ~1 h).
-  const at = slotStart + 40 * 60_000;
-  const h = brusselsHour(at);
-  const shape = HOURLY_TEMPLATE[h]! / TEMPLATE_MEAN;
-  const busy = PEAK_BUSY * HOURLY_TEMPLATE[h]! / TEMPLATE_MAX;
-  const week = WEEKDAY_FACTOR[brusselsWeekday(at)]!;
-  return households * ARRIVALS_PER_HOUSEHOLD_DAY * shape * week /
-    (1 - busy) / (24 * 60);
-}
-
-interface Entry {
-  t: number;
-  ord: number;
-  /** Type and own fields of the session's next event. */
-  type: string;
-  fields: EventFields;
-  gen: Generator<EventFields>;
-  ctx: SessionContext;
-}
-
 /** Creates a simulator for a population and window. */
 export function createSimulator(options: SimulatorOptions): Simulator {
-  const { seed, households } = options;
-  const endMs = options.endMs ?? Infinity;
-  const resume = options.resume;
-  const emitFrom = resume ? resume.t : options.startMs;
-  let skipAtStart = resume ? resume.n : 0;
-  let seq = resume ? resume.seq : 0;
-  let lastT = resume ? resume.t : options.startMs;
-  let atLastT = resume ? resume.n : 0;
+  return new Stream(options);
+}
 
-  const heap: Entry[] = [];
-  const record: SimRecord = { json: "", event: "", tvId: "", t: 0 };
-  const busy = new Map<number, number>();
-  const householdBusy = new Map<number, number[]>();
-  let slot = Math.floor((emitFrom - 2 * MAX_SESSION_MS) / SLOT_MS);
-  const coreCache = new Map<number, HouseholdCore>();
+/** The merged stream of every running session's events. */
+class Stream implements Simulator {
+  readonly #options: SimulatorOptions;
+  readonly #endMs: number;
+  /** First instant emitted: the start, or the resume point. */
+  readonly #emitFrom: number;
+  readonly #heap = new SessionHeap();
+  readonly #arrivals: Arrivals;
+  readonly #record: SimRecord = { json: "", event: "", tvId: "", t: 0 };
+  /** Events at exactly `emitFrom` already emitted before a resume. */
+  #skipAtStart: number;
+  #seq: number;
+  #lastT: number;
+  #atLastT: number;
+  /** Next slot to admit. */
+  #slot: number;
 
-  function core(index: number): HouseholdCore {
-    let h = coreCache.get(index);
-    if (!h) {
-      h = householdCoreAt(seed, index);
-      // Bounded: households that watch often are looked up again soon.
-      if (coreCache.size >= 100_000) coreCache.clear();
-      coreCache.set(index, h);
-    }
-    return h;
+  constructor(options: SimulatorOptions) {
+    const resume = options.resume;
+    this.#options = options;
+    this.#endMs = options.endMs ?? Infinity;
+    this.#emitFrom = resume ? resume.t : options.startMs;
+    this.#skipAtStart = resume ? resume.n : 0;
+    this.#seq = resume ? resume.seq : 0;
+    this.#lastT = resume ? resume.t : options.startMs;
+    this.#atLastT = resume ? resume.n : 0;
+    this.#arrivals = new Arrivals(options.seed, options.households);
+    this.#slot = Math.floor((this.#emitFrom - 2 * MAX_SESSION_MS) / SLOT_MS);
   }
 
-  function admitSlot(): void {
-    const slotStart = slot * SLOT_MS;
-    const rng = new Rng(hash32(seed, slot, 0x5107));
-    const count = rng.poisson(slotArrivalMean(households, slotStart));
-    const arrivals: { t: number; i: number; h: number }[] = [];
-    for (let i = 0; i < count; i++) {
-      arrivals.push({
-        t: slotStart + rng.int(SLOT_MS),
-        i,
-        h: rng.int(households),
-      });
+  peekTime(): number | undefined {
+    return this.#top()?.t;
+  }
+
+  nextRecord(): SimRecord | undefined {
+    const head = this.#top();
+    if (!head) return undefined;
+    const t = head.t;
+    const record = this.#record;
+    // The head, the session's shared fields, then the event's own: the
+    // field order events have always had, and what JSON.stringify writes.
+    record.json = headOf(head.type) + eventUuid(this.#options.seed, this.#seq) +
+      '","timestamp":"' + isoTime(t) + '",' + head.ctx.sharedJson +
+      head.fields + "}";
+    record.event = head.type;
+    record.tvId = head.ctx.device.tvId;
+    record.t = t;
+    this.#advance(head);
+    if (t === this.#lastT) this.#atLastT++;
+    else {
+      this.#lastT = t;
+      this.#atLastT = 1;
     }
-    arrivals.sort((a, b) => a.t - b.t || a.i - b.i);
-    for (const a of arrivals) {
-      const hh = core(a.h);
-      const srng = new Rng(hash32(seed, slot, a.i, 0xa5));
-      const d = srng.pickCumulative(hh.deviceWeights);
-      const rawEnd = a.t + drawSessionLength(srng, hh.deviceTypes[d]!);
-      const key = a.h * MAX_DEVICES + d;
-      const until = busy.get(key);
-      // Household concurrency (rule 16): at most size + 1 sessions at once,
-      // counted over raw arrivals so that it too needs only the lookback.
-      let ends = householdBusy.get(a.h);
-      if (!ends) householdBusy.set(a.h, ends = []);
-      let running = 0;
-      for (let k = ends.length - 1; k >= 0; k--) {
-        if (ends[k]! > a.t) running++;
-        else ends.splice(k, 1);
-      }
-      ends.push(rawEnd);
-      if (until !== undefined && until > a.t) {
-        if (rawEnd > until) busy.set(key, rawEnd);
+    this.#seq++;
+    return record;
+  }
+
+  next(): TelemetryEvent | undefined {
+    const r = this.nextRecord();
+    return r ? JSON.parse(r.json) as TelemetryEvent : undefined;
+  }
+
+  position(): Position {
+    return { seq: this.#seq, t: this.#lastT, n: this.#atLastT };
+  }
+
+  activeSessions(): number {
+    return this.#heap.size;
+  }
+
+  /** Makes sure the heap top is the next event; returns it or undefined. */
+  #top(): Entry | undefined {
+    while (true) {
+      const head = this.#heap.top;
+      const nextSlotStart = this.#slot * SLOT_MS;
+      if (
+        (head === undefined || head.t >= nextSlotStart) &&
+        nextSlotStart < this.#endMs
+      ) {
+        this.#admitSlot();
         continue;
       }
-      busy.set(key, rawEnd);
-      if (running >= hh.size + 1) continue;
-      if (rawEnd <= emitFrom || a.t >= endMs) continue;
-      const household = expandHousehold(hh);
-      const device = household.devices[d]!;
+      if (head === undefined || head.t >= this.#endMs) return undefined;
+      if (this.#skipAtStart > 0 && head.t === this.#emitFrom) {
+        this.#skipAtStart--;
+        this.#advance(head);
+        continue;
+      }
+      return head;
+    }
+  }
+
+  /** Starts the sessions of the next slot that reach into the window. */
+  #admitSlot(): void {
+    const slot = this.#slot;
+    for (const a of this.#arrivals.admit(slot)) {
+      if (a.rawEnd <= this.#emitFrom || a.t >= this.#endMs) continue;
+      const household = expandHousehold(a.household);
+      const device = household.devices[a.device]!;
       const userId = device.owner >= 0
         ? household.userIds[device.owner]!
-        : household.userIds[srng.int(household.size)]!;
+        : household.userIds[a.rng.int(household.size)]!;
       const ctx: SessionContext = {
-        rng: srng,
+        rng: a.rng,
         household,
         device,
         userId,
         startMs: a.t,
-        endMs: rawEnd,
-        emitFrom,
+        endMs: a.rawEnd,
+        emitFrom: this.#emitFrom,
         t: a.t,
         event: "",
         sharedJson: "",
-        advertisers: options.advertisers,
+        advertisers: this.#options.advertisers,
         appSessionId: `AS_${slot.toString(36)}${
           a.i.toString(36).padStart(3, "0")
         }`,
@@ -219,9 +214,9 @@ export function createSimulator(options: SimulatorOptions): Simulator {
       const gen = appSession(ctx);
       // Fast-forward sessions that started before the first emitted instant.
       let r = gen.next();
-      while (!r.done && ctx.t! < emitFrom) r = gen.next();
+      while (!r.done && ctx.t! < this.#emitFrom) r = gen.next();
       if (!r.done) {
-        push({
+        this.#heap.push({
           ctx,
           t: ctx.t!,
           ord: slot * 1_048_576 + a.i,
@@ -231,128 +226,20 @@ export function createSimulator(options: SimulatorOptions): Simulator {
         });
       }
     }
-    slot++;
-    if (slot % 60 === 0) {
-      for (const [key, until] of busy) if (until <= slotStart) busy.delete(key);
-      for (const [key, ends] of householdBusy) {
-        if (ends.every((e) => e <= slotStart)) householdBusy.delete(key);
-      }
-    }
+    this.#slot++;
   }
 
-  function push(e: Entry): void {
-    heap.push(e);
-    let i = heap.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      const child = heap[i]!;
-      const parent = heap[p]!;
-      if (!less(child, parent)) break;
-      heap[i] = parent;
-      heap[p] = child;
-      i = p;
-    }
-  }
-
-  function siftDown(): void {
-    // Moves the top entry down by shifting smaller children up into the
-    // hole: one write per level, no swaps (this runs once per event, and
-    // a heartbeat's session usually sinks to the bottom).
-    const n = heap.length;
-    const e = heap[0]!;
-    let i = 0;
-    while (true) {
-      let c = 2 * i + 1;
-      if (c >= n) break;
-      let child = heap[c]!;
-      if (c + 1 < n && less(heap[c + 1]!, child)) child = heap[++c]!;
-      if (!less(child, e)) break;
-      heap[i] = child;
-      i = c;
-    }
-    heap[i] = e;
-  }
-
-  /** Makes sure the heap top is the next event; returns it or undefined. */
-  function top(): Entry | undefined {
-    while (true) {
-      const head = heap[0];
-      const nextSlotStart = slot * SLOT_MS;
-      if (
-        (head === undefined || head.t >= nextSlotStart) &&
-        nextSlotStart < endMs
-      ) {
-        admitSlot();
-        continue;
-      }
-      if (head === undefined || head.t >= endMs) return undefined;
-      if (skipAtStart > 0 && head.t === emitFrom) {
-        skipAtStart--;
-        advance(head);
-        continue;
-      }
-      return head;
-    }
-  }
-
-  function advance(head: Entry): void {
+  /** Moves the top session on to its next event. */
+  #advance(head: Entry): void {
     const r = head.gen.next();
-    if (r.done) {
-      const last = heap.pop()!;
-      if (heap.length > 0) {
-        heap[0] = last;
-        siftDown();
-      }
-    } else {
+    if (r.done) this.#heap.pop();
+    else {
       head.type = head.ctx.event!;
       head.fields = r.value;
       head.t = head.ctx.t!;
-      siftDown();
+      this.#heap.reorder();
     }
   }
-
-  function nextRecord(): SimRecord | undefined {
-    const head = top();
-    if (!head) return undefined;
-    const t = head.t;
-    // The head, the session's shared fields, then the event's own: the
-    // field order events have always had, and what JSON.stringify writes.
-    record.json = headOf(head.type) + eventUuid(seed, seq) +
-      '","timestamp":"' + isoTime(t) + '",' + head.ctx.sharedJson +
-      head.fields + "}";
-    record.event = head.type;
-    record.tvId = head.ctx.device.tvId;
-    record.t = t;
-    advance(head);
-    if (t === lastT) atLastT++;
-    else {
-      lastT = t;
-      atLastT = 1;
-    }
-    seq++;
-    return record;
-  }
-
-  return {
-    peekTime() {
-      return top()?.t;
-    },
-    nextRecord,
-    next() {
-      const r = nextRecord();
-      return r ? JSON.parse(r.json) as TelemetryEvent : undefined;
-    },
-    position() {
-      return { seq, t: lastT, n: atLastT };
-    },
-    activeSessions() {
-      return heap.length;
-    },
-  };
-}
-
-function less(a: Entry, b: Entry): boolean {
-  return a.t < b.t || (a.t === b.t && a.ord < b.ord);
 }
 
 /** `{"event":"<type>","eventId":"` per event type, built once. */
