@@ -194,7 +194,6 @@ export interface WireError {
   name: string;
   message: string;
   stack?: string;
-  retriable?: boolean;
 }
 
 /** Converts any thrown value into a {@linkcode WireError}. */
@@ -202,8 +201,6 @@ export function toWireError(error: unknown): WireError {
   if (error instanceof Error) {
     const wire: WireError = { name: error.name, message: error.message };
     if (error.stack) wire.stack = error.stack;
-    const retriable = (error as { retriable?: unknown }).retriable;
-    if (typeof retriable === "boolean") wire.retriable = retriable;
     return wire;
   }
   return { name: "Error", message: String(error) };

@@ -136,9 +136,7 @@ Deno.test("fetch relay: a client failure fails the consumer with the same error,
       for await (const d of inner.deliveries(options)) {
         yield d;
         if (++n === 2) {
-          throw new BrokerError("Cannot fetch from topic t", {
-            retriable: false,
-          });
+          throw new BrokerError("Cannot fetch from topic t");
         }
       }
     },
@@ -278,7 +276,7 @@ Deno.test("producer relay: records arrive whole and in order; acks and positions
 Deno.test("producer relay: a failed send fails the generator's send with its error", async () => {
   const p = producerEnd(() =>
     Promise.reject(
-      new BrokerError('Cannot produce to topic "t"', { retriable: true }),
+      new BrokerError('Cannot produce to topic "t"'),
     )
   );
   await p.generator.subscribed;

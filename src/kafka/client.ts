@@ -59,10 +59,7 @@ export function brokerError(action: string, cause: unknown): BrokerError {
   if (cause instanceof BrokerError) return cause;
   const e = cause as { message?: string };
   const reason = e?.message ?? String(cause);
-  return new BrokerError(`${action}: ${reason}`, {
-    cause,
-    retriable: !isFatal(cause),
-  });
+  return new BrokerError(`${action}: ${reason}`, { cause });
 }
 
 async function readPem(path: string | undefined, flag: string) {
@@ -116,7 +113,7 @@ export async function createClient(
   return new Kafka(options);
 }
 
-/** Fails with a clear (retriable) error if `promise` does not settle in time. */
+/** Fails with a clear (transient) error if `promise` does not settle in time. */
 export async function within<T>(
   promise: Promise<T>,
   ms: number,
@@ -132,7 +129,6 @@ export async function within<T>(
             reject(
               new BrokerError(
                 `${what}: no answer within ${Math.round(ms / 1000)} s`,
-                { retriable: true },
               ),
             ),
           ms,
@@ -165,19 +161,20 @@ export async function withRetry<T>(
       return await attempt();
     } catch (cause) {
       const error = brokerError(what, cause);
+      const fatal = isFatal(cause);
       const waitMs = Math.min(5_000, 500 * 2 ** i);
       if (
-        !error.retriable || signal?.aborted ||
+        fatal || signal?.aborted ||
         Date.now() - start + waitMs > settings.retryTimeoutMs
       ) {
-        if (error.retriable && !signal?.aborted) {
+        if (!fatal && !signal?.aborted) {
           throw new BrokerError(
             `${error.message} (still failing after ${
               Math.round((Date.now() - start) / 1000)
             } s; --retry-timeout is ${
               Math.round(settings.retryTimeoutMs / 1000)
             } s)`,
-            { cause, retriable: false },
+            { cause },
           );
         }
         throw error;

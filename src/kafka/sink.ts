@@ -10,7 +10,6 @@
  *
  * @module
  */
-import { join } from "node:path";
 import { Buffer } from "node:buffer";
 import {
   CompressionTypes,
@@ -18,12 +17,12 @@ import {
   Partitioners,
   type Producer,
 } from "kafkajs";
-import type { Config } from "../config.ts";
+import type { Config, KafkaSettings } from "../config.ts";
 import { SCHEMA_VERSION } from "../model/event.ts";
 import type { Position } from "../model/simulator.ts";
-import type { OffsetMap, OutRecord } from "../ports.ts";
+import type { OffsetMap, OutRecord, Sink } from "../ports.ts";
 import type { RelayTarget } from "./relay_sink.ts";
-import { writeFileAtomic } from "../warehouse/fs.ts";
+import { ProducerCheckpoint } from "./producer_checkpoint.ts";
 import { BrokerError } from "../errors.ts";
 import {
   brokerError,
@@ -34,24 +33,6 @@ import {
 } from "./client.ts";
 import { installVarintWriters } from "./varints.ts";
 
-interface ProducerState {
-  version: 1;
-  fingerprint: string;
-  position: Position;
-}
-
-/** The stream a producer checkpoint belongs to: same flags, same stream. */
-function fingerprint(config: Config): string {
-  const g = config.generator;
-  return JSON.stringify([
-    config.topic,
-    g.seed,
-    g.households ?? null,
-    g.fromMs ?? null,
-    g.toMs ?? null,
-  ]);
-}
-
 /** The `schema` header of every record. */
 const SCHEMA_HEADER = String(SCHEMA_VERSION);
 
@@ -60,34 +41,6 @@ function wire(value: string | Uint8Array): string | Buffer {
   return typeof value === "string"
     ? value
     : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-}
-
-/** Reads the producer checkpoint: where a restarted stream resumes. */
-async function loadResume(
-  path: string,
-  print: string,
-): Promise<Position | undefined> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw error;
-  }
-  let state: ProducerState;
-  try {
-    state = JSON.parse(text) as ProducerState;
-  } catch {
-    throw new SyntaxError(
-      `Cannot parse producer checkpoint "${path}": not valid JSON`,
-    );
-  }
-  if (state.fingerprint !== print) {
-    throw new RangeError(
-      `Cannot resume from "${path}": it was written with other --topic/--seed/--households/--from/--to flags; use another --checkpoint or remove it`,
-    );
-  }
-  return state.position;
 }
 
 /** Creates the topic when the cluster allows it; otherwise the first produce does. */
@@ -160,16 +113,145 @@ export async function connectProducerSink(
 ): Promise<RelayTarget> {
   installVarintWriters();
   const kafka = await createClient(config, secret);
-  const settings = config.kafka!;
-  const brokers = settings.brokers.join(",");
   await ensureTopic(kafka, config);
-  let idempotent = config.acks === -1;
-  const connect = async () => {
-    const opened = openProducer(kafka, idempotent);
+  const sink = new KafkaSink(kafka, config, log);
+  await sink.connect();
+  const checkpoint = new ProducerCheckpoint(config);
+  let resume: Position | undefined;
+  try {
+    resume = await checkpoint.load();
+  } catch (error) {
+    await sink.disconnect();
+    throw error;
+  }
+  sink.checkpoint = checkpoint;
+  return {
+    ...(resume ? { resume } : {}),
+    onAck: (position) => checkpoint.acked(position),
+    sink,
+  };
+}
+
+type Message = { key: string; value: string | Buffer };
+
+/** A kafkajs producer as a {@linkcode Sink}: retries, resends, end offsets. */
+class KafkaSink implements Sink {
+  /** Saved on close. */
+  checkpoint: ProducerCheckpoint | undefined;
+  readonly #kafka: Kafka;
+  readonly #config: Config;
+  readonly #settings: KafkaSettings;
+  readonly #log: (message: string) => void;
+  readonly #compression: CompressionTypes;
+  readonly #onRetry: OnRetry;
+  #idempotent: boolean;
+  #current!: ReturnType<typeof openProducer>;
+  /** kafkajs gave up on a batch: the next send goes out on a fresh producer. */
+  #failedOnce = false;
+  readonly #ends: OffsetMap = {};
+  readonly #starts: OffsetMap = {};
+
+  constructor(kafka: Kafka, config: Config, log: (message: string) => void) {
+    this.#kafka = kafka;
+    this.#config = config;
+    this.#settings = config.kafka!;
+    this.#log = log;
+    this.#idempotent = config.acks === -1;
+    this.#compression = config.kafkaCompression === "gzip"
+      ? CompressionTypes.GZIP
+      : CompressionTypes.None;
+    this.#onRetry = (error, waitMs) =>
+      log(`retrying in ${(waitMs / 1000).toFixed(1)} s: ${error.message}`);
+  }
+
+  /**
+   * Connects, idempotent when `--acks all`. A cluster that answers but
+   * cannot give out producer ids (older brokers, an IdempotentWrite ACL
+   * missing, librdkafka's mock) gets a plain producer: retries may then
+   * write a record twice, and the consumer drops those by `seq`.
+   */
+  async connect(): Promise<void> {
+    try {
+      this.#current = await this.#open();
+    } catch (error) {
+      if (!this.#idempotent || !answeredButRefused(error)) throw error;
+      this.#idempotent = false;
+      this.#current = await this.#open();
+      this.#log(
+        `the cluster refused an idempotent producer (${
+          (error as Error).message
+        }); producing without idempotence, duplicates are dropped by seq`,
+      );
+    }
+  }
+
+  /** Disconnects without saving. */
+  async disconnect(): Promise<void> {
+    await this.#current.producer.disconnect().catch(() => {});
+  }
+
+  async send(records: OutRecord[]): Promise<void> {
+    const all = this.#config.headers === "all";
+    const messages = records.map((r) => ({
+      key: r.key,
+      value: wire(r.value),
+      timestamp: String(r.timestamp),
+      headers: all
+        ? { event: r.event, schema: SCHEMA_HEADER, seq: String(r.seq) }
+        : { seq: String(r.seq) },
+    }));
+    const topic = this.#config.topic;
+    const started = Date.now();
+    let pending: Message[] = messages;
+    while (pending.length > 0) {
+      const { meta, placed } = await withRetry(
+        `Cannot produce to topic "${topic}"`,
+        this.#settings,
+        () => this.#sendOnce(pending),
+        this.#onRetry,
+      );
+      pending = this.#settle(pending, meta, placed);
+      if (pending.length === 0) break;
+      // kafkajs retries a failed request only on the brokers that have
+      // not answered yet, so a partition whose leader moved to one that
+      // had answered is silently left out of the retry. Every partition
+      // written must appear in the acknowledgement; the rest go again
+      // (their copies, if any landed, are dropped by seq).
+      if (Date.now() - started > this.#settings.retryTimeoutMs) {
+        throw new BrokerError(
+          `Cannot produce to topic "${topic}": ${pending.length} records stayed unacknowledged for --retry-timeout`,
+        );
+      }
+      this.#log(
+        `${pending.length} records were not acknowledged (a partition leader moved during a retry); sending them again`,
+      );
+      this.#failedOnce = true;
+    }
+  }
+
+  endOffsets(): OffsetMap {
+    return { ...this.#ends };
+  }
+
+  startOffsets(): OffsetMap {
+    return { ...this.#starts };
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.checkpoint?.save();
+    } finally {
+      await this.disconnect();
+    }
+  }
+
+  async #open(): Promise<ReturnType<typeof openProducer>> {
+    const brokers = this.#settings.brokers.join(",");
+    const opened = openProducer(this.#kafka, this.#idempotent);
     try {
       await within(
         opened.producer.connect(),
-        settings.connectTimeoutMs,
+        this.#settings.connectTimeoutMs,
         `Cannot reach Kafka at ${brokers}`,
       );
       return opened;
@@ -177,95 +259,42 @@ export async function connectProducerSink(
       await opened.producer.disconnect().catch(() => {});
       throw brokerError(`Cannot reach Kafka at ${brokers}`, error);
     }
-  };
-  let current: ReturnType<typeof openProducer>;
-  try {
-    current = await connect();
-  } catch (error) {
-    // A cluster that answers but cannot give out producer ids (older
-    // brokers, an IdempotentWrite ACL missing, librdkafka's mock) gets a
-    // plain producer: retries may then write a record twice, and the
-    // consumer drops those by `seq`.
-    if (!idempotent || !answeredButRefused(error)) throw error;
-    idempotent = false;
-    current = await connect();
-    log(
-      `the cluster refused an idempotent producer (${
-        (error as Error).message
-      }); producing without idempotence, duplicates are dropped by seq`,
-    );
   }
-  const statePath = join(config.sink.checkpoint, "producer.json");
-  const print = fingerprint(config);
-  let resume: Position | undefined;
-  try {
-    resume = await loadResume(statePath, print);
-  } catch (error) {
-    await current.producer.disconnect().catch(() => {});
-    throw error;
-  }
-  const compression = config.kafkaCompression === "gzip"
-    ? CompressionTypes.GZIP
-    : CompressionTypes.None;
-  const all = config.headers === "all";
-  const ends: OffsetMap = {};
-  const starts: OffsetMap = {};
-  // The position of the last acknowledged batch is saved at most once a
-  // second and on close: an fsync per batch cost a tenth of the producer's
-  // throughput. After a kill, at most a second of events is produced again,
-  // and the consumer drops those by stream position.
-  let acked: Position | undefined;
-  let saved: Position | undefined;
-  let savedAt = 0;
-  const save = async () => {
-    if (!acked || acked === saved) return;
-    const position = acked;
-    await writeFileAtomic(
-      statePath,
-      new TextEncoder().encode(
-        JSON.stringify(
-          { version: 1, fingerprint: print, position } satisfies ProducerState,
-        ),
-      ),
-    );
-    saved = position;
-    savedAt = Date.now();
-  };
-  const onRetry: OnRetry = (error, waitMs) =>
-    log(`retrying in ${(waitMs / 1000).toFixed(1)} s: ${error.message}`);
-  // kafkajs gave up on a batch: its producer may be mid-reconnect or hold
-  // a broken idempotence sequence, so the batch goes out on a fresh one.
-  let failedOnce = false;
-  const sendOnce = async (
-    messages: { key: string; value: string | Buffer }[],
-  ) => {
-    if (failedOnce) {
-      await current.producer.disconnect().catch(() => {});
-      current = await connect();
-      failedOnce = false;
+
+  /**
+   * One send. After kafkajs gave up on a batch its producer may be
+   * mid-reconnect or hold a broken idempotence sequence, so the batch goes
+   * out on a fresh one.
+   */
+  async #sendOnce(messages: Message[]) {
+    if (this.#failedOnce) {
+      await this.disconnect();
+      this.#current = await this.#open();
+      this.#failedOnce = false;
     }
     try {
-      const meta = await current.producer.send({
-        topic: config.topic,
-        acks: config.acks,
-        compression,
+      const meta = await this.#current.producer.send({
+        topic: this.#config.topic,
+        acks: this.#config.acks,
+        compression: this.#compression,
         messages,
       });
-      return { meta, placed: current.placed };
+      return { meta, placed: this.#current.placed };
     } catch (error) {
-      failedOnce = true;
+      this.#failedOnce = true;
       throw error;
     }
-  };
+  }
+
   /**
    * Records each acknowledged partition's start and end offsets; returns
    * the messages whose partition the acknowledgement does not cover.
    */
-  const settle = <M extends object>(
+  #settle<M extends object>(
     sent: M[],
     meta: { partition: number; baseOffset?: string }[],
     placed: WeakMap<object, number>,
-  ): M[] => {
+  ): M[] {
     const counts = new Map<number, number>();
     for (const m of sent) {
       const p = placed.get(m);
@@ -276,65 +305,10 @@ export async function connectProducerSink(
       if (r.baseOffset === undefined) continue;
       acked.add(r.partition);
       const key = String(r.partition);
-      starts[key] ??= r.baseOffset;
+      this.#starts[key] ??= r.baseOffset;
       const end = Number(r.baseOffset) + (counts.get(r.partition) ?? 0);
-      if (end > Number(ends[key] ?? -1)) ends[key] = String(end);
+      if (end > Number(this.#ends[key] ?? -1)) this.#ends[key] = String(end);
     }
     return sent.filter((m) => !acked.has(placed.get(m) ?? -1));
-  };
-  return {
-    ...(resume ? { resume } : {}),
-    onAck: async (position) => {
-      acked = position;
-      if (Date.now() - savedAt >= 1_000) await save();
-    },
-    sink: {
-      async send(records: OutRecord[]) {
-        const messages = records.map((r) => ({
-          key: r.key,
-          value: wire(r.value),
-          timestamp: String(r.timestamp),
-          headers: all
-            ? { event: r.event, schema: SCHEMA_HEADER, seq: String(r.seq) }
-            : { seq: String(r.seq) },
-        }));
-        const started = Date.now();
-        let pending = messages;
-        while (pending.length > 0) {
-          const { meta, placed } = await withRetry(
-            `Cannot produce to topic "${config.topic}"`,
-            settings,
-            () => sendOnce(pending),
-            onRetry,
-          );
-          pending = settle(pending, meta, placed);
-          if (pending.length === 0) break;
-          // kafkajs retries a failed request only on the brokers that have
-          // not answered yet, so a partition whose leader moved to one that
-          // had answered is silently left out of the retry. Every partition
-          // written must appear in the acknowledgement; the rest go again
-          // (their copies, if any landed, are dropped by seq).
-          if (Date.now() - started > settings.retryTimeoutMs) {
-            throw new BrokerError(
-              `Cannot produce to topic "${config.topic}": ${pending.length} records stayed unacknowledged for --retry-timeout`,
-              { retriable: false },
-            );
-          }
-          log(
-            `${pending.length} records were not acknowledged (a partition leader moved during a retry); sending them again`,
-          );
-          failedOnce = true;
-        }
-      },
-      endOffsets: () => ({ ...ends }),
-      startOffsets: () => ({ ...starts }),
-      async close() {
-        try {
-          await save();
-        } finally {
-          await current.producer.disconnect().catch(() => {});
-        }
-      },
-    },
-  };
+  }
 }

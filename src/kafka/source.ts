@@ -18,8 +18,8 @@
  *
  * @module
  */
-import type { Consumer, EachBatchPayload } from "kafkajs";
-import type { Config } from "../config.ts";
+import type { Consumer, EachBatchPayload, Kafka } from "kafkajs";
+import type { Config, KafkaSettings } from "../config.ts";
 import type { Delivery, InRecord, OffsetMap, Source } from "../ports.ts";
 import {
   brokerError,
@@ -62,89 +62,242 @@ export async function connectConsumerSource(
   log: (message: string) => void = () => {},
 ): Promise<Source> {
   const kafka = await createClient(config, secret);
-  const settings = config.kafka!;
-  const topic = config.topic;
-  const queue: { delivery: Delivery; done: () => void }[] = [];
-  let queuedRecords = 0;
-  let current: { done: () => void } | undefined;
-  let wake: (() => void) | undefined;
-  let failure: unknown;
-  let closed = false;
-  /** Partitions sought since the last (re)join; others' batches are ignored. */
-  const ready = new Set<number>();
-  /** Per partition: the next offset to deliver. */
-  const position = new Map<number, number>();
-  /** Per partition: since when its batches have started past `position`. */
-  const outOfPlaceSince = new Map<number, number>();
-  /** Log start offsets read lately, so that a run of stale batches asks once. */
-  const lows = new Map<number, { low: number; at: number }>();
-  let assigned: number[] = [];
-  let generation = 0;
-  let consumer!: Consumer;
+  const source = new KafkaSource(kafka, config, log);
+  await source.start();
+  return source;
+}
 
-  const enqueue = (delivery: Delivery) =>
-    new Promise<void>((done) => {
-      if (closed) return done();
-      queue.push({ delivery, done });
-      wake?.();
+interface Queued {
+  delivery: Delivery;
+  done: () => void;
+}
+
+/** A kafkajs consumer group member, seen as a {@linkcode Source}. */
+class KafkaSource implements Source {
+  readonly #kafka: Kafka;
+  readonly #config: Config;
+  readonly #settings: KafkaSettings;
+  readonly #topic: string;
+  readonly #log: (message: string) => void;
+  readonly #queue: Queued[] = [];
+  #queuedRecords = 0;
+  #current: Queued | undefined;
+  #wake: (() => void) | undefined;
+  #failure: unknown;
+  #closed = false;
+  /** Partitions sought since the last (re)join; others' batches are ignored. */
+  readonly #ready = new Set<number>();
+  /** Per partition: the next offset to deliver. */
+  readonly #position = new Map<number, number>();
+  /** Per partition: since when its batches have started past `position`. */
+  readonly #outOfPlaceSince = new Map<number, number>();
+  /** Log start offsets read lately, so that a run of stale batches asks once. */
+  readonly #lows = new Map<number, { low: number; at: number }>();
+  #assigned: number[] = [];
+  #generation = 0;
+  #consumer!: Consumer;
+  readonly #onRetry: OnRetry;
+
+  constructor(
+    kafka: Kafka,
+    config: Config,
+    log: (message: string) => void,
+  ) {
+    this.#kafka = kafka;
+    this.#config = config;
+    this.#settings = config.kafka!;
+    this.#topic = config.topic;
+    this.#log = log;
+    this.#onRetry = (error, waitMs) =>
+      log(`retrying in ${(waitMs / 1000).toFixed(1)} s: ${error.message}`);
+  }
+
+  /** Connects and joins the group. */
+  async start(): Promise<void> {
+    const brokers = this.#settings.brokers.join(",");
+    try {
+      await this.#open(
+        this.#generation,
+        this.#settings.connectTimeoutMs,
+        `Cannot reach Kafka at ${brokers}`,
+      );
+    } catch (error) {
+      throw brokerError(`Cannot reach Kafka at ${brokers}`, error);
+    }
+  }
+
+  async *deliveries(
+    options: { signal: AbortSignal },
+  ): AsyncGenerator<Delivery> {
+    const onAbort = () => this.#wake?.();
+    options.signal.addEventListener("abort", onAbort);
+    try {
+      while (!options.signal.aborted) {
+        if (this.#failure) throw brokerError("Consumer stopped", this.#failure);
+        const item = this.#queue.shift();
+        if (!item) {
+          await new Promise<void>((r) => (this.#wake = r));
+          this.#wake = undefined;
+          continue;
+        }
+        // A batch is released as soon as it is taken; control deliveries
+        // once handled, so a rebalance waits for the seek.
+        if (item.delivery.type === "batch") {
+          this.#queuedRecords -= item.delivery.batch.records.length;
+          item.done();
+        }
+        this.#current = item;
+        yield item.delivery;
+        this.#current = undefined;
+        item.done();
+      }
+    } finally {
+      options.signal.removeEventListener("abort", onAbort);
+      this.#closed = true;
+      // Release the batch being processed if the consumer stopped on it:
+      // kafkajs waits for eachBatch to return before it can disconnect.
+      this.#current?.done();
+      for (const item of this.#queue.splice(0)) item.done();
+    }
+  }
+
+  async seek(offsets: OffsetMap): Promise<OffsetMap> {
+    const topic = this.#topic;
+    const bounds = await this.#readBounds();
+    const starts: OffsetMap = {};
+    for (const { partition, low } of bounds) {
+      if (!this.#assigned.includes(partition)) continue;
+      const wanted = offsets[String(partition)];
+      // Below the log start, retention has deleted what the checkpoint
+      // points at: start at the log start and let the caller see the loss.
+      const start = wanted === undefined || BigInt(wanted) < BigInt(low)
+        ? low
+        : wanted;
+      this.#position.set(partition, Number(start));
+      this.#outOfPlaceSince.delete(partition);
+      try {
+        this.#consumer.seek({ topic, partition, offset: start });
+      } catch {
+        // The consumer is being replaced; its next assignment seeks again.
+      }
+      this.#ready.add(partition);
+      starts[String(partition)] = start;
+    }
+    return starts;
+  }
+
+  async endOffsets(): Promise<OffsetMap> {
+    const bounds = await this.#readBounds();
+    return Object.fromEntries(bounds.map((b) => [String(b.partition), b.high]));
+  }
+
+  async commit(offsets: OffsetMap): Promise<void> {
+    const list = Object.entries(offsets).map(([partition, offset]) => ({
+      topic: this.#topic,
+      partition: Number(partition),
+      offset,
+    }));
+    if (list.length === 0) return;
+    try {
+      // Bounded: during a rebalance or a restart kafkajs can wait on the
+      // coordinator for a long time, and this commit is only a hint.
+      await within(this.#consumer.commitOffsets(list), 10_000, "commit");
+    } catch {
+      // Group offsets are a hint for lag tools; the checkpoint is the truth.
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#generation++;
+    for (const item of this.#queue.splice(0)) item.done();
+    await within(this.#consumer.disconnect(), 15_000, "disconnect").catch(
+      () => {},
+    );
+  }
+
+  #readBounds() {
+    return withRetry(
+      `Cannot read offsets of topic "${this.#topic}"`,
+      this.#settings,
+      () => topicOffsets(this.#kafka, this.#topic, 30_000),
+      this.#onRetry,
+    );
+  }
+
+  #enqueue(delivery: Delivery): Promise<void> {
+    return new Promise<void>((done) => {
+      if (this.#closed) return done();
+      this.#queue.push({ delivery, done });
+      this.#wake?.();
     });
-  const onRetry: OnRetry = (error, waitMs) =>
-    log(`retrying in ${(waitMs / 1000).toFixed(1)} s: ${error.message}`);
+  }
+
+  #fail(error: unknown): void {
+    this.#failure = error;
+    this.#wake?.();
+  }
 
   /**
    * Whether the records from `want` on are gone from the broker (read from
    * its log start); `undefined` when it cannot be asked right now.
    */
-  const gone = async (partition: number, want: number) => {
-    let known = lows.get(partition);
+  async #gone(partition: number, want: number): Promise<boolean | undefined> {
+    let known = this.#lows.get(partition);
     if (!known || Date.now() - known.at > 1_000) {
       try {
-        const bounds = await topicOffsets(kafka, topic, 10_000);
+        const bounds = await topicOffsets(this.#kafka, this.#topic, 10_000);
         for (const b of bounds) {
-          lows.set(b.partition, { low: Number(b.low), at: Date.now() });
+          this.#lows.set(b.partition, { low: Number(b.low), at: Date.now() });
         }
       } catch {
         return undefined;
       }
-      known = lows.get(partition);
+      known = this.#lows.get(partition);
     }
     return known === undefined ? undefined : known.low > want;
-  };
+  }
 
   /**
    * A batch started past `want` although the broker still has the records:
    * the client is out of place (a stale prefetch, a seek race). Seek back;
    * only if that keeps failing for --retry-timeout is it an error.
    */
-  const reposition = (partition: number, want: number) => {
-    const since = outOfPlaceSince.get(partition);
+  #reposition(partition: number, want: number): void {
+    const since = this.#outOfPlaceSince.get(partition);
     if (since === undefined) {
-      outOfPlaceSince.set(partition, Date.now());
-      log(`partition ${partition}: refetching from offset ${want}`);
-    } else if (Date.now() - since > settings.retryTimeoutMs) {
-      failure = new Error(
-        `Partition ${partition}: the client keeps reading past offset ${want} although the broker still has it (a compacted topic?)`,
+      this.#outOfPlaceSince.set(partition, Date.now());
+      this.#log(`partition ${partition}: refetching from offset ${want}`);
+    } else if (Date.now() - since > this.#settings.retryTimeoutMs) {
+      this.#fail(
+        new Error(
+          `Partition ${partition}: the client keeps reading past offset ${want} although the broker still has it (a compacted topic?)`,
+        ),
       );
-      wake?.();
       return;
     }
     try {
-      consumer.seek({ topic, partition, offset: String(want) });
+      this.#consumer.seek({
+        topic: this.#topic,
+        partition,
+        offset: String(want),
+      });
     } catch {
       // The consumer is being replaced; its next assignment seeks again.
     }
-  };
+  }
 
-  const eachBatch = (gen: number) =>
-  async (
+  /** kafkajs's batch handler for consumer generation `gen`. */
+  async #eachBatch(
+    gen: number,
     { batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload,
-  ) => {
+  ): Promise<void> {
     const p = batch.partition;
     if (
-      closed || gen !== generation || !isRunning() || isStale() ||
-      !ready.has(p)
+      this.#closed || gen !== this.#generation || !isRunning() || isStale() ||
+      !this.#ready.has(p)
     ) return;
-    const want = position.get(p);
+    const want = this.#position.get(p);
     if (want === undefined) return;
     const messages = batch.messages;
     let from = 0;
@@ -158,36 +311,38 @@ export async function connectConsumerSource(
     }
     // Past `want`: a loss only if the broker confirms the records are gone.
     if (
-      Number(messages[from]!.offset) > want && await gone(p, want) !== true
+      Number(messages[from]!.offset) > want &&
+      await this.#gone(p, want) !== true
     ) {
-      reposition(p, want);
+      this.#reposition(p, want);
       return;
     }
-    outOfPlaceSince.delete(p);
+    this.#outOfPlaceSince.delete(p);
     const records = toRecords(messages, from);
-    position.set(p, Number(records[records.length - 1]!.offset) + 1);
+    this.#position.set(p, Number(records[records.length - 1]!.offset) + 1);
     // Backpressure: kafkajs keeps fetching while fewer than
     // PREFETCH_RECORDS wait for the writer, then waits until it takes this
     // batch. Fetching and writing overlap; memory stays bounded.
-    queuedRecords += records.length;
-    const taken = enqueue({
+    this.#queuedRecords += records.length;
+    const taken = this.#enqueue({
       type: "batch",
       batch: {
-        topic,
+        topic: this.#topic,
         partition: p,
         records,
         highWatermark: batch.highWatermark,
       },
     });
-    if (queuedRecords > PREFETCH_RECORDS) await taken;
+    if (this.#queuedRecords > PREFETCH_RECORDS) await taken;
     resolveOffset(batch.lastOffset());
     await heartbeat().catch(() => {});
-  };
+  }
 
-  /** Creates, connects and runs a kafkajs consumer for this generation. */
-  const open = async (gen: number, connectMs: number, what: string) => {
-    const c = kafka.consumer({
-      groupId: config.sink.group,
+  /** Creates, connects and runs a kafkajs consumer for generation `gen`. */
+  async #open(gen: number, connectMs: number, what: string): Promise<void> {
+    const settings = this.#settings;
+    const c = this.#kafka.consumer({
+      groupId: this.#config.sink.group,
       sessionTimeout: settings.sessionTimeoutMs,
       rebalanceTimeout: Math.max(settings.sessionTimeoutMs, 10_000),
       heartbeatInterval: Math.min(3_000, settings.sessionTimeoutMs / 3),
@@ -198,179 +353,74 @@ export async function connectConsumerSource(
       maxWaitTimeInMs: 1_000,
       allowAutoTopicCreation: true,
     });
-    c.on(c.events.REBALANCING, () => {
-      if (gen !== generation) return;
-      ready.clear();
-      void enqueue({ type: "revoked" });
-    });
-    c.on(c.events.GROUP_JOIN, (event) => {
-      if (gen !== generation) return;
-      ready.clear();
-      assigned = [...(event.payload.memberAssignment[topic] ?? [])].sort(
-        (a, b) => a - b,
-      );
-      void enqueue({ type: "assigned", partitions: assigned });
-    });
-    c.on(c.events.CRASH, (event) => {
-      // kafkajs restarts by itself after retriable crashes.
-      if (gen !== generation || event.payload.restart) return;
-      void recover(event.payload.error);
-    });
-    consumer = c;
+    this.#listen(c, gen);
+    this.#consumer = c;
     try {
       await within(c.connect(), connectMs, what);
-      await c.subscribe({ topic, fromBeginning: true });
+      await c.subscribe({ topic: this.#topic, fromBeginning: true });
       await c.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: 1,
-        eachBatch: eachBatch(gen),
+        eachBatch: (payload) => this.#eachBatch(gen, payload),
       });
     } catch (error) {
       await c.disconnect().catch(() => {});
       throw error;
     }
-  };
+  }
+
+  /** Turns the group's events into deliveries, and crashes into a rejoin. */
+  #listen(c: Consumer, gen: number): void {
+    c.on(c.events.REBALANCING, () => {
+      if (gen !== this.#generation) return;
+      this.#ready.clear();
+      void this.#enqueue({ type: "revoked" });
+    });
+    c.on(c.events.GROUP_JOIN, (event) => {
+      if (gen !== this.#generation) return;
+      this.#ready.clear();
+      this.#assigned = [
+        ...(event.payload.memberAssignment[this.#topic] ?? []),
+      ].sort((a, b) => a - b);
+      void this.#enqueue({ type: "assigned", partitions: this.#assigned });
+    });
+    c.on(c.events.CRASH, (event) => {
+      // kafkajs restarts by itself after retriable crashes.
+      if (gen !== this.#generation || event.payload.restart) return;
+      void this.#recover(event.payload.error);
+    });
+  }
 
   /** Replaces a consumer that kafkajs will not restart. */
-  const recover = async (cause: unknown) => {
-    if (closed) return;
+  async #recover(cause: unknown): Promise<void> {
+    if (this.#closed) return;
     if (isFatal(cause)) {
-      failure = cause;
-      wake?.();
+      this.#fail(cause);
       return;
     }
-    const gen = ++generation;
-    ready.clear();
-    void enqueue({ type: "revoked" });
-    log(
+    const gen = ++this.#generation;
+    this.#ready.clear();
+    void this.#enqueue({ type: "revoked" });
+    this.#log(
       `the Kafka consumer stopped (${
         brokerError("", cause).message.slice(2)
       }); rejoining the group`,
     );
-    const old = consumer;
+    const old = this.#consumer;
     await within(old.disconnect(), 10_000, "disconnect").catch(() => {});
     try {
       await withRetry(
         "Cannot rejoin the consumer group",
-        settings,
+        this.#settings,
         async () => {
-          if (gen !== generation || closed) return;
-          await open(gen, 30_000, "Cannot reach Kafka");
+          if (gen !== this.#generation || this.#closed) return;
+          await this.#open(gen, 30_000, "Cannot reach Kafka");
         },
-        onRetry,
+        this.#onRetry,
       );
     } catch (error) {
-      if (gen === generation && !closed) {
-        failure = error;
-        wake?.();
-      }
+      if (gen === this.#generation && !this.#closed) this.#fail(error);
     }
-  };
-
-  const brokers = settings.brokers.join(",");
-  try {
-    await open(
-      generation,
-      settings.connectTimeoutMs,
-      `Cannot reach Kafka at ${brokers}`,
-    );
-  } catch (error) {
-    throw brokerError(`Cannot reach Kafka at ${brokers}`, error);
   }
-
-  const readBounds = () =>
-    withRetry(
-      `Cannot read offsets of topic "${topic}"`,
-      settings,
-      () => topicOffsets(kafka, topic, 30_000),
-      onRetry,
-    );
-
-  return {
-    async *deliveries(
-      options: { signal: AbortSignal },
-    ): AsyncGenerator<Delivery> {
-      const onAbort = () => wake?.();
-      options.signal.addEventListener("abort", onAbort);
-      try {
-        while (!options.signal.aborted) {
-          if (failure) throw brokerError("Consumer stopped", failure);
-          const item = queue.shift();
-          if (!item) {
-            await new Promise<void>((r) => (wake = r));
-            wake = undefined;
-            continue;
-          }
-          // A batch is released as soon as it is taken; control deliveries
-          // once handled, so a rebalance waits for the seek.
-          if (item.delivery.type === "batch") {
-            queuedRecords -= item.delivery.batch.records.length;
-            item.done();
-          }
-          current = item;
-          yield item.delivery;
-          current = undefined;
-          item.done();
-        }
-      } finally {
-        options.signal.removeEventListener("abort", onAbort);
-        closed = true;
-        // Release the batch being processed if the consumer stopped on it:
-        // kafkajs waits for eachBatch to return before it can disconnect.
-        current?.done();
-        for (const item of queue.splice(0)) item.done();
-      }
-    },
-    async seek(offsets: OffsetMap) {
-      const bounds = await readBounds();
-      const starts: OffsetMap = {};
-      for (const { partition, low } of bounds) {
-        if (!assigned.includes(partition)) continue;
-        const wanted = offsets[String(partition)];
-        // Below the log start, retention has deleted what the checkpoint
-        // points at: start at the log start and let the caller see the loss.
-        const start = wanted === undefined || BigInt(wanted) < BigInt(low)
-          ? low
-          : wanted;
-        position.set(partition, Number(start));
-        outOfPlaceSince.delete(partition);
-        try {
-          consumer.seek({ topic, partition, offset: start });
-        } catch {
-          // The consumer is being replaced; its next assignment seeks again.
-        }
-        ready.add(partition);
-        starts[String(partition)] = start;
-      }
-      return starts;
-    },
-    async endOffsets() {
-      const bounds = await readBounds();
-      return Object.fromEntries(
-        bounds.map((b) => [String(b.partition), b.high]),
-      );
-    },
-    async commit(offsets: OffsetMap) {
-      const list = Object.entries(offsets).map(([partition, offset]) => ({
-        topic,
-        partition: Number(partition),
-        offset,
-      }));
-      if (list.length === 0) return;
-      try {
-        // Bounded: during a rebalance or a restart kafkajs can wait on the
-        // coordinator for a long time, and this commit is only a hint.
-        await within(consumer.commitOffsets(list), 10_000, "commit");
-      } catch {
-        // Group offsets are a hint for lag tools; the checkpoint is the truth.
-      }
-    },
-    async close() {
-      closed = true;
-      generation++;
-      for (const item of queue.splice(0)) item.done();
-      await within(consumer.disconnect(), 15_000, "disconnect").catch(() => {});
-    },
-  };
 }

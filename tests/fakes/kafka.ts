@@ -123,9 +123,7 @@ export class FakeKafka {
     if (!fault) return false;
     this.seen[kind]++;
     if (!fault.retriable) {
-      throw new BrokerError(`${kind}: TOPIC_AUTHORIZATION_FAILED (fake)`, {
-        retriable: false,
-      });
+      throw new BrokerError(`${kind}: TOPIC_AUTHORIZATION_FAILED (fake)`);
     }
     this.seen.retries++;
     return true;
