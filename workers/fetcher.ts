@@ -2,10 +2,9 @@
 /// <reference lib="deno.worker" />
 /** Fetcher worker: wiring only; the logic is in src/kafka/fetcher_role.ts and relay_source.ts. */
 import { serveFetcher } from "../src/kafka/fetcher_role.ts";
-import type { Endpoint } from "../src/transport/port.ts";
 import { connectConsumerSource } from "../src/kafka/source.ts";
 
 // serveFetcher registers its message listener before any await.
-serveFetcher(self as unknown as Endpoint, {
+serveFetcher(self, {
   connectSource: connectConsumerSource,
 });

@@ -2,10 +2,9 @@
 /// <reference lib="deno.worker" />
 /** Producer worker: wiring only; the logic is in src/kafka/producer_role.ts and relay_sink.ts. */
 import { serveProducer } from "../src/kafka/producer_role.ts";
-import type { Endpoint } from "../src/transport/port.ts";
 import { connectProducerSink } from "../src/kafka/sink.ts";
 
 // serveProducer registers its message listener before any await.
-serveProducer(self as unknown as Endpoint, {
+serveProducer(self, {
   connectSink: connectProducerSink,
 });

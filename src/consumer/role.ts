@@ -4,53 +4,47 @@
  *
  * @module
  */
+import { type Port, post, serveRole } from "../transport/port.ts";
+import type { Config } from "../config.ts";
 import {
-  type Endpoint,
-  type PortEnd,
-  post,
-  serveRole,
-} from "../transport/port.ts";
-import { createChannelSource, type Port } from "../transport/channel.ts";
-import { createSourceRelay } from "../kafka/relay_source.ts";
-import type { FetchMessage } from "../protocol.ts";
-import {
-  createFsWarehouse,
-  createJsonCheckpointStore,
-} from "../warehouse/fs.ts";
-import { type Clock, type Source, SYSTEM_CLOCK } from "../ports.ts";
+  type CheckpointStore,
+  type Clock,
+  type Source,
+  SYSTEM_CLOCK,
+  type Warehouse,
+} from "../ports.ts";
+import type { Report } from "../protocol.ts";
 import { runConsumer } from "./run.ts";
-import { compactDay } from "../warehouse/compact.ts";
 
-/** What the consumer worker needs from the outside (injected for tests). */
+/** What the consumer worker needs from the outside (built by its entry point). */
 export interface ConsumerDeps {
   clock?: Clock;
+  /** Opens the transport on the port main handed over. */
+  openSource: (config: Config, port: MessagePort) => Source;
+  /** Opens the warehouse the table is written to. */
+  openWarehouse: (config: Config) => Warehouse;
+  /** Opens the checkpoint store. */
+  openStore: (config: Config) => CheckpointStore;
 }
 
 /** Serves the consumer on `endpoint`; registers the listener synchronously. */
-export function serveConsumer(endpoint: Endpoint, deps: ConsumerDeps): void {
+export function serveConsumer(
+  endpoint: Port<Report>,
+  deps: ConsumerDeps,
+): void {
   const clock = deps.clock ?? SYSTEM_CLOCK;
   serveRole(endpoint, "consumer", async ({ config, port }, signal, drain) => {
     let source: Source | undefined;
     try {
       if (!port) throw new Error("No transport: the consumer needs a port");
-      // With Kafka the port leads to the fetcher worker; without, to the
-      // generator (the embedded transport).
-      source = config.kafka
-        ? createSourceRelay(port as unknown as PortEnd<FetchMessage>)
-        : createChannelSource(port as unknown as Port, config.topic);
+      source = deps.openSource(config, port);
       post(endpoint, { type: "ready", role: "consumer" });
-      const table = `${config.sink.warehouse}/${config.topic}`;
       const stats = await runConsumer({
         topic: config.topic,
         settings: config.sink,
         source,
-        warehouse: createFsWarehouse(config.sink.warehouse, config.topic, {
-          compact: (date, partitions) =>
-            compactDay(table, date, partitions, {
-              compression: config.sink.compression,
-            }),
-        }),
-        store: createJsonCheckpointStore(config.sink.checkpoint),
+        warehouse: deps.openWarehouse(config),
+        store: deps.openStore(config),
         clock,
         signal,
         drain,

@@ -4,41 +4,47 @@
  *
  * @module
  */
-import { type Endpoint, post, serveRole } from "../transport/port.ts";
-import { createChannelSink, type Port } from "../transport/channel.ts";
-import { createRelaySink, type RelayPort } from "../kafka/relay_sink.ts";
+import { type Port, post, serveRole } from "../transport/port.ts";
+import type { Config } from "../config.ts";
 import type { Position } from "../model/simulator.ts";
 import { type Clock, type Sink, SYSTEM_CLOCK } from "../ports.ts";
+import type { Report } from "../protocol.ts";
 import { runGenerator } from "./run.ts";
 
-/** What the generator worker needs from the outside (injected for tests). */
+/** Where the generator writes, as its transport opens it. */
+export interface SinkChannel {
+  sink: Sink;
+  /** Where a restarted stream resumes, once the other end says. */
+  subscribed: Promise<Position | undefined>;
+  /** Passes an acknowledged position on to be saved (the Kafka relay). */
+  onAck?: (position: Position) => void;
+}
+
+/** What the generator worker needs from the outside (built by its entry point). */
 export interface GeneratorDeps {
   clock?: Clock;
   /** Builds the advertiser catalog. */
   advertisers: () => readonly string[];
+  /** Opens the transport on the port main handed over. */
+  openSink: (
+    config: Config,
+    port: MessagePort,
+    signal: AbortSignal,
+  ) => SinkChannel;
 }
 
 /** Serves the generator on `endpoint`; registers the listener synchronously. */
-export function serveGenerator(endpoint: Endpoint, deps: GeneratorDeps): void {
+export function serveGenerator(
+  endpoint: Port<Report>,
+  deps: GeneratorDeps,
+): void {
   const clock = deps.clock ?? SYSTEM_CLOCK;
   serveRole(endpoint, "generator", async ({ config, port }, signal) => {
     let sink: Sink | undefined;
     try {
-      if (!port) {
-        throw new Error("No transport: the generator needs a port");
-      }
-      // With Kafka the port leads to the producer worker (which acknowledges
-      // and saves positions); without, to the consumer (the embedded
-      // transport).
-      const channel: {
-        sink: Sink;
-        subscribed: Promise<Position | undefined>;
-        onAck?: (p: Position) => void;
-      } = config.kafka
-        ? createRelaySink(port as unknown as RelayPort)
-        : createChannelSink(port as unknown as Port, signal);
+      if (!port) throw new Error("No transport: the generator needs a port");
+      const channel = deps.openSink(config, port, signal);
       sink = channel.sink;
-      const onAck = channel.onAck;
       post(endpoint, { type: "ready", role: "generator" });
       const resume = await Promise.race([
         channel.subscribed,
@@ -53,7 +59,7 @@ export function serveGenerator(endpoint: Endpoint, deps: GeneratorDeps): void {
         clock,
         signal,
         ...(resume ? { resume } : {}),
-        ...(onAck ? { onAck } : {}),
+        ...(channel.onAck ? { onAck: channel.onAck } : {}),
         report: (stats) =>
           post(endpoint, { type: "progress", role: "generator", stats }),
         log: (message) =>

@@ -6,15 +6,15 @@
  * @module
  */
 import type { Config } from "../config.ts";
-import {
-  type Endpoint,
-  type PortEnd,
-  post,
-  serveRole,
-} from "../transport/port.ts";
+import { type Port, post, serveRole } from "../transport/port.ts";
 import { serveSourceRelay } from "./relay_source.ts";
 import type { Source } from "../ports.ts";
-import { emptyStats, type FetchReply, toWireError } from "../protocol.ts";
+import {
+  emptyStats,
+  type FetchReply,
+  type Report,
+  toWireError,
+} from "../protocol.ts";
 
 /** What the fetcher worker needs from the outside (injected for tests). */
 export interface FetcherDeps {
@@ -27,10 +27,13 @@ export interface FetcherDeps {
 }
 
 /** Serves the fetcher on `endpoint`; registers the listener synchronously. */
-export function serveFetcher(endpoint: Endpoint, deps: FetcherDeps): void {
+export function serveFetcher(
+  endpoint: Port<Report>,
+  deps: FetcherDeps,
+): void {
   serveRole(endpoint, "fetcher", async ({ config, port, secret }, signal) => {
     if (!port) throw new Error("No relay port: the fetcher needs one");
-    const relay = port as unknown as PortEnd<FetchReply>;
+    const relay: Port<FetchReply> = port;
     const stats = emptyStats();
     let source: Source;
     try {

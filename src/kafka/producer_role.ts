@@ -6,10 +6,10 @@
  * @module
  */
 import type { Config } from "../config.ts";
-import { type Endpoint, post, serveRole } from "../transport/port.ts";
-import { type RelayPort, type RelayTarget, serveRelay } from "./relay_sink.ts";
+import { type Port, post, serveRole } from "../transport/port.ts";
+import { type RelayTarget, serveRelay } from "./relay_sink.ts";
 import { type Clock, SYSTEM_CLOCK } from "../ports.ts";
-import { emptyStats } from "../protocol.ts";
+import { emptyStats, type Report } from "../protocol.ts";
 
 /** What the producer worker needs from the outside (injected for tests). */
 export interface ProducerDeps {
@@ -23,7 +23,10 @@ export interface ProducerDeps {
 }
 
 /** Serves the producer on `endpoint`; registers the listener synchronously. */
-export function serveProducer(endpoint: Endpoint, deps: ProducerDeps): void {
+export function serveProducer(
+  endpoint: Port<Report>,
+  deps: ProducerDeps,
+): void {
   const clock = deps.clock ?? SYSTEM_CLOCK;
   serveRole(endpoint, "producer", async ({ config, port, secret }, signal) => {
     if (!port) throw new Error("No relay port: the producer needs one");
@@ -42,7 +45,7 @@ export function serveProducer(endpoint: Endpoint, deps: ProducerDeps): void {
     try {
       post(endpoint, { type: "ready", role: "producer" });
       await serveRelay(
-        port as unknown as RelayPort,
+        port,
         target,
         signal,
         (count) => {

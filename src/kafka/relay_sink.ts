@@ -10,7 +10,7 @@
  * @module
  */
 import type { Position } from "../model/simulator.ts";
-import { createInbox, type PortEnd } from "../transport/port.ts";
+import { createInbox, type Port } from "../transport/port.ts";
 import { Utf8Lines } from "./lines.ts";
 import type { OutRecord, Sink } from "../ports.ts";
 import { fromWireError, type RelayMessage, toWireError } from "../protocol.ts";
@@ -24,15 +24,12 @@ export function encodeLines(
   return lines.take().buffer;
 }
 
-/** The relay's end of a MessageChannel. */
-export type RelayPort = PortEnd<RelayMessage>;
-
 /**
  * Opens the generator end: a sink whose sends resolve when Kafka has
  * acknowledged them, `subscribed` (where a restarted stream resumes), and
  * `onAck`, which passes an acknowledged position on to be saved.
  */
-export function createRelaySink(port: RelayPort): {
+export function createRelaySink(port: Port<RelayMessage>): {
   sink: Sink;
   subscribed: Promise<Position | undefined>;
   onAck: (position: Position) => void;
@@ -110,7 +107,7 @@ export interface RelayTarget {
  * A failure is passed to the generator before it is thrown here.
  */
 export async function serveRelay(
-  port: RelayPort,
+  port: Port<RelayMessage>,
   target: RelayTarget,
   signal: AbortSignal,
   onProduced: (count: number) => void,

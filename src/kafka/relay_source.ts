@@ -14,8 +14,19 @@
  * @module
  */
 import type { Position } from "../model/simulator.ts";
-import type { Delivery, InRecord, OffsetMap, Source } from "../ports.ts";
-import { createInbox, type PortEnd } from "../transport/port.ts";
+import type {
+  Delivery,
+  InRecord,
+  OffsetMap,
+  RecordBatch,
+  Source,
+} from "../ports.ts";
+import {
+  createInbox,
+  CreditWindow,
+  type Port,
+  Wakeup,
+} from "../transport/port.ts";
 import {
   type FetchMessage,
   type FetchReply,
@@ -31,135 +42,182 @@ const WINDOW = 20_000;
  * aborts; then closes `source`.
  */
 export async function serveSourceRelay(
-  port: PortEnd<FetchReply>,
+  port: Port<FetchReply>,
   source: Source,
   signal: AbortSignal,
   onBatch: (records: number) => void,
 ): Promise<void> {
-  const pump = new AbortController();
-  const onAbort = () => pump.abort();
+  const relay = new FetchRelay(port, source, onBatch);
+  const onAbort = () => relay.stop();
   signal.addEventListener("abort", onAbort);
-  let outstanding = 0;
-  let handled = 0;
-  let wake: (() => void) | undefined;
-  let closing: number | undefined;
-  let failed: unknown;
-  const onMessage = (e: MessageEvent) => {
+  port.addEventListener("message", relay.onMessage);
+  port.start?.();
+  try {
+    await relay.pump();
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
+  await relay.finish();
+}
+
+/** The fetcher's end of the relay: the client's deliveries out, the consumer's calls in. */
+class FetchRelay {
+  readonly #port: Port<FetchReply>;
+  readonly #source: Source;
+  readonly #onBatch: (records: number) => void;
+  /** Aborted to stop reading the client. */
+  readonly #pump = new AbortController();
+  readonly #window = new CreditWindow(WINDOW);
+  readonly #wakeup = new Wakeup();
+  /** Control deliveries the consumer has handled. */
+  #handled = 0;
+  /** The id of the consumer's close call, once it came. */
+  #closing: number | undefined;
+  #failed: unknown;
+
+  constructor(
+    port: Port<FetchReply>,
+    source: Source,
+    onBatch: (records: number) => void,
+  ) {
+    this.#port = port;
+    this.#source = source;
+    this.#onBatch = onBatch;
+    this.#pump.signal.addEventListener("abort", () => this.#wakeup.wake());
+  }
+
+  /** Stops reading the client (stopped from outside). */
+  stop(): void {
+    this.#pump.abort();
+  }
+
+  /** Handles what the consumer end sends: credit, handled controls, calls. */
+  readonly onMessage = (e: MessageEvent): void => {
     const m = e.data as FetchMessage;
     switch (m.type) {
       case "taken":
-        outstanding -= m.records;
-        wake?.();
+        this.#window.credit(m.records);
         break;
       case "handled":
-        handled++;
-        wake?.();
+        this.#handled++;
+        this.#wakeup.wake();
         break;
       case "seek":
       case "commit":
       case "ends":
-        void (m.type === "seek"
-          ? source.seek(m.offsets, m.resume)
-          : m.type === "ends"
-          ? (source.endOffsets?.() ?? Promise.resolve(undefined))
-          : source.commit(m.offsets)).then(
-            (offsets) =>
-              port.postMessage({
-                type: "reply",
-                id: m.id,
-                ...(offsets ? { offsets } : {}),
-              }),
-            (error) =>
-              port.postMessage({
-                type: "reply",
-                id: m.id,
-                error: toWireError(error),
-              }),
-          );
+        void this.#answer(m);
         break;
       case "close":
-        closing = m.id;
-        pump.abort();
+        this.#closing = m.id;
+        this.#pump.abort();
         break;
     }
   };
-  const waitFor = async (ready: () => boolean) => {
-    while (!ready() && !pump.signal.aborted) {
-      await new Promise<void>((r) => wake = r);
-      wake = undefined;
+
+  /** Answers a call of the consumer end with the source's result. */
+  async #answer(
+    m: Extract<FetchMessage, { type: "seek" | "commit" | "ends" }>,
+  ): Promise<void> {
+    const source = this.#source;
+    try {
+      const offsets = m.type === "seek"
+        ? await source.seek(m.offsets, m.resume)
+        : m.type === "ends"
+        ? await source.endOffsets?.()
+        : await source.commit(m.offsets);
+      this.#port.postMessage({
+        type: "reply",
+        id: m.id,
+        ...(offsets ? { offsets } : {}),
+      });
+    } catch (error) {
+      this.#port.postMessage({
+        type: "reply",
+        id: m.id,
+        error: toWireError(error),
+      });
     }
-  };
-  pump.signal.addEventListener("abort", () => wake?.());
-  port.addEventListener("message", onMessage);
-  port.start?.();
-  try {
-    let controls = 0;
-    for await (const d of source.deliveries({ signal: pump.signal })) {
-      if (d.type === "batch") {
-        const packed = packBatch(d.batch.records);
-        port.postMessage({
-          type: "batch",
-          topic: d.batch.topic,
-          partition: d.batch.partition,
-          ...(d.batch.highWatermark !== undefined
-            ? { highWatermark: d.batch.highWatermark }
-            : {}),
-          ...packed,
-        }, [
-          packed.values,
-          packed.ends.buffer,
-          packed.offsets.buffer,
-          ...(packed.textEnds ? [packed.textEnds.buffer] : []),
-        ]);
-        outstanding += d.batch.records.length;
-        onBatch(d.batch.records.length);
-        await waitFor(() => outstanding <= WINDOW);
-        if (pump.signal.aborted) break;
-      } else {
-        // A rebalance or the end of a window: the client goes on only once
-        // the consumer has handled it (loaded checkpoints, sought).
-        port.postMessage({ type: "delivery", delivery: d });
-        controls++;
-        await waitFor(() => handled >= controls);
-        if (pump.signal.aborted) break;
+  }
+
+  /** Relays deliveries until the consumer closes the relay, it is stopped, or the client fails. */
+  async pump(): Promise<void> {
+    const signal = this.#pump.signal;
+    try {
+      let controls = 0;
+      for await (const d of this.#source.deliveries({ signal })) {
+        if (d.type === "batch") {
+          this.#sendBatch(d.batch);
+          await this.#window.room(signal);
+        } else {
+          // A rebalance or the end of a window: the client goes on only once
+          // the consumer has handled it (loaded checkpoints, sought).
+          this.#port.postMessage({ type: "delivery", delivery: d });
+          controls++;
+          await this.#wakeup.until(() => this.#handled >= controls, signal);
+        }
+        if (signal.aborted) break;
       }
+      if (!signal.aborted) {
+        // The source ended by itself: the consumer still closes the relay.
+        this.#port.postMessage({ type: "end" });
+        await this.#wakeup.until(() => this.#closing !== undefined, signal);
+      }
+    } catch (e) {
+      this.#failed = e;
+      this.#port.postMessage({ type: "failed", error: toWireError(e) });
     }
-    if (!pump.signal.aborted) {
-      // The source ended by itself: the consumer still closes the relay.
-      port.postMessage({ type: "end" });
-      await waitFor(() => closing !== undefined);
+  }
+
+  #sendBatch(batch: RecordBatch): void {
+    const packed = packBatch(batch.records);
+    this.#port.postMessage({
+      type: "batch",
+      topic: batch.topic,
+      partition: batch.partition,
+      ...(batch.highWatermark !== undefined
+        ? { highWatermark: batch.highWatermark }
+        : {}),
+      ...packed,
+    }, [
+      packed.values,
+      packed.ends.buffer,
+      packed.offsets.buffer,
+      ...(packed.textEnds ? [packed.textEnds.buffer] : []),
+    ]);
+    this.#window.sent(batch.records.length);
+    this.#onBatch(batch.records.length);
+  }
+
+  /**
+   * The consumer closed the relay, or it was stopped from outside, or the
+   * client failed: closes the client and tells the consumer end.
+   */
+  async finish(): Promise<void> {
+    let error: unknown = this.#failed;
+    try {
+      await this.#source.close();
+    } catch (e) {
+      error ??= e;
     }
-  } catch (e) {
-    failed = e;
-    port.postMessage({ type: "failed", error: toWireError(e) });
-  } finally {
-    signal.removeEventListener("abort", onAbort);
+    const port = this.#port;
+    port.removeEventListener("message", this.onMessage);
+    if (this.#closing === undefined && this.#failed === undefined) {
+      // Stopped from outside (another worker failed): the consumer's reads
+      // and calls, its close included, fail at once instead of waiting.
+      port.postMessage({
+        type: "failed",
+        error: toWireError(new Error("The fetcher was stopped")),
+      });
+    }
+    if (this.#closing !== undefined) {
+      port.postMessage({
+        type: "reply",
+        id: this.#closing,
+        ...(error ? { error: toWireError(error) } : {}),
+      });
+    }
+    if (error) throw error;
   }
-  // The consumer closed the relay, or it was stopped from outside, or the
-  // client failed: close the client.
-  let error: unknown = failed;
-  try {
-    await source.close();
-  } catch (e) {
-    error ??= e;
-  }
-  port.removeEventListener("message", onMessage);
-  if (closing === undefined && failed === undefined) {
-    // Stopped from outside (another worker failed): the consumer's reads
-    // and calls, its close included, fail at once instead of waiting.
-    port.postMessage({
-      type: "failed",
-      error: toWireError(new Error("The fetcher was stopped")),
-    });
-  }
-  if (closing !== undefined) {
-    port.postMessage({
-      type: "reply",
-      id: closing,
-      ...(error ? { error: toWireError(error) } : {}),
-    });
-  }
-  if (error) throw error;
 }
 
 const fatal = new TextDecoder("utf-8", { fatal: true });
@@ -217,7 +275,7 @@ function packBatch(records: readonly InRecord[]): {
 }
 
 /** Opens the consumer end of the relay. */
-export function createSourceRelay(port: PortEnd<FetchMessage>): Source {
+export function createSourceRelay(port: Port<FetchMessage>): Source {
   const calls = new Map<
     number,
     { resolve: (offsets?: OffsetMap) => void; reject: (e: Error) => void }

@@ -17,10 +17,7 @@ import {
   valueText,
 } from "../ports.ts";
 import type { TransportMessage } from "../protocol.ts";
-import { createInbox, type PortEnd } from "./port.ts";
-
-/** The embedded transport's end of a MessageChannel. */
-export type Port = PortEnd<TransportMessage>;
+import { createInbox, CreditWindow, type Port } from "./port.ts";
 
 /**
  * Records in flight before the generator waits for the consumer: ten
@@ -34,37 +31,36 @@ const WINDOW = 20_000;
  * where to start. Once `signal` aborts, a send waiting for credit returns
  * without sending: a consumer that failed gives none.
  */
-export function createChannelSink(port: Port, signal?: AbortSignal): {
+export function createChannelSink(
+  port: Port<TransportMessage>,
+  signal?: AbortSignal,
+): {
   sink: Sink;
   subscribed: Promise<Position | undefined>;
 } {
   let nextOffset = 0;
+  /** Offset up to which the consumer has taken records. */
   let consumed = 0;
-  let wake: (() => void) | undefined;
-  let resolveSub!: (p: Position | undefined) => void;
-  const subscribed = new Promise<Position | undefined>((r) => resolveSub = r);
+  const window = new CreditWindow(WINDOW);
+  const subscribed = Promise.withResolvers<Position | undefined>();
   const onMessage = (e: MessageEvent) => {
     const m = e.data as TransportMessage;
     if (m.type === "subscribe") {
-      nextOffset = m.resume?.seq ?? 0;
-      consumed = nextOffset;
-      resolveSub(m.resume);
-    } else if (m.type === "credit") {
-      consumed = Math.max(consumed, m.offset);
-      wake?.();
+      nextOffset = consumed = m.resume?.seq ?? 0;
+      window.reset();
+      subscribed.resolve(m.resume);
+    } else if (m.type === "credit" && m.offset > consumed) {
+      window.credit(m.offset - consumed);
+      consumed = m.offset;
     }
   };
   port.addEventListener("message", onMessage);
   port.start?.();
-  signal?.addEventListener("abort", () => wake?.(), { once: true });
   return {
-    subscribed,
+    subscribed: subscribed.promise,
     sink: {
       async send(records: OutRecord[]) {
-        while (nextOffset - consumed > WINDOW) {
-          if (signal?.aborted) return;
-          await new Promise<void>((r) => wake = r);
-        }
+        if (!(await window.room(signal))) return;
         let text = "";
         for (const r of records) text += valueText(r.value) + "\n";
         port.postMessage({
@@ -74,11 +70,12 @@ export function createChannelSink(port: Port, signal?: AbortSignal): {
           text,
         });
         nextOffset += records.length;
+        window.sent(records.length);
       },
       close(end?: { until: number }) {
         port.postMessage({ type: "end", ...(end ? { until: end.until } : {}) });
         port.removeEventListener("message", onMessage);
-        wake?.();
+        window.interrupt();
         return Promise.resolve();
       },
     },
@@ -100,7 +97,10 @@ class TextRecord implements InRecord {
 }
 
 /** Opens the consumer end of the embedded transport. */
-export function createChannelSource(port: Port, topic: string): Source {
+export function createChannelSource(
+  port: Port<TransportMessage>,
+  topic: string,
+): Source {
   const inbox = createInbox<TransportMessage>(port);
   return {
     async *deliveries(

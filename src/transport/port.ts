@@ -1,5 +1,9 @@
 /**
- * The part of `Worker`, `MessagePort` and worker `self` that tvstream uses.
+ * The one port type tvstream's threads talk through (a `MessagePort`, a
+ * `Worker` or a worker's `self`, typed by what it sends), and what every
+ * link builds on: an inbox of messages taken in order, a wakeup to wait on,
+ * the credit window that bounds records in flight, and the worker-role
+ * skeleton.
  *
  * @module
  */
@@ -12,11 +16,8 @@ import {
   toWireError,
 } from "../protocol.ts";
 
-/** A worker's endpoint (its `self`) speaking the typed protocol. */
-export type Endpoint = PortEnd<Command | Report>;
-
-/** The part of a MessagePort a link between two workers uses, typed by what it sends. */
-export interface PortEnd<Out> {
+/** The part of a MessagePort a link uses, typed by what it sends. */
+export interface Port<Out> {
   postMessage(message: Out, transfer?: Transferable[]): void;
   addEventListener(type: "message", listener: (e: MessageEvent) => void): void;
   removeEventListener(
@@ -25,6 +26,79 @@ export interface PortEnd<Out> {
   ): void;
   start?(): void;
   close?(): void;
+}
+
+/** Something to wait on until a condition holds: `wake` re-checks it. */
+export class Wakeup {
+  #wake: (() => void) | undefined;
+
+  /** Re-checks whatever is waiting. */
+  wake(): void {
+    this.#wake?.();
+  }
+
+  /** Resolves once `ready()` holds or `signal` has aborted. */
+  async until(ready: () => boolean, signal?: AbortSignal): Promise<void> {
+    if (ready() || signal?.aborted) return;
+    const onAbort = () => this.wake();
+    signal?.addEventListener("abort", onAbort);
+    try {
+      while (!ready() && !signal?.aborted) {
+        await new Promise<void>((r) => this.#wake = r);
+        this.#wake = undefined;
+      }
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+    }
+  }
+}
+
+/**
+ * The sending side of a credit window: records sent and not yet taken by
+ * the receiver are outstanding, and a sender waits while more than `size`
+ * are. This is what bounds memory when the receiver falls behind.
+ */
+export class CreditWindow {
+  readonly #size: number;
+  #outstanding = 0;
+  readonly #wakeup = new Wakeup();
+
+  /** A window of `size` records. */
+  constructor(size: number) {
+    this.#size = size;
+  }
+
+  /** Records sent. */
+  sent(count: number): void {
+    this.#outstanding += count;
+  }
+
+  /** Records the receiver has taken. */
+  credit(count: number): void {
+    this.#outstanding -= count;
+    this.#wakeup.wake();
+  }
+
+  /** Forgets everything outstanding (the receiver restarted the stream). */
+  reset(): void {
+    this.#outstanding = 0;
+    this.#wakeup.wake();
+  }
+
+  /** Wakes a waiting sender to re-check (it was stopped). */
+  interrupt(): void {
+    this.#wakeup.wake();
+  }
+
+  /**
+   * Resolves once no more than `size` records are outstanding (true), or
+   * with false once `signal` has aborted first.
+   */
+  async room(signal?: AbortSignal): Promise<boolean> {
+    const open = () => this.#outstanding <= this.#size;
+    await this.#wakeup.until(open, signal);
+    return open();
+  }
 }
 
 /** Messages received on a port, taken one at a time in arrival order. */
@@ -41,33 +115,22 @@ export interface Inbox<In> {
  * not queued.
  */
 export function createInbox<In>(
-  port: PortEnd<unknown>,
+  port: Port<unknown>,
   divert?: (message: In) => boolean,
 ): Inbox<In> {
   const queue: In[] = [];
-  let wake: (() => void) | undefined;
+  const arrived = new Wakeup();
   const onMessage = (e: MessageEvent) => {
     const m = e.data as In;
     if (divert?.(m)) return;
     queue.push(m);
-    wake?.();
+    arrived.wake();
   };
   port.addEventListener("message", onMessage);
   port.start?.();
   return {
     async take(signal) {
-      if (queue.length === 0 && !signal.aborted) {
-        const onAbort = () => wake?.();
-        signal.addEventListener("abort", onAbort);
-        try {
-          while (queue.length === 0 && !signal.aborted) {
-            await new Promise<void>((r) => wake = r);
-            wake = undefined;
-          }
-        } finally {
-          signal.removeEventListener("abort", onAbort);
-        }
-      }
+      await arrived.until(() => queue.length > 0, signal);
       return signal.aborted ? undefined : queue.shift();
     },
     close() {
@@ -77,7 +140,7 @@ export function createInbox<In>(
 }
 
 /** Posts a report, checked against the protocol at compile time. */
-export function post(endpoint: Endpoint, report: Report): void {
+export function post(endpoint: Port<Report>, report: Report): void {
   endpoint.postMessage(report);
 }
 
@@ -90,11 +153,16 @@ export type RoleRun = (
 ) => Promise<Stats>;
 
 /**
- * Serves one worker role on `endpoint`: registers the message listener
- * synchronously (before any await, or early messages are lost), runs on
- * "start", aborts on "stop", reports "stopped" or "failed", never exits.
+ * Serves one worker role on `endpoint` (the worker's `self`): registers the
+ * message listener synchronously (before any await, or early messages are
+ * lost), runs on "start", aborts on "stop", reports "stopped" or "failed",
+ * never exits.
  */
-export function serveRole(endpoint: Endpoint, role: Role, run: RoleRun): void {
+export function serveRole(
+  endpoint: Port<Report>,
+  role: Role,
+  run: RoleRun,
+): void {
   const abort = new AbortController();
   const drain = Promise.withResolvers<DrainRange>();
   const onMessage = (event: MessageEvent) => {
