@@ -92,9 +92,9 @@ async function main(args: string[]): Promise<number> {
   } catch (error) {
     logger.clearStatus();
     const message = error instanceof Error ? error.message : String(error);
-    logger.log("error", redact(message, config));
+    logger.log("error", redact(message));
     if (config.output.debug && error instanceof Error) {
-      console.error(redact(error.stack ?? "", config));
+      console.error(redact(error.stack ?? ""));
     }
     return EXIT_RUNTIME;
   }

@@ -13,7 +13,7 @@
  *
  * @module
  */
-import type { Config } from "./config.ts";
+import type { PipelineConfig } from "./config.ts";
 import type { Logger } from "./log.ts";
 import {
   type Command,
@@ -41,7 +41,7 @@ const RELAYS: readonly Role[] = ["producer", "fetcher"];
 
 /** Runs run / produce / consume with real workers; throws what failed. */
 export async function runPipeline(
-  config: Config,
+  config: PipelineConfig,
   logger: Logger,
   secret: string | undefined,
 ): Promise<void> {
@@ -52,7 +52,7 @@ export async function runPipeline(
 }
 
 /** The roles a command runs. */
-function rolesOf(config: Config): Role[] {
+function rolesOf(config: PipelineConfig): Role[] {
   return config.command === "produce"
     ? ["generator", "producer"]
     : config.command === "consume"
@@ -64,7 +64,7 @@ function rolesOf(config: Config): Role[] {
 
 /** The workers of one command, and what they reported. */
 class Pipeline {
-  readonly #config: Config;
+  readonly #config: PipelineConfig;
   readonly #logger: Logger;
   readonly #roles: Role[];
   readonly #workers = new Map<Role, Worker>();
@@ -77,7 +77,7 @@ class Pipeline {
   #failure: Error | undefined;
   #lastLine = 0;
 
-  constructor(config: Config, logger: Logger) {
+  constructor(config: PipelineConfig, logger: Logger) {
     this.#config = config;
     this.#logger = logger;
     this.#roles = rolesOf(config);
@@ -167,7 +167,6 @@ class Pipeline {
   }
 
   #onReport(report: Report): void {
-    const config = this.#config;
     const logger = this.#logger;
     switch (report.type) {
       case "ready":
@@ -181,7 +180,7 @@ class Pipeline {
         if (report.level === "warn") logger.clearStatus();
         logger.log(
           report.level,
-          `${report.role}: ${redact(report.message, config)}`,
+          `${report.role}: ${redact(report.message)}`,
         );
         break;
       case "stopped":
@@ -189,8 +188,8 @@ class Pipeline {
         break;
       case "failed": {
         const error = fromWireError(report.error);
-        error.message = redact(error.message, config);
-        logger.log("debug", redact(report.error.stack ?? "", config));
+        error.message = redact(error.message);
+        logger.log("debug", redact(report.error.stack ?? ""));
         this.#fail(error, report.role);
         break;
       }
@@ -326,11 +325,15 @@ class Stopper {
   readonly #signals: Deno.Signal[] = Deno.build.os === "windows"
     ? ["SIGINT"]
     : ["SIGINT", "SIGTERM"];
-  readonly #config: Config;
+  readonly #config: PipelineConfig;
   readonly #logger: Logger;
   readonly #workers: Map<Role, Worker>;
 
-  constructor(config: Config, logger: Logger, workers: Map<Role, Worker>) {
+  constructor(
+    config: PipelineConfig,
+    logger: Logger,
+    workers: Map<Role, Worker>,
+  ) {
     this.#config = config;
     this.#logger = logger;
     this.#workers = workers;

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { Config } from "./config.ts";
+import type { PipelineConfig } from "./config.ts";
 import type { Delivery } from "./ports.ts";
 
 /** Which worker a report comes from. */
@@ -57,7 +57,7 @@ export interface Stats {
 export type Command =
   | {
     type: "start";
-    config: Config;
+    config: PipelineConfig;
     /** The embedded transport: one end of a MessageChannel. */
     port?: MessagePort;
     /** The SASL password, read by main from the environment or a file. */

@@ -4,7 +4,7 @@ import { advertiserNames } from "../src/model/faker.ts";
 import type { TelemetryEvent } from "../src/model/event.ts";
 import type { Row } from "../src/warehouse/table.ts";
 import type { Delivery, InRecord, OffsetMap, Source } from "../src/ports.ts";
-import type { Config, SinkSettings } from "../src/config.ts";
+import type { PipelineConfig, SinkSettings } from "../src/config.ts";
 import { parseConfig } from "../src/config.ts";
 
 /** A temp directory removed when disposed. */
@@ -85,9 +85,15 @@ export function sinkSettings(
   };
 }
 
-/** A config as the CLI would build it. */
-export function config(args: string[]): Config {
-  return parseConfig(args);
+/** A pipeline config (`run`, `produce`, `consume`) as the CLI would build it. */
+export function config(args: string[]): PipelineConfig {
+  const c = parseConfig(args);
+  if (
+    c.command !== "run" && c.command !== "produce" && c.command !== "consume"
+  ) {
+    throw new TypeError(`not a pipeline command: ${c.command}`);
+  }
+  return c;
 }
 
 /**

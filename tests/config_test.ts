@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { commandHelp, COMMANDS, parseConfig } from "../src/config.ts";
+import { type Command, FLAGS } from "../src/cli/flags.ts";
+import { config } from "./_helpers.ts";
 
 Deno.test("parseConfig() defaults to the embedded run with the demo's names", () => {
-  const c = parseConfig([]);
+  const c = config([]);
   assert.equal(c.command, "run");
   assert.equal(c.topic, "tv_events");
   assert.equal(c.kafka, undefined);
@@ -15,8 +17,8 @@ Deno.test("parseConfig() defaults to the embedded run with the demo's names", ()
   assert.equal(c.headers, "all");
 });
 
-Deno.test("parseConfig() reads every shared flag", () => {
-  const c = parseConfig([
+Deno.test("parseConfig() reads every flag it is given for run", () => {
+  const c = config([
     "run",
     "--bootstrap",
     "localhost:9092,b2:9093",
@@ -50,16 +52,115 @@ Deno.test("parseConfig() reads every shared flag", () => {
   assert.equal(c.generator.rate, 2);
   assert.equal(c.generator.events, 10);
   assert.equal(c.generator.durationSec, 5);
+  assert.equal(c.generator.seed, 7);
   assert.equal(c.generator.households, 30);
   assert.equal(c.generator.fromMs, Date.parse("2026-11-01T00:00:00Z"));
   assert.equal(c.generator.toMs, Date.parse("2026-11-02T12:00:00Z"));
+  assert.equal(c.sink.warehouse, "/tmp/w");
+  assert.equal(c.sink.checkpoint, "/tmp/c");
   assert.equal(c.sink.group, "g");
   assert.equal(c.sink.untilIdleSec, 3);
 });
 
+/**
+ * A valid value for every flag, unlike its default. Each flag, given to each
+ * command that takes it, must change that command's parsed config: a flag
+ * the parser accepts and then drops fails here.
+ */
+const SAMPLE_VALUES: Record<string, string | true> = {
+  "bootstrap": "h:1",
+  "topic": "other",
+  "rate": "3",
+  "events": "9",
+  "duration": "4",
+  "seed": "8",
+  "households": "12",
+  "from": "2026-11-01",
+  "to": "2026-11-03",
+  "warehouse": "/tmp/w2",
+  "checkpoint": "/tmp/c2",
+  "group": "g2",
+  "until-idle": "2",
+  "partitions": "6",
+  "acks": "1",
+  "compression": "gzip",
+  "kafka-compression": "gzip",
+  "headers": "seq",
+  "max-file-rows": "77",
+  "flush-interval": "3",
+  "late-grace": "60",
+  "on-data-loss": "skip",
+  "ssl": true,
+  "ssl-ca": "ca.pem",
+  "ssl-cert": "cert.pem",
+  "ssl-key": "key.pem",
+  "sasl-mechanism": "plain",
+  "sasl-username": "u",
+  "sasl-password-file": "pw.txt",
+  "connect-timeout": "7",
+  "retry-timeout": "9",
+  "session-timeout": "12",
+  "count": "3",
+  "pretty": true,
+  "json": true,
+  "date": "2026-11-02",
+  "quiet": true,
+  "log-format": "json",
+  "debug": true,
+  "help": true,
+  "version": true,
+};
+
+/** Flags a given flag needs beside it to be valid. */
+function companions(flag: string, command: Command): string[] {
+  const kafka = ["produce", "consume"].includes(command) ||
+      flag.startsWith("ssl") || flag.startsWith("sasl") ||
+      ["connect-timeout", "retry-timeout", "session-timeout"].includes(flag)
+    ? ["--bootstrap", "h:1"]
+    : [];
+  // The commands that need Kafka get another broker first: the last wins.
+  if (flag === "bootstrap") return kafka.length ? ["--bootstrap", "z:2"] : [];
+  if (flag === "to") return [...kafka, "--from", "2026-11-01"];
+  if (flag === "sasl-mechanism") return [...kafka, "--sasl-username", "u"];
+  return kafka;
+}
+
+Deno.test("every flag changes the config of every command that takes it", () => {
+  for (const [flag, spec] of Object.entries(FLAGS)) {
+    const value = SAMPLE_VALUES[flag];
+    assert.ok(value !== undefined, `no sample value for --${flag}`);
+    for (const command of spec.commands) {
+      const base = [command, ...companions(flag, command)];
+      const given = [
+        ...base,
+        `--${flag}`,
+        ...(value === true ? [] : [value]),
+      ];
+      const without = JSON.stringify(parseConfig(base));
+      const withFlag = JSON.stringify(parseConfig(given));
+      assert.notEqual(withFlag, without, `${given.join(" ")} changed nothing`);
+    }
+  }
+});
+
 Deno.test("parseConfig() defaults --to to one day after --from", () => {
-  const c = parseConfig(["--from", "2026-11-01T06:00:00Z"]);
+  const c = config(["--from", "2026-11-01T06:00:00Z"]);
   assert.equal(c.generator.toMs! - c.generator.fromMs!, 86_400_000);
+});
+
+Deno.test("each command's config carries only its own settings", () => {
+  const sample = parseConfig(["sample"]);
+  assert.equal("kafka" in sample, false);
+  assert.equal("sink" in sample, false);
+  const schema = parseConfig(["schema"]);
+  assert.deepEqual(Object.keys(schema).sort(), [
+    "command",
+    "help",
+    "json",
+    "output",
+    "version",
+  ]);
+  assert.equal("json" in config(["run"]), false);
 });
 
 const BAD: [string[], RegExp][] = [
@@ -133,7 +234,7 @@ Deno.test("commandHelp() lists only the flags each subcommand takes", () => {
 
 Deno.test("parseConfig() takes the produce codec from --compression", () => {
   assert.equal(
-    parseConfig(["produce", "--bootstrap", "h:1", "--compression", "gzip"])
+    config(["produce", "--bootstrap", "h:1", "--compression", "gzip"])
       .kafkaCompression,
     "gzip",
   );
@@ -152,15 +253,14 @@ Deno.test("parseConfig() refuses topics Kafka refuses, '.' and '..' among them, 
       topic,
     );
   }
-  assert.equal(parseConfig(["run", "--topic", "a.b_c-1"]).topic, "a.b_c-1");
+  assert.equal(config(["run", "--topic", "a.b_c-1"]).topic, "a.b_c-1");
 });
 
 Deno.test("parseConfig() reads --retry-timeout (default 300 s) for Kafka commands", () => {
   const b = ["--bootstrap", "localhost:9092"];
-  assert.equal(parseConfig(["run", ...b]).kafka?.retryTimeoutMs, 300_000);
+  assert.equal(config(["run", ...b]).kafka?.retryTimeoutMs, 300_000);
   assert.equal(
-    parseConfig(["consume", ...b, "--retry-timeout", "45"]).kafka
-      ?.retryTimeoutMs,
+    config(["consume", ...b, "--retry-timeout", "45"]).kafka?.retryTimeoutMs,
     45_000,
   );
   assert.throws(

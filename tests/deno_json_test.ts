@@ -11,15 +11,17 @@ Deno.test("deno.json compile.include lists every worker file", async () => {
   assert.deepEqual([...manifest.compile.include].sort(), workers.sort());
 });
 
-Deno.test("main.ts builds worker URLs statically from import.meta.url", async () => {
-  const main = await Deno.readTextFile(new URL("../main.ts", import.meta.url));
+Deno.test("the pipeline builds worker URLs statically from import.meta.url", async () => {
+  const pipeline = await Deno.readTextFile(
+    new URL("../src/pipeline.ts", import.meta.url),
+  );
   for (const name of manifest.compile.include) {
     assert.ok(
-      main.includes(`new URL("./${name}", import.meta.url)`),
-      `main.ts must spawn ${name} with a static URL`,
+      pipeline.includes(`new URL("../${name}", import.meta.url)`),
+      `src/pipeline.ts must spawn ${name} with a static URL`,
     );
   }
-  assert.doesNotMatch(main, /new Worker\(\s*["'`]/);
+  assert.doesNotMatch(pipeline, /new Worker\(\s*["'`]/);
 });
 
 Deno.test("every npm import is pinned to an exact version", () => {

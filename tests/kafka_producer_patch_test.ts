@@ -4,10 +4,10 @@
  * nothing else installed them first.
  */
 import assert from "node:assert/strict";
-import { parseConfig } from "../src/config.ts";
+import { config as pipelineConfig, withTmpDir } from "./_helpers.ts";
 import { connectProducerSink } from "../src/kafka/sink.ts";
 import { varintWritersInstalled } from "../src/kafka/varints.ts";
-import { withTmpDir } from "./_helpers.ts";
+
 import { hasLibrdkafka, startMockCluster } from "./_kafka.ts";
 
 Deno.test({
@@ -19,7 +19,7 @@ Deno.test({
     await using cluster = await startMockCluster();
     await using tmp = await withTmpDir();
     assert.ok(!varintWritersInstalled(), "installed before the producer");
-    const config = parseConfig([
+    const config = pipelineConfig([
       "produce",
       "--bootstrap",
       cluster.bootstrap,

@@ -5,14 +5,14 @@
  * @module
  */
 import { join } from "node:path";
-import type { Config } from "../config.ts";
+import type { CompactConfig } from "../config.ts";
 import { createJsonCheckpointStore, listTable } from "../warehouse/fs.ts";
 import { parseFileName } from "../warehouse/partition.ts";
 import { compactDay } from "../warehouse/compact.ts";
 
 /** Compacts closed days (or `--date`); returns the exit code. */
 export async function runCompact(
-  config: Config,
+  config: CompactConfig,
   log: (message: string) => void,
 ): Promise<number> {
   const table = join(config.sink.warehouse, config.topic);

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Config } from "../config.ts";
+import type { InspectConfig } from "../config.ts";
 import {
   countRejected,
   createJsonCheckpointStore,
@@ -37,7 +37,7 @@ export interface Inspection {
 
 /** Reads every visible file of the table and summarises it. */
 export async function inspectWarehouse(
-  config: Config,
+  config: InspectConfig,
   secret?: string,
 ): Promise<Inspection> {
   const table = `${config.sink.warehouse}/${config.topic}`;
@@ -112,7 +112,7 @@ export async function inspectWarehouse(
 
 /** Prints the inspection as a table or JSON; exit 1 if there is no table. */
 export async function runInspect(
-  config: Config,
+  config: InspectConfig,
   write: (text: string) => Promise<void>,
 ): Promise<number> {
   const secret = await readSecret(config);

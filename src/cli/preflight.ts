@@ -5,7 +5,7 @@
  * @module
  */
 import { join, resolve } from "node:path";
-import type { Config } from "../config.ts";
+import type { PipelineConfig } from "../config.ts";
 
 /** Env var holding the SASL password (never a flag). */
 export const PASSWORD_ENV = "TVSTREAM_SASL_PASSWORD";
@@ -33,7 +33,7 @@ async function checkWritable(dir: string, flag: string): Promise<void> {
 }
 
 /** Checks that the warehouse and checkpoint directories can be written. */
-export async function preflight(config: Config): Promise<void> {
+export async function preflight(config: PipelineConfig): Promise<void> {
   if (config.command !== "produce") {
     await checkWritable(config.sink.warehouse, "--warehouse");
   }
@@ -43,7 +43,9 @@ export async function preflight(config: Config): Promise<void> {
 }
 
 /** Reads the SASL password from the environment or the password file. */
-export async function readSecret(config: Config): Promise<string | undefined> {
+export async function readSecret(
+  config: Pick<PipelineConfig, "kafka">,
+): Promise<string | undefined> {
   const kafka = config.kafka;
   if (!kafka?.saslMechanism) return undefined;
   if (kafka.saslPasswordFile) {

@@ -3,18 +3,12 @@
  *
  * @module
  */
-import type { Config } from "../config.ts";
-
 /** Env var names whose values must never be printed. */
 const SECRET_ENV = ["TVSTREAM_SASL_PASSWORD"];
 
-/** Replaces every known secret value in `text` with `***`. */
-export function redact(
-  text: string,
-  _config?: Config,
-  secrets: string[] = [],
-): string {
-  const values = [...secrets];
+/** Replaces every known secret value (the SASL password), and any `password=...`, in `text` with `***`. */
+export function redact(text: string): string {
+  const values: string[] = [];
   for (const name of SECRET_ENV) {
     try {
       const v = Deno.env.get(name);

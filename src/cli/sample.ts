@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { type Config, DEFAULT_HOUSEHOLDS } from "../config.ts";
+import { DEFAULT_HOUSEHOLDS, type SampleConfig } from "../config.ts";
 import { createSimulator } from "../model/simulator.ts";
 import { DAY_MS } from "../model/time.ts";
 import { advertiserNames } from "../model/faker.ts";
@@ -11,7 +11,7 @@ import { Utf8Lines } from "../kafka/lines.ts";
 
 /** Prints `config.count` events to `write`, as UTF-8; returns the exit code. */
 export async function runSample(
-  config: Config,
+  config: SampleConfig,
   write: (bytes: Uint8Array) => Promise<void>,
 ): Promise<number> {
   const g = config.generator;

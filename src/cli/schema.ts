@@ -3,13 +3,13 @@
  *
  * @module
  */
-import type { Config } from "../config.ts";
+import type { SchemaConfig } from "../config.ts";
 import { eventJsonSchema } from "../model/event.ts";
 import { parquetSchema } from "../warehouse/table.ts";
 
 /** Prints both schemas; `--json` prints one JSON document. */
 export async function runSchema(
-  config: Config,
+  config: SchemaConfig,
   write: (text: string) => Promise<void>,
 ): Promise<number> {
   const parquet = parquetSchema().slice(1).map((e) => ({

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Config } from "../config.ts";
+import type { ValidateConfig } from "../config.ts";
 import { listTable } from "../warehouse/fs.ts";
 import { parseFileName } from "../warehouse/partition.ts";
 import { readParquetEvents } from "../warehouse/parquet_read.ts";
@@ -31,7 +31,9 @@ async function* lines(
 }
 
 /** Validates the input named by the config; returns the report. */
-export async function validateInput(config: Config): Promise<ValidationReport> {
+export async function validateInput(
+  config: ValidateConfig,
+): Promise<ValidationReport> {
   const v = createValidator();
   if (config.input !== undefined) {
     let stream: ReadableStream<Uint8Array>;
@@ -87,7 +89,7 @@ export async function validateInput(config: Config): Promise<ValidationReport> {
 
 /** Prints the report; exit 1 on any violation or KPI out of range. */
 export async function runValidate(
-  config: Config,
+  config: ValidateConfig,
   write: (text: string) => Promise<void>,
 ): Promise<number> {
   const report = await validateInput(config);

@@ -5,7 +5,7 @@
  * @module
  */
 import { type Port, post, serveRole } from "../transport/port.ts";
-import type { Config } from "../config.ts";
+import type { PipelineConfig } from "../config.ts";
 import {
   type CheckpointStore,
   type Clock,
@@ -20,11 +20,11 @@ import { runConsumer } from "./run.ts";
 export interface ConsumerDeps {
   clock?: Clock;
   /** Opens the transport on the port main handed over. */
-  openSource: (config: Config, port: MessagePort) => Source;
+  openSource: (config: PipelineConfig, port: MessagePort) => Source;
   /** Opens the warehouse the table is written to. */
-  openWarehouse: (config: Config) => Warehouse;
+  openWarehouse: (config: PipelineConfig) => Warehouse;
   /** Opens the checkpoint store. */
-  openStore: (config: Config) => CheckpointStore;
+  openStore: (config: PipelineConfig) => CheckpointStore;
 }
 
 /** Serves the consumer on `endpoint`; registers the listener synchronously. */

@@ -5,7 +5,7 @@
  * @module
  */
 import { type Port, post, serveRole } from "../transport/port.ts";
-import type { Config } from "../config.ts";
+import type { PipelineConfig } from "../config.ts";
 import type { Position } from "../model/simulator.ts";
 import { type Clock, type Sink, SYSTEM_CLOCK } from "../ports.ts";
 import type { Report } from "../protocol.ts";
@@ -27,7 +27,7 @@ export interface GeneratorDeps {
   advertisers: () => readonly string[];
   /** Opens the transport on the port main handed over. */
   openSink: (
-    config: Config,
+    config: PipelineConfig,
     port: MessagePort,
     signal: AbortSignal,
   ) => SinkChannel;

@@ -7,7 +7,10 @@
  */
 import process from "node:process";
 import { Kafka, type KafkaConfig, logLevel, type SASLOptions } from "kafkajs";
-import type { Config, KafkaSettings } from "../config.ts";
+import type { KafkaSettings, PipelineConfig } from "../config.ts";
+
+/** What a Kafka client is set up from: the connection settings and the topic. */
+export type ClientConfig = Pick<PipelineConfig, "kafka" | "topic">;
 import { BrokerError } from "../errors.ts";
 
 let warningFilterInstalled = false;
@@ -76,7 +79,7 @@ async function readPem(path: string | undefined, flag: string) {
 
 /** Builds the kafkajs client for the settings; secrets stay in this closure. */
 export async function createClient(
-  config: Config,
+  config: ClientConfig,
   secret: string | undefined,
 ): Promise<Kafka> {
   filterTimeoutNegativeWarning();
@@ -206,7 +209,7 @@ export async function topicOffsets(
 
 /** Returns each partition's high watermark (next offset to be written). */
 export async function fetchHighWatermarks(
-  config: Config,
+  config: ClientConfig,
   secret: string | undefined,
 ): Promise<Record<string, string>> {
   const kafka = await createClient(config, secret);

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Config } from "../config.ts";
+import type { PipelineConfig } from "../config.ts";
 import { type Port, post, serveRole } from "../transport/port.ts";
 import { serveSourceRelay } from "./relay_source.ts";
 import type { Source } from "../ports.ts";
@@ -20,7 +20,7 @@ import {
 export interface FetcherDeps {
   /** Opens a Kafka source. */
   connectSource: (
-    config: Config,
+    config: PipelineConfig,
     secret: string | undefined,
     log: (message: string) => void,
   ) => Promise<Source>;

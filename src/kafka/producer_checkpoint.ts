@@ -7,7 +7,7 @@
  * @module
  */
 import { join } from "node:path";
-import type { Config } from "../config.ts";
+import type { PipelineConfig } from "../config.ts";
 import type { Position } from "../model/simulator.ts";
 import { writeFileAtomic } from "../warehouse/fs.ts";
 
@@ -18,7 +18,7 @@ interface ProducerState {
 }
 
 /** The stream a producer checkpoint belongs to: same flags, same stream. */
-function fingerprint(config: Config): string {
+function fingerprint(config: PipelineConfig): string {
   const g = config.generator;
   return JSON.stringify([
     config.topic,
@@ -38,7 +38,7 @@ export class ProducerCheckpoint {
   #savedAt = 0;
 
   /** The checkpoint of the stream `config` describes. */
-  constructor(config: Config) {
+  constructor(config: PipelineConfig) {
     this.#path = join(config.sink.checkpoint, "producer.json");
     this.#print = fingerprint(config);
   }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Config } from "../config.ts";
+import type { PipelineConfig } from "../config.ts";
 import { type Port, post, serveRole } from "../transport/port.ts";
 import { type RelayTarget, serveRelay } from "./relay_sink.ts";
 import { type Clock, SYSTEM_CLOCK } from "../ports.ts";
@@ -16,7 +16,7 @@ export interface ProducerDeps {
   clock?: Clock;
   /** Opens a Kafka sink and the position a restarted stream resumes from. */
   connectSink: (
-    config: Config,
+    config: PipelineConfig,
     secret: string | undefined,
     log: (message: string) => void,
   ) => Promise<RelayTarget>;

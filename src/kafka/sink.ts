@@ -17,7 +17,7 @@ import {
   Partitioners,
   type Producer,
 } from "kafkajs";
-import type { Config, KafkaSettings } from "../config.ts";
+import type { KafkaSettings, PipelineConfig } from "../config.ts";
 import { SCHEMA_VERSION } from "../model/event.ts";
 import type { Position } from "../model/simulator.ts";
 import type { OffsetMap, OutRecord, Sink } from "../ports.ts";
@@ -44,7 +44,10 @@ function wire(value: string | Uint8Array): string | Buffer {
 }
 
 /** Creates the topic when the cluster allows it; otherwise the first produce does. */
-async function ensureTopic(kafka: Kafka, config: Config): Promise<void> {
+async function ensureTopic(
+  kafka: Kafka,
+  config: PipelineConfig,
+): Promise<void> {
   const admin = kafka.admin();
   const brokers = config.kafka!.brokers.join(",");
   try {
@@ -107,7 +110,7 @@ function answeredButRefused(error: unknown): boolean {
 
 /** Connects a producer; returns the sink and where a restarted run resumes. */
 export async function connectProducerSink(
-  config: Config,
+  config: PipelineConfig,
   secret: string | undefined,
   log: (message: string) => void = () => {},
 ): Promise<RelayTarget> {
@@ -139,7 +142,7 @@ class KafkaSink implements Sink {
   /** Saved on close. */
   checkpoint: ProducerCheckpoint | undefined;
   readonly #kafka: Kafka;
-  readonly #config: Config;
+  readonly #config: PipelineConfig;
   readonly #settings: KafkaSettings;
   readonly #log: (message: string) => void;
   readonly #compression: CompressionTypes;
@@ -151,7 +154,11 @@ class KafkaSink implements Sink {
   readonly #ends: OffsetMap = {};
   readonly #starts: OffsetMap = {};
 
-  constructor(kafka: Kafka, config: Config, log: (message: string) => void) {
+  constructor(
+    kafka: Kafka,
+    config: PipelineConfig,
+    log: (message: string) => void,
+  ) {
     this.#kafka = kafka;
     this.#config = config;
     this.#settings = config.kafka!;

@@ -19,7 +19,7 @@
  * @module
  */
 import type { Consumer, EachBatchPayload, Kafka } from "kafkajs";
-import type { Config, KafkaSettings } from "../config.ts";
+import type { KafkaSettings, PipelineConfig } from "../config.ts";
 import type { Delivery, InRecord, OffsetMap, Source } from "../ports.ts";
 import {
   brokerError,
@@ -57,7 +57,7 @@ function toRecords(
 
 /** Connects a consumer in `--group`; offsets come from tvstream's checkpoint. */
 export async function connectConsumerSource(
-  config: Config,
+  config: PipelineConfig,
   secret: string | undefined,
   log: (message: string) => void = () => {},
 ): Promise<Source> {
@@ -75,7 +75,7 @@ interface Queued {
 /** A kafkajs consumer group member, seen as a {@linkcode Source}. */
 class KafkaSource implements Source {
   readonly #kafka: Kafka;
-  readonly #config: Config;
+  readonly #config: PipelineConfig;
   readonly #settings: KafkaSettings;
   readonly #topic: string;
   readonly #log: (message: string) => void;
@@ -100,7 +100,7 @@ class KafkaSource implements Source {
 
   constructor(
     kafka: Kafka,
-    config: Config,
+    config: PipelineConfig,
     log: (message: string) => void,
   ) {
     this.#kafka = kafka;
