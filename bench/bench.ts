@@ -545,145 +545,167 @@ async function main() {
     return;
   }
   const quick = values.quick;
-  const genN = Number(values.events ?? (quick ? 50_000 : 2_000_000));
-  const backfillN = Number(values.backfill ?? (quick ? 30_000 : 5_000_000));
-  const kafkaN = quick ? 10_000 : 200_000;
-  const catchN = quick ? 8_000 : 150_000;
   const dir = await Deno.makeTempDir({ prefix: "tvstream-bench-" });
   const results: StageResult[] = [];
-  const log = (s: string) => console.error(`bench: ${s}`);
   try {
     log("generation");
-    const g = await measure([
-      new URL(import.meta.url).pathname,
-      "--stage",
-      "generate",
-      "--events",
-      String(genN),
-    ], dir);
-    if (g.code !== 0) throw new Error(g.stderr);
-    results.push({
-      ...JSON.parse(g.stdout.trim()),
-      peakRssMb: g.peakRssMb === null ? null : Math.round(g.peakRssMb),
-    });
+    results.push(
+      await stageGenerateApart(
+        Number(values.events ?? (quick ? 50_000 : 2_000_000)),
+        dir,
+      ),
+    );
     log("embedded backfill");
+    const backfillN = Number(values.backfill ?? (quick ? 30_000 : 5_000_000));
     results.push(await stageEmbedded(backfillN, dir));
     log("parquet");
     results.push(...(await stageParquet(quick ? 20_000 : 200_000, dir)));
-    const cluster = await mockCluster();
-    if (!cluster) {
-      log("kcat not found: skipping the Kafka stages (apt-get install kcat)");
-      results.push({
-        stage: "Kafka stages",
-        events: 0,
-        seconds: 0,
-        eventsPerSec: 0,
-        mbPerSec: 0,
-        peakRssMb: null,
-        target: "",
-        met: null,
-        note: "skipped: kcat not installed",
-      });
-    } else {
-      try {
-        // Alternating rounds, best of each: these machines' speed drifts by
-        // tens of percent within minutes, and a ratio of two single runs
-        // measured that drift more than the producers.
-        const rounds = quick ? 1 : 3;
-        let bare: StageResult | undefined;
-        let patched: StageResult | undefined;
-        let p:
-          | { events: number; seconds: number; peak: number | null }
-          | undefined;
-        const best = (a: StageResult | undefined, b: StageResult) =>
-          !a || b.eventsPerSec > a.eventsPerSec ? b : a;
-        for (let round = 0; round < rounds; round++) {
-          log(`bare kafkajs (round ${round + 1} of ${rounds})`);
-          bare = best(
-            bare,
-            await stageBareKafkajs(
-              cluster.bootstrap,
-              kafkaN,
-              dir,
-              `bench_bare_${round}`,
-              false,
-            ),
-          );
-          log(`tvstream produce (round ${round + 1} of ${rounds})`);
-          const t = await stageProduce(
-            cluster.bootstrap,
-            kafkaN,
-            dir,
-            `bench_tvs_${round}`,
-            "none",
-          );
-          if (!p || t.events / t.seconds > p.events / p.seconds) p = t;
-          log(`bare kafkajs, patched (round ${round + 1} of ${rounds})`);
-          patched = best(
-            patched,
-            await stageBareKafkajs(
-              cluster.bootstrap,
-              kafkaN,
-              dir,
-              `bench_patched_${round}`,
-              true,
-            ),
-          );
-        }
-        const rate = p!.events / p!.seconds;
-        const ratio = rate / bare!.eventsPerSec;
-        results.push(bare!, patched!);
-        results.push(
-          row(
-            "tvstream produce (generate + produce)",
-            p!.events,
-            p!.seconds,
-            0,
-            p!.peak,
-            ">= 90% of bare",
-            ratio >= 0.9,
-            `ratio ${ratio.toFixed(2)} to bare kafkajs, ${
-              (rate / patched!.eventsPerSec).toFixed(2)
-            } to bare with the same varint writers (first send to last ack; best of ${rounds} alternating rounds each)`,
-          ),
-        );
-        log("fill topic for catch-up");
-        const filled = await stageProduce(
-          cluster.bootstrap,
-          catchN,
-          dir,
-          "bench_catchup",
-          "gzip",
-        );
-        log("catch-up");
-        results.push(
-          await stageCatchUp(
-            cluster.bootstrap,
-            dir,
-            "bench_catchup",
-            filled.events,
-          ),
-        );
-        log("run --bootstrap");
-        results.push(
-          await stageRunBootstrap(
-            cluster.bootstrap,
-            quick ? 10_000 : 400_000,
-            dir,
-          ),
-        );
-      } finally {
-        await cluster.stop();
-      }
-    }
+    results.push(...(await kafkaStages(quick, dir)));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
-  const cpu = await cpuModel();
+  console.log(formatTable(results));
+  await writeReport(results, quick, values.out);
+}
+
+function log(s: string) {
+  console.error(`bench: ${s}`);
+}
+
+/** Stage 1 in a process of its own, so that its peak RSS is its own. */
+async function stageGenerateApart(
+  n: number,
+  dir: string,
+): Promise<StageResult> {
+  const g = await measure([
+    new URL(import.meta.url).pathname,
+    "--stage",
+    "generate",
+    "--events",
+    String(n),
+  ], dir);
+  if (g.code !== 0) throw new Error(g.stderr);
+  return {
+    ...JSON.parse(g.stdout.trim()),
+    peakRssMb: g.peakRssMb === null ? null : Math.round(g.peakRssMb),
+  };
+}
+
+/** The Kafka stages on kcat's mock cluster, or one row saying they were skipped. */
+async function kafkaStages(
+  quick: boolean,
+  dir: string,
+): Promise<StageResult[]> {
+  const cluster = await mockCluster();
+  if (!cluster) {
+    log("kcat not found: skipping the Kafka stages (apt-get install kcat)");
+    return [{
+      stage: "Kafka stages",
+      events: 0,
+      seconds: 0,
+      eventsPerSec: 0,
+      mbPerSec: 0,
+      peakRssMb: null,
+      target: "",
+      met: null,
+      note: "skipped: kcat not installed",
+    }];
+  }
+  try {
+    const bootstrap = cluster.bootstrap;
+    const results = await produceRounds(bootstrap, quick, dir);
+    log("fill topic for catch-up");
+    const filled = await stageProduce(
+      bootstrap,
+      quick ? 8_000 : 150_000,
+      dir,
+      "bench_catchup",
+      "gzip",
+    );
+    log("catch-up");
+    results.push(
+      await stageCatchUp(bootstrap, dir, "bench_catchup", filled.events),
+    );
+    log("run --bootstrap");
+    results.push(
+      await stageRunBootstrap(bootstrap, quick ? 10_000 : 400_000, dir),
+    );
+    return results;
+  } finally {
+    await cluster.stop();
+  }
+}
+
+/**
+ * tvstream produce beside bare kafkajs, with and without tvstream's varint
+ * writers. Alternating rounds, best of each: these machines' speed drifts
+ * by tens of percent within minutes, and a ratio of two single runs
+ * measured that drift more than the producers.
+ */
+async function produceRounds(
+  bootstrap: string,
+  quick: boolean,
+  dir: string,
+): Promise<StageResult[]> {
+  const n = quick ? 10_000 : 200_000;
+  const rounds = quick ? 1 : 3;
+  let bare: StageResult | undefined;
+  let patched: StageResult | undefined;
+  let p: { events: number; seconds: number; peak: number | null } | undefined;
+  const best = (a: StageResult | undefined, b: StageResult) =>
+    !a || b.eventsPerSec > a.eventsPerSec ? b : a;
+  for (let round = 0; round < rounds; round++) {
+    const of = `(round ${round + 1} of ${rounds})`;
+    log(`bare kafkajs ${of}`);
+    bare = best(
+      bare,
+      await stageBareKafkajs(bootstrap, n, dir, `bench_bare_${round}`, false),
+    );
+    log(`tvstream produce ${of}`);
+    const t = await stageProduce(
+      bootstrap,
+      n,
+      dir,
+      `bench_tvs_${round}`,
+      "none",
+    );
+    if (!p || t.events / t.seconds > p.events / p.seconds) p = t;
+    log(`bare kafkajs, patched ${of}`);
+    patched = best(
+      patched,
+      await stageBareKafkajs(bootstrap, n, dir, `bench_patched_${round}`, true),
+    );
+  }
+  const rate = p!.events / p!.seconds;
+  const ratio = rate / bare!.eventsPerSec;
+  return [
+    bare!,
+    patched!,
+    row(
+      "tvstream produce (generate + produce)",
+      p!.events,
+      p!.seconds,
+      0,
+      p!.peak,
+      ">= 90% of bare",
+      ratio >= 0.9,
+      `ratio ${ratio.toFixed(2)} to bare kafkajs, ${
+        (rate / patched!.eventsPerSec).toFixed(2)
+      } to bare with the same varint writers (first send to last ack; best of ${rounds} alternating rounds each)`,
+    ),
+  ];
+}
+
+/** Writes the results as JSON under bench/results/ (or `out`). */
+async function writeReport(
+  results: StageResult[],
+  quick: boolean,
+  out: string | undefined,
+): Promise<void> {
   const report = {
     date: new Date().toISOString(),
     machine: {
-      cpu,
+      cpu: await cpuModel(),
       cores: navigator.hardwareConcurrency,
       deno: Deno.version.deno,
       os: Deno.build.os,
@@ -691,13 +713,12 @@ async function main() {
     quick,
     results,
   };
-  console.log(formatTable(results));
-  const out = values.out ??
+  const path = out ??
     new URL(`./results/${quick ? "quick" : "latest"}.json`, import.meta.url)
       .pathname;
   await Deno.mkdir(new URL("./results", import.meta.url), { recursive: true });
-  await Deno.writeTextFile(out, JSON.stringify(report, null, 2) + "\n");
-  console.error(`bench: wrote ${out}`);
+  await Deno.writeTextFile(path, JSON.stringify(report, null, 2) + "\n");
+  console.error(`bench: wrote ${path}`);
 }
 
 /** The CPU model, for the report. */
