@@ -12,6 +12,7 @@ import { compactDay } from "../src/warehouse/compact.ts";
 import {
   createFsWarehouse,
   createJsonCheckpointStore,
+  under,
 } from "../src/warehouse/fs.ts";
 
 // serveConsumer registers its message listener before any await.
@@ -23,7 +24,7 @@ serveConsumer(self, {
   openWarehouse: ({ sink, topic }) =>
     createFsWarehouse(sink.warehouse, topic, {
       compact: (date, partitions) =>
-        compactDay(`${sink.warehouse}/${topic}`, date, partitions, {
+        compactDay(under(sink.warehouse, topic), date, partitions, {
           compression: sink.compression,
         }),
     }),

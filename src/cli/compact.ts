@@ -4,9 +4,12 @@
  *
  * @module
  */
-import { join } from "node:path";
 import type { CompactConfig } from "../config.ts";
-import { createJsonCheckpointStore, listTable } from "../warehouse/fs.ts";
+import {
+  createJsonCheckpointStore,
+  listTable,
+  under,
+} from "../warehouse/fs.ts";
 import { parseFileName } from "../warehouse/partition.ts";
 import { compactDay } from "../warehouse/compact.ts";
 
@@ -15,7 +18,7 @@ export async function runCompact(
   config: CompactConfig,
   log: (message: string) => void,
 ): Promise<number> {
-  const table = join(config.sink.warehouse, config.topic);
+  const table = under(config.sink.warehouse, config.topic);
   const store = createJsonCheckpointStore(config.sink.checkpoint);
   let merged = 0;
   for (const d of await listTable(config.sink.warehouse, config.topic)) {

@@ -8,6 +8,7 @@ import {
   countRejected,
   createJsonCheckpointStore,
   listTable,
+  under,
 } from "../warehouse/fs.ts";
 import { loadPartitionCheckpoint } from "../consumer/run.ts";
 import { readSecret } from "./preflight.ts";
@@ -40,7 +41,7 @@ export async function inspectWarehouse(
   config: InspectConfig,
   secret?: string,
 ): Promise<Inspection> {
-  const table = `${config.sink.warehouse}/${config.topic}`;
+  const table = under(config.sink.warehouse, config.topic);
   const dates = await listTable(config.sink.warehouse, config.topic);
   const byEvent: Record<string, number> = {};
   const partitions: Inspection["partitions"] = [];

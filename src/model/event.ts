@@ -229,7 +229,16 @@ export const ALL_FIELDS: readonly FieldName[] = [
   ),
 ];
 
-const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+/** Event times: ISO-8601 UTC with milliseconds, years 2000-2099. */
+const ISO_RE = /^20\d{2}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** Identifier formats, published in the JSON Schema and enforced on every record. */
+export const ID_PATTERNS: Partial<Record<FieldName, RegExp>> = {
+  eventId: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+  householdId: /^HH_\d{6,}$/,
+  userId: /^U_\d{7,}$/,
+  tvId: /^TV_\d{6,}$/,
+};
 
 /**
  * Per event type, every field it may carry with its kind and whether it is
@@ -237,14 +246,19 @@ const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
  */
 const SPECS: Map<
   string,
-  { fields: Map<string, [FieldKind, boolean]>; required: number }
+  {
+    fields: Map<string, [FieldKind, boolean, RegExp | undefined]>;
+    required: number;
+  }
 > = new Map(
   Object.entries(EVENT_FIELDS).map(([type, [required, optional]]) => {
-    const fields = new Map<string, [FieldKind, boolean]>();
+    const fields = new Map<string, [FieldKind, boolean, RegExp | undefined]>();
     for (const name of [...COMMON_FIELDS, ...required]) {
-      fields.set(name, [FIELDS[name][0], true]);
+      fields.set(name, [FIELDS[name][0], true, ID_PATTERNS[name]]);
     }
-    for (const name of optional) fields.set(name, [FIELDS[name][0], false]);
+    for (const name of optional) {
+      fields.set(name, [FIELDS[name][0], false, ID_PATTERNS[name]]);
+    }
     return [type, { fields, required: COMMON_FIELDS.length + required.length }];
   }),
 );
@@ -272,8 +286,12 @@ export function eventJsonSchema(): Record<string, unknown> {
           pattern: ISO_RE.source,
           description,
         };
-      default:
-        return { type: "string", minLength: 1, description };
+      default: {
+        const pattern = ID_PATTERNS[name];
+        return pattern
+          ? { type: "string", pattern: pattern.source, description }
+          : { type: "string", minLength: 1, description };
+      }
     }
   };
   return {
@@ -342,12 +360,19 @@ export function eventProblem(
         if (typeof v !== "boolean") return `field "${key}" must be a boolean`;
         break;
       case "timestamp": {
+        // Years 2000-2099 only (the schema's pattern): anything else is a
+        // clock bug, not telemetry.
         if (typeof v !== "string" || !ISO_RE.test(v)) {
-          return `field "${key}" must be an ISO-8601 UTC time with milliseconds`;
+          return `field "${key}" must be an ISO-8601 UTC time with milliseconds, in 2000-2099`;
         }
+        // The schema's date-time format: a real calendar time.
+        // Date.parse rolls a day past the month's end over into the next
+        // month; only days 29-31 need the check.
         const ms = Date.parse(v);
-        // Years 2000-2100 only: anything else is a clock bug, not telemetry.
-        if (!(ms >= 946_684_800_000 && ms < 4_102_444_800_000)) {
+        const day = (v.charCodeAt(8) - 48) * 10 + v.charCodeAt(9) - 48;
+        if (
+          Number.isNaN(ms) || (day > 28 && new Date(ms).getUTCDate() !== day)
+        ) {
           return `field "${key}" is an impossible time "${v}"`;
         }
         if (time) time.ms = ms;
@@ -356,6 +381,9 @@ export function eventProblem(
       default:
         if (typeof v !== "string" || v === "") {
           return `field "${key}" must be a non-empty string`;
+        }
+        if (field[2] && !field[2].test(v)) {
+          return `field "${key}" must match ${field[2].source}`;
         }
     }
   }

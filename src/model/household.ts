@@ -123,11 +123,6 @@ export function householdCoreAt(seed: number, index: number): HouseholdCore {
   };
 }
 
-/** Returns household `index` of the population seeded by `seed` (pure). */
-export function householdAt(seed: number, index: number): Household {
-  return expandHousehold(householdCoreAt(seed, index));
-}
-
 /** Builds the full household (ids, names) from its core. */
 export function expandHousehold(core: HouseholdCore): Household {
   const { index } = core;

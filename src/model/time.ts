@@ -51,13 +51,6 @@ export function brusselsWeekday(ms: number): number {
   return new Date(local).getUTCDay();
 }
 
-/** Returns the start (UTC ms) of the Brussels local day containing `ms`. */
-export function brusselsDayStart(ms: number): number {
-  const local = ms + brusselsOffsetMs(ms);
-  const localMidnight = local - (((local % DAY_MS) + DAY_MS) % DAY_MS);
-  return localMidnight - brusselsOffsetMs(localMidnight);
-}
-
 const MS3: string[] = Array.from(
   { length: 1000 },
   (_, i) => String(i).padStart(3, "0"),

@@ -4,12 +4,28 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { isAbsolute, join, relative } from "node:path";
 import { isHidden, parseFileName } from "./partition.ts";
 import type { CheckpointStore, Warehouse, WarehouseFile } from "../ports.ts";
 
 const TMP_PREFIX = ".tmp-";
 const syncDirs = Deno.build.os !== "windows";
+
+/**
+ * Joins `parts` (names built from user input or records: a topic, a date
+ * directory, a file name) under `root`, and refuses any that would land
+ * outside it or name it.
+ */
+export function under(root: string, ...parts: string[]): string {
+  const path = join(root, ...parts);
+  const rel = relative(root, path);
+  if (rel === "" || rel === ".." || rel.startsWith("../") || isAbsolute(rel)) {
+    throw new RangeError(
+      `Cannot use "${parts.join("/")}": it would be outside "${root}"`,
+    );
+  }
+  return path;
+}
 
 /** Describes an fs failure as one line naming the path. */
 function fsError(action: string, path: string, cause: unknown): Error {
@@ -96,12 +112,12 @@ export function createFsWarehouse(
     compact?: Warehouse["compact"];
   } = {},
 ): Warehouse {
-  const table = join(root, topic);
+  const table = under(root, topic);
   return {
     compact: options.compact ?? (() => Promise.resolve([])),
     async writeFiles(files: WarehouseFile[]) {
       for (const f of files) {
-        await writeFileAtomic(join(table, f.dir, f.name), f.bytes);
+        await writeFileAtomic(under(table, f.dir, f.name), f.bytes);
       }
     },
     async reconcile(owned: ReadonlyMap<number, number>) {
@@ -135,7 +151,7 @@ export function createFsWarehouse(
     },
     async markComplete(date: string) {
       await writeFileAtomic(
-        join(table, `date=${date}`, "_SUCCESS"),
+        under(table, `date=${date}`, "_SUCCESS"),
         new Uint8Array(),
       );
     },
@@ -239,7 +255,7 @@ export async function listTable(
     complete: boolean;
   }[]
 > {
-  const table = join(root, topic);
+  const table = under(root, topic);
   const out = [];
   let entries: Deno.DirEntry[];
   try {
@@ -270,7 +286,7 @@ export async function countRejected(
   root: string,
   topic: string,
 ): Promise<number> {
-  const dir = join(root, topic, "_rejected");
+  const dir = under(root, topic, "_rejected");
   let n = 0;
   try {
     for await (const f of Deno.readDir(dir)) {

@@ -95,7 +95,7 @@ Deno.test("runConsumer() lands every record once, by event date, named by offset
 Deno.test("runConsumer() rejects every kind of bad record and lands the good ones around them", async () => {
   await using tmp = await withTmpDir();
   const topic = new FakeTopic(1);
-  const good = events(400, { households: 40 });
+  const good = events(480, { households: 40 });
   const e = good[0]!;
   const bad: [string | Uint8Array | null, RegExp][] = [
     ["not json at all", /not JSON/],
@@ -106,9 +106,10 @@ Deno.test("runConsumer() rejects every kind of bad record and lands the good one
     [JSON.stringify({ ...e, event: "teleport" }), /unknown event type/],
     [JSON.stringify({ ...e, tvId: undefined }), /missing field "tvId"/],
     [
-      JSON.stringify({ ...e, timestamp: "1970-01-01T00:00:00.000Z" }),
+      JSON.stringify({ ...e, timestamp: "2026-02-30T00:00:00.000Z" }),
       /impossible time/,
     ],
+    [JSON.stringify({ ...e, tvId: "TV_1" }), /"tvId" must match/],
     [JSON.stringify({ ...e, padding: "x".repeat(2_000_000) }), /oversized/],
     [null, /empty record/],
     ["", /empty record/],

@@ -3,7 +3,11 @@
  * small independent JSON Schema evaluator (not by eventProblem()).
  */
 import assert from "node:assert/strict";
-import { eventJsonSchema, eventProblem } from "../../src/model/event.ts";
+import {
+  eventJsonSchema,
+  eventProblem,
+  ID_PATTERNS,
+} from "../../src/model/event.ts";
 import { events } from "../_helpers.ts";
 
 type Schema = Record<string, unknown>;
@@ -65,7 +69,25 @@ Deno.test("eventProblem() names what is wrong", () => {
   assert.match(eventProblem({ ...e, timestamp: "yesterday" })!, /ISO-8601/);
   assert.match(
     eventProblem({ ...e, timestamp: "1970-01-01T00:00:00.000Z" })!,
+    /in 2000-2099/,
+  );
+  assert.match(
+    eventProblem({ ...e, timestamp: "2026-02-30T00:00:00.000Z" })!,
     /impossible time/,
+  );
+  // Identifiers have the formats the JSON Schema publishes.
+  assert.match(eventProblem({ ...e, tvId: "TV_12" })!, /"tvId" must match/);
+  assert.match(
+    eventProblem({ ...e, userId: "user-1" })!,
+    /"userId" must match/,
+  );
+  assert.match(
+    eventProblem({ ...e, householdId: "HH_x" })!,
+    /"householdId" must match/,
+  );
+  assert.match(
+    eventProblem({ ...e, eventId: "1234" })!,
+    /"eventId" must match/,
   );
   const { tvId: _, ...missing } = e;
   assert.match(eventProblem(missing)!, /missing field "tvId"/);
@@ -77,4 +99,20 @@ Deno.test("eventProblem() names what is wrong", () => {
   const tvCount = { ...start, tvCount: 2 ** 31 };
   assert.match(eventProblem(tvCount)!, /"tvCount" must be a 32-bit integer/);
   assert.match(eventProblem({ ...tvCount, tvCount: 1.5 })!, /32-bit integer/);
+});
+
+Deno.test("the JSON Schema publishes the identifier formats the consumer enforces", () => {
+  const schema = eventJsonSchema() as {
+    oneOf: { properties: Record<string, { pattern?: string }> }[];
+  };
+  for (const variant of schema.oneOf) {
+    for (const [name, re] of Object.entries(ID_PATTERNS)) {
+      assert.equal(variant.properties[name]?.pattern, re!.source, name);
+    }
+  }
+  for (const e of events(2000)) {
+    for (const [name, re] of Object.entries(ID_PATTERNS)) {
+      assert.match(String(e[name as keyof typeof e]), re!);
+    }
+  }
 });

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import {
   createJsonCheckpointStore,
   writeFileAtomic,
+  under,
 } from "../../src/warehouse/fs.ts";
 import { withTmpDir } from "../_helpers.ts";
 
@@ -55,4 +56,16 @@ Deno.test("the checkpoint store removes a partition's temp leftovers when it tak
   assert.deepEqual(await names(dir), [".tmp-89abcdef-12.json", "2.json"]);
   assert.equal(await store.load(2), '{"ok":true}');
   await store.release(2);
+});
+
+Deno.test("under() keeps every path built from input inside its root", () => {
+  assert.equal(under("/w", "t", "date=2026-11-02", "f"), "/w/t/date=2026-11-02/f");
+  for (const parts of [[".."], ["."], ["a/../.."], ["t", "../../x"]]) {
+    assert.throws(
+      () => under("/w", ...parts),
+      /would be outside/,
+      parts.join(","),
+    );
+  }
+  assert.equal(under("/w", "/etc"), "/w/etc");
 });
