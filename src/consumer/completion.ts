@@ -10,7 +10,7 @@
  */
 import type { OffsetMap, Source } from "../ports.ts";
 import type { DrainRange } from "../protocol.ts";
-import type { Flusher, Timing } from "./flush.ts";
+import type { Flusher, RunContext, Timing } from "./flush.ts";
 import { loadPartitionCheckpoint, type Partitions } from "./partitions.ts";
 import type { ConsumerRunOptions } from "./run.ts";
 
@@ -30,16 +30,12 @@ export class Completion {
   readonly #retryTimeoutMs: number;
 
   /** Starts listening for the drain range, if the run is bounded. */
-  constructor(
-    options: ConsumerRunOptions,
-    partitions: Partitions,
-    flusher: Flusher,
-    timing: Timing,
-  ) {
+  constructor(run: RunContext, flusher: Flusher) {
+    const options = run.options;
     this.#o = options;
-    this.#partitions = partitions;
+    this.#partitions = run.partitions;
+    this.#timing = run.timing;
     this.#flusher = flusher;
-    this.#timing = timing;
     this.#retryTimeoutMs = options.retryTimeoutMs ?? 300_000;
     void options.drain?.then((range: DrainRange) => {
       this.#target = range.until;

@@ -22,6 +22,15 @@ import type { Owned, Partitions } from "./partitions.ts";
 import type { Rows } from "./rows.ts";
 import type { ConsumerRunOptions } from "./run.ts";
 
+/** What the parts of one consumer run share. */
+export interface RunContext {
+  options: ConsumerRunOptions;
+  stats: Stats;
+  partitions: Partitions;
+  rows: Rows;
+  timing: Timing;
+}
+
 /** When things last happened in a run (clock ms). */
 export interface Timing {
   /** The first batch. */
@@ -49,18 +58,14 @@ export class Flusher {
   readonly #timing: Timing;
 
   /** A flusher over the run's partitions and buffers. */
-  constructor(
-    options: ConsumerRunOptions,
-    stats: Stats,
-    partitions: Partitions,
-    rows: Rows,
-    timing: Timing,
-  ) {
-    this.#o = options;
-    this.#stats = stats;
-    this.#partitions = partitions;
-    this.#rows = rows;
-    this.#timing = timing;
+  constructor(run: RunContext) {
+    ({
+      options: this.#o,
+      stats: this.#stats,
+      partitions: this.#partitions,
+      rows: this.#rows,
+      timing: this.#timing,
+    } = run);
   }
 
   /** Makes everything taken so far durable (no-op when nothing is). */

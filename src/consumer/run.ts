@@ -113,19 +113,15 @@ class ConsumerRun {
       this.stats,
       this.#partitions,
     );
-    this.#flusher = new Flusher(
+    const run = {
       options,
-      this.stats,
-      this.#partitions,
-      this.#rows,
-      this.#timing,
-    );
-    this.#completion = new Completion(
-      options,
-      this.#partitions,
-      this.#flusher,
-      this.#timing,
-    );
+      stats: this.stats,
+      partitions: this.#partitions,
+      rows: this.#rows,
+      timing: this.#timing,
+    };
+    this.#flusher = new Flusher(run);
+    this.#completion = new Completion(run, this.#flusher);
     const { settings, signal, source } = options;
     this.#idleMs = settings.untilIdleSec !== undefined
       ? settings.untilIdleSec * 1000

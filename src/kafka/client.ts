@@ -146,6 +146,32 @@ export async function within<T>(
 /** Called before each retry with the failure and the wait about to start. */
 export type OnRetry = (error: BrokerError, waitMs: number) => void;
 
+/** What the producer and consumer sides share: the client, its settings, the log. */
+export interface ClientContext {
+  kafka: Kafka;
+  config: PipelineConfig;
+  settings: KafkaSettings;
+  log: (message: string) => void;
+  /** Logs each retry and its wait. */
+  onRetry: OnRetry;
+}
+
+/** Connects a client for `config` and bundles what its users share. */
+export async function clientContext(
+  config: PipelineConfig,
+  secret: string | undefined,
+  log: (message: string) => void,
+): Promise<ClientContext> {
+  return {
+    kafka: await createClient(config, secret),
+    config,
+    settings: config.kafka!,
+    log,
+    onRetry: (error, waitMs) =>
+      log(`retrying in ${(waitMs / 1000).toFixed(1)} s: ${error.message}`),
+  };
+}
+
 /**
  * Runs `attempt` until it succeeds, waiting out transient failures with
  * exponential backoff (0.5 s to 5 s) for at most `settings.retryTimeoutMs`;

@@ -26,7 +26,8 @@ import { ProducerCheckpoint } from "./producer_checkpoint.ts";
 import { BrokerError } from "../errors.ts";
 import {
   brokerError,
-  createClient,
+  type ClientContext,
+  clientContext,
   type OnRetry,
   within,
   withRetry,
@@ -115,9 +116,9 @@ export async function connectProducerSink(
   log: (message: string) => void = () => {},
 ): Promise<RelayTarget> {
   installVarintWriters();
-  const kafka = await createClient(config, secret);
-  await ensureTopic(kafka, config);
-  const sink = new KafkaSink(kafka, config, log);
+  const ctx = await clientContext(config, secret, log);
+  await ensureTopic(ctx.kafka, config);
+  const sink = new KafkaSink(ctx);
   await sink.connect();
   const checkpoint = new ProducerCheckpoint(config);
   let resume: Position | undefined;
@@ -154,21 +155,17 @@ class KafkaSink implements Sink {
   readonly #ends: OffsetMap = {};
   readonly #starts: OffsetMap = {};
 
-  constructor(
-    kafka: Kafka,
-    config: PipelineConfig,
-    log: (message: string) => void,
-  ) {
-    this.#kafka = kafka;
+  constructor(ctx: ClientContext) {
+    const { config } = ctx;
+    this.#kafka = ctx.kafka;
     this.#config = config;
-    this.#settings = config.kafka!;
-    this.#log = log;
+    this.#settings = ctx.settings;
+    this.#log = ctx.log;
+    this.#onRetry = ctx.onRetry;
     this.#idempotent = config.acks === -1;
     this.#compression = config.kafkaCompression === "gzip"
       ? CompressionTypes.GZIP
       : CompressionTypes.None;
-    this.#onRetry = (error, waitMs) =>
-      log(`retrying in ${(waitMs / 1000).toFixed(1)} s: ${error.message}`);
   }
 
   /**

@@ -23,7 +23,8 @@ import type { KafkaSettings, PipelineConfig } from "../config.ts";
 import type { Delivery, InRecord, OffsetMap, Source } from "../ports.ts";
 import {
   brokerError,
-  createClient,
+  type ClientContext,
+  clientContext,
   isFatal,
   type OnRetry,
   topicOffsets,
@@ -61,8 +62,7 @@ export async function connectConsumerSource(
   secret: string | undefined,
   log: (message: string) => void = () => {},
 ): Promise<Source> {
-  const kafka = await createClient(config, secret);
-  const source = new KafkaSource(kafka, config, log);
+  const source = new KafkaSource(await clientContext(config, secret, log));
   await source.start();
   return source;
 }
@@ -98,18 +98,13 @@ class KafkaSource implements Source {
   #consumer!: Consumer;
   readonly #onRetry: OnRetry;
 
-  constructor(
-    kafka: Kafka,
-    config: PipelineConfig,
-    log: (message: string) => void,
-  ) {
-    this.#kafka = kafka;
-    this.#config = config;
-    this.#settings = config.kafka!;
-    this.#topic = config.topic;
-    this.#log = log;
-    this.#onRetry = (error, waitMs) =>
-      log(`retrying in ${(waitMs / 1000).toFixed(1)} s: ${error.message}`);
+  constructor(ctx: ClientContext) {
+    this.#kafka = ctx.kafka;
+    this.#config = ctx.config;
+    this.#settings = ctx.settings;
+    this.#topic = ctx.config.topic;
+    this.#log = ctx.log;
+    this.#onRetry = ctx.onRetry;
   }
 
   /** Connects and joins the group. */

@@ -48,8 +48,7 @@ function* spot(
   podPosition: number,
   skippable: boolean,
 ): Generator<EventFields, boolean> {
-  const rng = s.rng;
-  const adNumber = rng.int(4000);
+  const adNumber = s.rng.int(4000);
   const adId = `AD_${String(adNumber).padStart(4, "0")}`;
   const t0 = s.t;
   const ad = flat(tag + ',"adId":"' + adId + '"');
@@ -60,8 +59,8 @@ function* spot(
       ',"skippable":' + skippable;
   }
   // CTV ad completion ~96% (realism 1.5); skips only after 5 s.
-  const skipAt = skippable && rng.chance(0.25)
-    ? rng.uniform(5, len * 0.9)
+  const skipAt = skippable && s.rng.chance(0.25)
+    ? s.rng.uniform(5, len * 0.9)
     : undefined;
   for (let q = 1; q <= 3; q++) {
     const at = t0 + Math.round(len * 250 * q);

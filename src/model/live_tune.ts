@@ -31,17 +31,16 @@ export function* tune(
   method: string,
   deadline: number,
 ): Generator<EventFields, string> {
-  const rng = s.rng;
   const channel = CHANNELS[channelIndex]!;
   const psid = s.nextPlaybackId();
   const t0 = s.t;
-  const surf = rng.chance(0.42);
+  const surf = s.rng.chance(0.42);
   let dwell = surf
-    ? Math.min(9_500, rng.lognormal(4_000, 0.5))
-    : Math.min(4 * HOUR_MS, rng.lognormal(14 * 60_000, 1.25) + 10_000);
+    ? Math.min(9_500, s.rng.lognormal(4_000, 0.5))
+    : Math.min(4 * HOUR_MS, s.rng.lognormal(14 * 60_000, 1.25) + 10_000);
   dwell = Math.round(dwell);
   let tEnd = Math.min(t0 + dwell, deadline);
-  const zapLatencyMs = Math.round(rng.uniform(1_200, 3_500));
+  const zapLatencyMs = Math.round(s.rng.uniform(1_200, 3_500));
   const tn: Tune = {
     ref: flat(
       ',"playbackSessionId":"' + psid + '","channelId":"' + channel.id + '"',
@@ -68,13 +67,13 @@ export function* tune(
   // Most long tunes end by zapping; the TV is switched off after some.
   let reason = tEnd >= deadline
     ? "app_exit"
-    : !surf && rng.chance(0.12)
+    : !surf && s.rng.chance(0.12)
     ? "power_off"
     : "zap";
   for (const b of breaks) {
     if (b.startMs >= tEnd) break;
     const bEnd = b.startMs + b.durationSec * 1000;
-    if (bEnd > deadline || rng.chance(0.15)) {
+    if (bEnd > deadline || s.rng.chance(0.15)) {
       // Ad avoidance (15% live, realism 1.5): leave as the break starts.
       tEnd = b.startMs;
       reason = bEnd > deadline ? "app_exit" : "zap";
@@ -107,7 +106,6 @@ function* playSegment(
   tn: Tune,
   until: number,
 ): Generator<EventFields> {
-  const rng = s.rng;
   while (s.t < until) {
     const next = tn.anchor + HEARTBEAT_MS;
     if (next > until) {
@@ -115,13 +113,13 @@ function* playSegment(
       s.t = until;
       return;
     }
-    if (rng.chance(s.badNetwork ? 0.03 : 0.0015)) {
+    if (s.rng.chance(s.badNetwork ? 0.03 : 0.0015)) {
       const ended = yield* liveStall(s, tn, until);
       if (ended) return;
       continue;
     }
-    if (rng.chance(0.0002)) {
-      const at = Math.round(tn.anchor + rng.uniform(500, 9_500));
+    if (s.rng.chance(0.0002)) {
+      const at = Math.round(tn.anchor + s.rng.uniform(500, 9_500));
       if (at < until) {
         tn.position += (at - s.t) / 1000;
         s.t = at;
@@ -147,14 +145,13 @@ function* liveStall(
   tn: Tune,
   until: number,
 ): Generator<EventFields, boolean> {
-  const rng = s.rng;
-  const at = Math.round(tn.anchor + rng.uniform(500, 9_500));
+  const at = Math.round(tn.anchor + s.rng.uniform(500, 9_500));
   if (at >= until) {
     tn.position += (until - s.t) / 1000;
     s.t = until;
     return true;
   }
-  const dur = Math.round(Math.min(30_000, rng.lognormal(1_800, 0.7)));
+  const dur = Math.round(Math.min(30_000, s.rng.lognormal(1_800, 0.7)));
   if (at + dur >= until) {
     // The stall would outlast the segment: the tune ends first.
     s.t = tn.anchor;
@@ -181,11 +178,10 @@ function* liveHeartbeat(
   tn: Tune,
   at: number,
 ): Generator<EventFields> {
-  const rng = s.rng;
-  if (rng.chance(0.01)) {
+  if (s.rng.chance(0.01)) {
     const to = Math.max(
       0,
-      Math.min(LADDER.length - 1, tn.rung + (rng.chance(0.5) ? 1 : -1)),
+      Math.min(LADDER.length - 1, tn.rung + (s.rng.chance(0.5) ? 1 : -1)),
     );
     if (to !== tn.rung) {
       if (s.on("bitrate_change", at)) {
@@ -195,7 +191,7 @@ function* liveHeartbeat(
       tn.rung = to;
     }
   }
-  const health = round1(rng.uniform(8, 30));
+  const health = round1(s.rng.uniform(8, 30));
   if (s.on("heartbeat", at)) {
     yield tn.ref + ',"positionSec":' + round1(tn.position) + ',"bitrateKbps":' +
       LADDER[tn.rung]!.kbps + ',"bufferHealthSec":' + health;

@@ -230,20 +230,19 @@ function* watchLive(
   household: Household,
   deadline: number,
 ): Generator<EventFields, string> {
-  const rng = s.rng;
   let lastChannel = -1;
   let currentChannel = -1;
   let first = true;
   while (s.t < deadline - 2_000) {
-    const nl = household.dutch ? rng.chance(0.9) : rng.chance(0.12);
+    const nl = household.dutch ? s.rng.chance(0.9) : s.rng.chance(0.12);
     const pool = nl ? CHANNELS_NL : CHANNELS_FR;
     let ch =
-      pool[rng.pickCumulative(nl ? CHANNEL_WEIGHTS_NL : CHANNEL_WEIGHTS_FR)]!;
+      pool[s.rng.pickCumulative(nl ? CHANNEL_WEIGHTS_NL : CHANNEL_WEIGHTS_FR)]!;
     const method = first
       ? "power_on"
-      : rng.chance(0.25) && lastChannel >= 0
+      : s.rng.chance(0.25) && lastChannel >= 0
       ? "last_channel"
-      : ["up", "down", "number", "epg"][rng.int(4)]!;
+      : ["up", "down", "number", "epg"][s.rng.int(4)]!;
     if (method === "last_channel") ch = lastChannel;
     first = false;
     if (ch === currentChannel) {
@@ -265,39 +264,38 @@ function* watchVod(
   svc: Service,
   deadline: number,
 ): Generator<EventFields, string> {
-  const rng = s.rng;
   let first = true;
   while (s.t < deadline - 2_000) {
     // Time to pick something: browsing before the play (realism 1.2).
     s.t += Math.round(
-      Math.min(15 * 60_000, rng.lognormal(first ? 40_000 : 15_000, 0.8)),
+      Math.min(15 * 60_000, s.rng.lognormal(first ? 40_000 : 15_000, 0.8)),
     );
     first = false;
     if (s.t >= deadline - 2_000) break;
     // Viewers pick something that fits the time they have, most of the time.
-    let content = rng.pickCumulative(CONTENT_POPULARITY);
+    let content = s.rng.pickCumulative(CONTENT_POPULARITY);
     for (
       let tries = 0;
       tries < 6 &&
       contentAt(content).durationSec * 1000 > deadline - s.t &&
-      rng.chance(0.85);
+      s.rng.chance(0.85);
       tries++
-    ) content = rng.pickCumulative(CONTENT_POPULARITY);
+    ) content = s.rng.pickCumulative(CONTENT_POPULARITY);
     let reason = yield* play(s, svc, content, false, deadline);
     let next = content;
     while (
       reason === "completed" && s.autoplays < MAX_AUTOPLAY &&
-      contentAt(next).contentType === "episode" && rng.chance(0.55)
+      contentAt(next).contentType === "episode" && s.rng.chance(0.55)
     ) {
       // Autoplay countdown 5-15 s, then the next episode (rule 10).
-      s.t += Math.round(rng.uniform(5_000, 15_000));
+      s.t += Math.round(s.rng.uniform(5_000, 15_000));
       if (s.t >= deadline - 2_000) break;
       s.autoplays++;
       next = (next + 1) % CATALOG_SIZE;
       reason = yield* play(s, svc, next, true, deadline);
     }
     s.autoplays = 0;
-    if (reason === "timeout" || rng.chance(0.35)) break;
+    if (reason === "timeout" || s.rng.chance(0.35)) break;
   }
   return "user";
 }

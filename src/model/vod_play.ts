@@ -42,6 +42,13 @@ interface Play {
 /** How a step of the playing loop leaves it. */
 type Flow = "continue" | "break" | "none";
 
+/** A phase of playing: an interruption or a mid-roll, ending with how the loop goes on. */
+type Phase = (
+  s: SessionState,
+  p: Play,
+  deadline: number,
+) => Generator<EventFields, Flow>;
+
 /** Yields one play of title `contentIndex`; returns its end reason. */
 export function* play(
   s: SessionState,
@@ -50,7 +57,6 @@ export function* play(
   autoplay: boolean,
   deadline: number,
 ): Generator<EventFields, string> {
-  const rng = s.rng;
   const content = contentAt(contentIndex);
   const psid = s.nextPlaybackId();
   const tag = flat(
@@ -58,10 +64,10 @@ export function* play(
       '"',
   );
   const resumeAt = !autoplay && content.contentType !== "clip" &&
-      rng.chance(0.15)
-    ? Math.floor(rng.uniform(0.1, 0.6) * content.durationSec)
+      s.rng.chance(0.15)
+    ? Math.floor(s.rng.uniform(0.1, 0.6) * content.durationSec)
     : 0;
-  const cdn = CDNS[rng.int(CDNS.length)]!;
+  const cdn = CDNS[s.rng.int(CDNS.length)]!;
   if (s.on("playback_start", s.t)) {
     const os = s.device.os;
     const hls = os === "iOS" || os === "tvOS" || os === "iPadOS" ||
@@ -86,15 +92,15 @@ export function* play(
     reason: "user_exit",
   };
   if (svc.ads && deadline - s.t > 120_000) {
-    s.t += Math.round(rng.uniform(150, 600));
-    const n = 1 + rng.int(2);
+    s.t += Math.round(s.rng.uniform(150, 600));
+    const n = 1 + s.rng.int(2);
     yield* adPod(
       s,
       psid,
       { contentId: content.contentId },
       `AB_${psid}_pre`,
       "pre",
-      Array.from({ length: n }, () => (rng.chance(0.6) ? 15 : 30)),
+      Array.from({ length: n }, () => (s.rng.chance(0.6) ? 15 : 30)),
       true,
     );
   }
@@ -119,15 +125,14 @@ function* startUp(
   p: Play,
   deadline: number,
 ): Generator<EventFields, number | undefined> {
-  const rng = s.rng;
   const median = s.tv || s.device.deviceType === "CTVStick" ? 1_600 : 2_600;
   const startup = Math.round(
-    Math.min(60_000, Math.max(100, rng.lognormal(median, 0.55))),
+    Math.min(60_000, Math.max(100, s.rng.lognormal(median, 0.55))),
   );
-  if (rng.chance(0.012)) {
+  if (s.rng.chance(0.012)) {
     // Video start failure: a fatal error before the first frame.
     s.t += Math.round(Math.min(startup, 8_000));
-    const drm = rng.chance(0.5);
+    const drm = s.rng.chance(0.5);
     if (s.on("error", s.t)) {
       yield p.tag + (drm
         ? ',"errorCode":"DRM-4031","errorMessage":"license request failed"'
@@ -139,7 +144,7 @@ function* startUp(
   }
   // Exit before video start: no one leaves before 2 s, then +5.8 pp per
   // second (Krishnan & Sitaraman, realism 1.4).
-  const patience = 2_000 + rng.exp(12_000);
+  const patience = 2_000 + s.rng.exp(12_000);
   if (patience < startup || s.t + startup >= deadline) {
     s.t = Math.min(deadline, s.t + Math.round(Math.min(patience, startup)));
     return yield* endEarly(s, p, "ebvs");
@@ -171,16 +176,15 @@ function* endEarly(
  * (realism 1.2 browsing study), the rest are short looks or partial views.
  */
 function plan(s: SessionState, p: Play, svc: Service): void {
-  const rng = s.rng;
   const remaining = p.content.durationSec - p.position;
-  const intent = rng.chance(s.tv ? 0.34 : 0.27)
+  const intent = s.rng.chance(s.tv ? 0.34 : 0.27)
     ? remaining
-    : rng.chance(0.45)
-    ? Math.min(remaining * 0.94, rng.exp(150))
-    : remaining * rng.uniform(0.05, 0.93);
+    : s.rng.chance(0.45)
+    ? Math.min(remaining * 0.94, s.rng.exp(150))
+    : remaining * s.rng.uniform(0.05, 0.93);
   p.stopAt = p.position + intent;
   p.anchor = s.t;
-  p.nextMidroll = svc.ads ? p.position + rng.uniform(600, 900) : Infinity;
+  p.nextMidroll = svc.ads ? p.position + s.rng.uniform(600, 900) : Infinity;
 }
 
 /** The `playback_end` fields, or undefined while skipping. */
@@ -248,9 +252,8 @@ function* interruption(
   toHeartbeat: number,
   deadline: number,
 ): Generator<EventFields, Flow> {
-  const rng = s.rng;
-  const r = rng.next();
-  const at = Math.round(rng.uniform(0.05, 0.95) * toHeartbeat);
+  const r = s.rng.next();
+  const at = Math.round(s.rng.uniform(0.05, 0.95) * toHeartbeat);
   const pStall = s.badNetwork ? 0.08 : 0.0008;
   const pPause = pStall + 0.004;
   const pSeek = pPause + 0.0025;
@@ -297,11 +300,7 @@ function* interruption(
 }
 
 /** A network stall. */
-function* stall(
-  s: SessionState,
-  p: Play,
-  deadline: number,
-): Generator<EventFields, Flow> {
+const stall: Phase = function* (s, p, deadline) {
   const dur = Math.round(Math.min(30_000, s.rng.lognormal(2_000, 0.7)));
   if (s.t + dur >= deadline) return "break";
   if (s.on("buffer_start", s.t)) {
@@ -317,14 +316,10 @@ function* stall(
   }
   p.anchor = s.t;
   return "continue";
-}
+};
 
 /** A pause: ~one every 40 minutes; long pauses time out (rule 11). */
-function* pause(
-  s: SessionState,
-  p: Play,
-  deadline: number,
-): Generator<EventFields, Flow> {
+const pause: Phase = function* (s, p, deadline) {
   const pauseMs = Math.round(s.rng.lognormal(45_000, 1.3));
   if (s.on("pause", s.t)) {
     yield p.tag + ',"positionSec":' + round1(p.position);
@@ -343,21 +338,16 @@ function* pause(
   }
   p.anchor = s.t;
   return "continue";
-}
+};
 
 /** A seek back or forward, within the title and short of where the viewer stops. */
-function* seek(
-  s: SessionState,
-  p: Play,
-  deadline: number,
-): Generator<EventFields, Flow> {
-  const rng = s.rng;
-  const back = rng.chance(0.4);
+const seek: Phase = function* (s, p, deadline) {
+  const back = s.rng.chance(0.4);
   const to = Math.max(
     0,
     Math.min(
       p.content.durationSec - 60,
-      p.position + (back ? -1 : 1) * rng.uniform(10, 300),
+      p.position + (back ? -1 : 1) * s.rng.uniform(10, 300),
     ),
   );
   if (to <= 0 || to >= p.stopAt) return "continue";
@@ -365,7 +355,7 @@ function* seek(
     yield p.tag + ',"fromSec":' + round1(p.position) + ',"toSec":' +
       round1(to);
   }
-  const latency = Math.round(rng.lognormal(600, 0.5));
+  const latency = Math.round(s.rng.lognormal(600, 0.5));
   if (s.t + latency >= deadline) return "break";
   s.t += latency;
   p.position = round1(to);
@@ -375,20 +365,15 @@ function* seek(
   }
   p.anchor = s.t;
   return "continue";
-}
+};
 
 /** A mid-roll of 2-4 spots, unless it would outlast the session. */
-function* midroll(
-  s: SessionState,
-  p: Play,
-  deadline: number,
-): Generator<EventFields, Flow> {
-  const rng = s.rng;
+const midroll: Phase = function* (s, p, deadline) {
   p.position = round1(p.position);
-  const n = 2 + rng.int(3);
+  const n = 2 + s.rng.int(3);
   const lengths = Array.from(
     { length: n },
-    () => (rng.chance(0.6) ? 30 : 15),
+    () => (s.rng.chance(0.6) ? 30 : 15),
   );
   if (s.t + lengths.reduce((a, b) => a + b, 0) * 1000 >= deadline) {
     return "break";
@@ -402,18 +387,17 @@ function* midroll(
     lengths,
     false,
   );
-  p.nextMidroll = p.position + rng.uniform(600, 900);
+  p.nextMidroll = p.position + s.rng.uniform(600, 900);
   p.anchor = s.t;
   return "continue";
-}
+};
 
 /** A heartbeat, after an occasional change of rung. */
 function* vodHeartbeat(s: SessionState, p: Play): Generator<EventFields> {
-  const rng = s.rng;
-  if (rng.chance(0.02)) {
+  if (s.rng.chance(0.02)) {
     const to = Math.max(
       0,
-      Math.min(LADDER.length - 1, p.rung + (rng.chance(0.6) ? 1 : -1)),
+      Math.min(LADDER.length - 1, p.rung + (s.rng.chance(0.6) ? 1 : -1)),
     );
     if (to !== p.rung) {
       if (s.on("bitrate_change", s.t)) {
@@ -423,7 +407,7 @@ function* vodHeartbeat(s: SessionState, p: Play): Generator<EventFields> {
       p.rung = to;
     }
   }
-  const health = round1(rng.uniform(10, 40));
+  const health = round1(s.rng.uniform(10, 40));
   if (s.on("heartbeat", s.t)) {
     yield p.tag + ',"positionSec":' + round1(p.position) + ',"bitrateKbps":' +
       LADDER[p.rung]!.kbps + ',"bufferHealthSec":' + health;

@@ -66,6 +66,29 @@ function playing(p: Play, t: number): void {
   p.anchor = t;
 }
 
+/**
+ * A pause or a stall: `start` leaves playing for `state` (noting when in
+ * `at`), `end` returns to playing; the time between is not play time.
+ */
+function stallPair(
+  start: string,
+  end: string,
+  state: "paused" | "buffering",
+  at: "pauseStart" | "bufferStart",
+): Record<string, Checker> {
+  return {
+    [start](c: PlayEvent) {
+      enter(c, "playing", state);
+      c.p[at] = c.t;
+    },
+    [end](c: PlayEvent) {
+      enter(c, state, "playing");
+      c.p.stallMs += c.t - c.p[at];
+      playing(c.p, c.t);
+    },
+  };
+}
+
 const CHECKERS: Record<string, Checker> = {
   playback_first_frame({ flag, e, p, t }) {
     if (p.firstFrame) flag("first_frame", e, "second first frame");
@@ -111,24 +134,8 @@ const CHECKERS: Record<string, Checker> = {
     p.seekSinceHb = false;
     p.anchor = t;
   },
-  pause(c) {
-    enter(c, "playing", "paused");
-    c.p.pauseStart = c.t;
-  },
-  resume(c) {
-    enter(c, "paused", "playing");
-    c.p.stallMs += c.t - c.p.pauseStart;
-    playing(c.p, c.t);
-  },
-  buffer_start(c) {
-    enter(c, "playing", "buffering");
-    c.p.bufferStart = c.t;
-  },
-  buffer_end(c) {
-    enter(c, "buffering", "playing");
-    c.p.stallMs += c.t - c.p.bufferStart;
-    playing(c.p, c.t);
-  },
+  ...stallPair("pause", "resume", "paused", "pauseStart"),
+  ...stallPair("buffer_start", "buffer_end", "buffering", "bufferStart"),
   seek_start(c) {
     enter(c, "playing", "seeking");
     c.p.seekTo = c.e["toSec"] as number;

@@ -29,6 +29,15 @@ export { type Kpi, type Rule, RULES, type ValidationReport } from "./rules.ts";
 
 const EXAMPLES = 3;
 
+/** An event being checked, with its device's and household's state. */
+interface Seen {
+  e: Fields;
+  type: string;
+  t: number;
+  d: DeviceState;
+  hh: HouseholdState;
+}
+
 /** Creates a streaming validator. */
 export function createValidator(): {
   feed(event: unknown): void;
@@ -75,7 +84,7 @@ class Validator {
     else this.#ids.add(idHash);
     const hh = this.#household(e, type);
     const d = this.#device(e, type, t);
-    if (d) this.#session(d, hh, e, type, t);
+    if (d) this.#session({ e, type, t, d, hh });
   }
 
   /** Geography, household size and devices, ladder rungs: the checks every event gets. */
@@ -141,13 +150,8 @@ class Validator {
   }
 
   /** App session bounds, then the event's play. */
-  #session(
-    d: DeviceState,
-    hh: HouseholdState,
-    e: Fields,
-    type: string,
-    t: number,
-  ): void {
+  #session(seen: Seen): void {
+    const { e, type, t, d, hh } = seen;
     if (type === "app_start") {
       if (d.open) this.flag("app_bounds", e, "app sessions overlap");
       d.open = true;
@@ -169,7 +173,7 @@ class Validator {
       return;
     }
     if (type === "channel_start" || type === "playback_start") {
-      this.#openPlay(d, hh, e, type, t);
+      this.#openPlay(seen);
       return;
     }
     const p = d.play;
@@ -177,8 +181,8 @@ class Validator {
       this.flag("single_playback", e, "event of a play that is not open");
       return;
     }
-    if (type === "channel_end") this.#endTune(d, hh, p, e, t);
-    else if (type === "playback_end") this.#endPlay(d, hh, p, e, t);
+    if (type === "channel_end") this.#endTune(seen, p);
+    else if (type === "playback_end") this.#endPlay(seen, p);
     else {
       checkPlayEvent(type, {
         flag: this.flag,
@@ -191,13 +195,7 @@ class Validator {
   }
 
   /** A tune or play starts; one at a time per device. */
-  #openPlay(
-    d: DeviceState,
-    hh: HouseholdState,
-    e: Fields,
-    type: string,
-    t: number,
-  ): void {
+  #openPlay({ e, type, t, d, hh }: Seen): void {
     if (d.play) {
       this.flag("single_playback", e, "a new tune or play while one is open");
       closePlay(d, hh);
@@ -237,13 +235,8 @@ class Validator {
     }
   }
 
-  #endTune(
-    d: DeviceState,
-    hh: HouseholdState,
-    p: Play,
-    e: Fields,
-    t: number,
-  ): void {
+  /** A tune ends: its duration, its program, no open break. */
+  #endTune({ e, t, d, hh }: Seen, p: Play): void {
     checkPlayEvent("channel_end", this.#playEvent(p, e, t));
     const dur = e["watchDurationSec"] as number;
     if (Math.abs(dur - (t - p.start) / 1000) > 1) {
@@ -263,13 +256,8 @@ class Validator {
     closePlay(d, hh);
   }
 
-  #endPlay(
-    d: DeviceState,
-    hh: HouseholdState,
-    p: Play,
-    e: Fields,
-    t: number,
-  ): void {
+  /** A play ends: a reason its events bear out, no open ad. */
+  #endPlay({ e, t, d, hh }: Seen, p: Play): void {
     checkPlayEvent("playback_end", this.#playEvent(p, e, t));
     const reason = e["endReason"];
     const pos = e["positionSec"] as number;
