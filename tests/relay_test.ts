@@ -95,11 +95,17 @@ Deno.test("fetch relay: the consumer lands exactly what it lands in-thread, bad 
   topic.append(1, '{"city":"Liège", "é": "ü"}');
   topic.append(
     0,
-    JSON.stringify({ ...evs[0]!, eventId: "x-1", region: "La Louvière" }),
+    JSON.stringify({
+      ...evs[0]!,
+      eventId: "00000000-0000-4000-8000-000000000001",
+      region: "La Louvière",
+    }),
   );
   for (let i = 0; i < 300; i++) {
     const e = evs[i]!;
-    topic.append(2, JSON.stringify({ ...e, eventId: `${e.eventId}-b` }));
+    // The same event under another id: a new row.
+    const eventId = `ffffffff${e.eventId.slice(8)}`;
+    topic.append(2, JSON.stringify({ ...e, eventId }));
   }
   const a = await consumeInto(direct.path, topic.source({ batchSize: 97 }));
   const r = relayed(topic.source({ batchSize: 97 }));

@@ -70,8 +70,7 @@ export class ProducerCheckpoint {
 
   /**
    * Notes an acknowledged position. It is saved at most once a second and
-   * on close: an fsync per batch cost a tenth of the producer's
-   * throughput. After a kill, at most a second of events is produced again,
+   * on close: an fsync per batch would slow the producer markedly. After a kill, at most a second of events is produced again,
    * and the consumer drops those by stream position.
    */
   async acked(position: Position): Promise<void> {

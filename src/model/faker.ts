@@ -1,12 +1,12 @@
 /**
  * The only importer of @faker-js/faker: builds the advertiser catalog once,
- * at start-up. The simulator's hot path uses its own PRNG (faker is ~10x
- * slower per draw); faker supplies the names that need a locale.
+ * at start-up. The simulator's hot path uses its own PRNG (faker's draws
+ * are far slower); faker supplies the names that need a locale.
  *
  * @module
  */
 // The locale entry loads nl_BE, nl, en and base only; the main entry loads
-// every locale (about 50 MB more per worker).
+// every locale, costing memory in every worker.
 import { faker as fakerNL_BE } from "@faker-js/faker/locale/nl_BE";
 
 /** Seed of the advertiser catalog: fixed, so that ads name the same brands in every run. */

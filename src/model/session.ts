@@ -37,9 +37,9 @@ import { HOUR_MS } from "./time.ts";
  * time are in the context; the simulator writes the head (`event`,
  * `eventId`, `timestamp`) and the fields the session shares.
  *
- * Why text: an event is written once, as the pipeline sends it. Building an
- * object and then `JSON.stringify` cost twice as much (realism 3.3's heartbeats
- * are four events in five, and each shares most of its text with the last).
+ * Why text: an event is written once, as the pipeline sends it, instead of
+ * building an object and then serialising it (realism 3.3's heartbeats are
+ * four events in five, and each shares most of its text with the last).
  */
 export type EventFields = string;
 

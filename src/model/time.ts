@@ -63,7 +63,7 @@ let cachedPrefix = "";
 /**
  * Formats epoch ms exactly like `Date#toISOString` (years 0-9999), caching
  * the part up to the second: events come in time order, so consecutive ones
- * nearly always share it, and toISOString costs ~0.8 us per call.
+ * nearly always share it, and toISOString is slow per call.
  */
 export function isoTime(ms: number): string {
   const second = Math.floor(ms / 1000);
