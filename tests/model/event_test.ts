@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import {
   eventJsonSchema,
   eventProblem,
+  ID_CHECKS,
   ID_PATTERNS,
 } from "../../src/model/event.ts";
 import { events } from "../_helpers.ts";
@@ -113,6 +114,55 @@ Deno.test("the JSON Schema publishes the identifier formats the consumer enforce
   for (const e of events(2000)) {
     for (const [name, re] of Object.entries(ID_PATTERNS)) {
       assert.match(String(e[name as keyof typeof e]), re!);
+    }
+  }
+});
+
+Deno.test("the consumer's identifier checks give the published patterns' answers", () => {
+  const e = events(300);
+  const cases: Record<string, string[]> = {
+    eventId: [
+      ...e.map((x) => String(x.eventId)),
+      "",
+      "00000000-0000-4000-8000-00000000000",
+      "00000000-0000-4000-8000-0000000000000",
+      "00000000-0000-4000-8000-00000000000G",
+      "00000000-0000-4000-8000-00000000000A",
+      "00000000_0000-4000-8000-000000000000",
+      "x".repeat(36),
+    ],
+    householdId: [
+      ...e.map((x) => String(x.householdId)),
+      "HH_",
+      "HH_12345",
+      "HH_123456",
+      "HH_1234567",
+      "hh_123456",
+      "HH_12345a",
+      "HH_123456\n",
+    ],
+    userId: [
+      ...e.map((x) => String(x.userId)),
+      "U_123456",
+      "U_1234567",
+      "U_12345678",
+      "U_123456x",
+      "V_1234567",
+    ],
+    tvId: [
+      ...e.map((x) => String(x.tvId)),
+      "TV_12345",
+      "TV_123456",
+      "TV_1234567",
+      "TV_12345 ",
+      " TV_123456",
+    ],
+  };
+  for (const [name, values] of Object.entries(cases)) {
+    const re = ID_PATTERNS[name as keyof typeof ID_PATTERNS]!;
+    const check = ID_CHECKS[name as keyof typeof ID_CHECKS]!;
+    for (const v of values) {
+      assert.equal(check(v), re.test(v), `${name} ${JSON.stringify(v)}`);
     }
   }
 });
