@@ -94,7 +94,7 @@ export interface OutputSettings {
 }
 
 /** What every command has. */
-interface Base {
+export interface CommonConfig {
   /** `--help` was given: print the subcommand's help and exit 0. */
   help: boolean;
   /** `--version` was given. */
@@ -103,7 +103,7 @@ interface Base {
 }
 
 /** `run`, `produce` and `consume`: what the workers are started with. */
-export interface PipelineConfig extends Base {
+export interface PipelineConfig extends CommonConfig {
   command: "run" | "produce" | "consume";
   topic: string;
   partitions: number;
@@ -117,7 +117,7 @@ export interface PipelineConfig extends Base {
 }
 
 /** `sample`: N events of a generated stream, on stdout. */
-export interface SampleConfig extends Base {
+export interface SampleConfig extends CommonConfig {
   command: "sample";
   generator: GeneratorSettings;
   count: number;
@@ -125,7 +125,7 @@ export interface SampleConfig extends Base {
 }
 
 /** `inspect`: a warehouse's summary, with the broker's lag when given Kafka. */
-export interface InspectConfig extends Base {
+export interface InspectConfig extends CommonConfig {
   command: "inspect";
   topic: string;
   kafka?: KafkaSettings;
@@ -134,7 +134,7 @@ export interface InspectConfig extends Base {
 }
 
 /** `validate`: a warehouse, a JSON-lines file or stdin, checked. */
-export interface ValidateConfig extends Base {
+export interface ValidateConfig extends CommonConfig {
   command: "validate";
   topic: string;
   sink: SinkSettings;
@@ -144,13 +144,13 @@ export interface ValidateConfig extends Base {
 }
 
 /** `schema`: the event JSON Schema and the Parquet schema. */
-export interface SchemaConfig extends Base {
+export interface SchemaConfig extends CommonConfig {
   command: "schema";
   json: boolean;
 }
 
 /** `compact`: a closed day's small files merged. */
-export interface CompactConfig extends Base {
+export interface CompactConfig extends CommonConfig {
   command: "compact";
   topic: string;
   sink: SinkSettings;
@@ -175,7 +175,7 @@ export const DEFAULT_HOUSEHOLDS = 1000;
 /** Parses command-line arguments into the command's {@linkcode Config}. */
 export function parseConfig(args: readonly string[]): Config {
   const a = readArgs(args);
-  const base: Base = {
+  const base: CommonConfig = {
     help: a.bool("help"),
     version: a.bool("version"),
     output: outputSettings(a),
@@ -233,7 +233,7 @@ export function parseConfig(args: readonly string[]): Config {
 function pipelineConfig(
   a: RawArgs,
   command: PipelineConfig["command"],
-  base: Base,
+  base: CommonConfig,
 ): PipelineConfig {
   const kafka = kafkaSettings(a, base.help);
   const acks = oneOf(

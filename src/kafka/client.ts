@@ -146,6 +146,13 @@ export async function within<T>(
 /** Called before each retry with the failure and the wait about to start. */
 export type OnRetry = (error: BrokerError, waitMs: number) => void;
 
+/** Opens one side of the Kafka adapter (what a worker entry point injects into its role). */
+export type Connect<T> = (
+  config: PipelineConfig,
+  secret: string | undefined,
+  log: (message: string) => void,
+) => Promise<T>;
+
 /** What the producer and consumer sides share: the client, its settings, the log. */
 export interface ClientContext {
   kafka: Kafka;

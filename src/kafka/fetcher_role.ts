@@ -5,8 +5,8 @@
  *
  * @module
  */
-import type { PipelineConfig } from "../config.ts";
 import { type Port, post, serveRole } from "../transport/port.ts";
+import type { Connect } from "./client.ts";
 import { serveSourceRelay } from "./relay_source.ts";
 import type { Source } from "../ports.ts";
 import {
@@ -19,11 +19,7 @@ import {
 /** What the fetcher worker needs from the outside (injected for tests). */
 export interface FetcherDeps {
   /** Opens a Kafka source. */
-  connectSource: (
-    config: PipelineConfig,
-    secret: string | undefined,
-    log: (message: string) => void,
-  ) => Promise<Source>;
+  connectSource: Connect<Source>;
 }
 
 /** Serves the fetcher on `endpoint`; registers the listener synchronously. */

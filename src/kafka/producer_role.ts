@@ -5,8 +5,8 @@
  *
  * @module
  */
-import type { PipelineConfig } from "../config.ts";
 import { type Port, post, serveRole } from "../transport/port.ts";
+import type { Connect } from "./client.ts";
 import { type RelayTarget, serveRelay } from "./relay_sink.ts";
 import { type Clock, SYSTEM_CLOCK } from "../ports.ts";
 import { emptyStats, type Report } from "../protocol.ts";
@@ -15,11 +15,7 @@ import { emptyStats, type Report } from "../protocol.ts";
 export interface ProducerDeps {
   clock?: Clock;
   /** Opens a Kafka sink and the position a restarted stream resumes from. */
-  connectSink: (
-    config: PipelineConfig,
-    secret: string | undefined,
-    log: (message: string) => void,
-  ) => Promise<RelayTarget>;
+  connectSink: Connect<RelayTarget>;
 }
 
 /** Serves the producer on `endpoint`; registers the listener synchronously. */
