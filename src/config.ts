@@ -193,34 +193,37 @@ export function parseConfig(args: readonly string[]): Config {
     case "schema":
       return { command, ...base, json: a.bool("json") };
     case "inspect": {
+      const topic = topicOf(a);
       const kafka = kafkaSettings(a, base.help);
       return {
         command,
         ...base,
-        topic: topicOf(a),
+        topic,
         ...(kafka ? { kafka } : {}),
-        sink: sinkSettings(a),
+        sink: sinkSettings(a, topic),
         json: a.bool("json"),
       };
     }
     case "validate": {
+      const topic = topicOf(a);
       const input = a.positionals[0];
       return {
         command,
         ...base,
-        topic: topicOf(a),
-        sink: sinkSettings(a),
+        topic,
+        sink: sinkSettings(a, topic),
         json: a.bool("json"),
         ...(input !== undefined ? { input } : {}),
       };
     }
     case "compact": {
+      const topic = topicOf(a);
       const date = a.str("date");
       return {
         command,
         ...base,
-        topic: topicOf(a),
-        sink: sinkSettings(a),
+        topic,
+        sink: sinkSettings(a, topic),
         ...(date !== undefined ? { date: checkDate(date) } : {}),
       };
     }
@@ -236,6 +239,7 @@ function pipelineConfig(
   base: CommonConfig,
 ): PipelineConfig {
   const kafka = kafkaSettings(a, base.help);
+  const topic = topicOf(a);
   const acks = oneOf(
     a.str("acks"),
     "acks",
@@ -245,7 +249,7 @@ function pipelineConfig(
   return {
     command,
     ...base,
-    topic: topicOf(a),
+    topic,
     partitions: int(a.str("partitions"), "partitions", 1, 10_000) ?? 4,
     acks: acks === "all" ? -1 : (Number(acks) as -1 | 0 | 1),
     kafkaCompression: command === "produce"
@@ -264,7 +268,7 @@ function pipelineConfig(
     headers: oneOf(a.str("headers"), "headers", ["all", "seq"] as const, "all"),
     ...(kafka ? { kafka } : {}),
     generator: generatorSettings(a),
-    sink: sinkSettings(a),
+    sink: sinkSettings(a, topic),
   };
 }
 
@@ -389,8 +393,7 @@ function kafkaSettings(a: RawArgs, help: boolean): KafkaSettings | undefined {
 }
 
 /** Where the table and checkpoints go, and how the consumer writes. */
-function sinkSettings(a: RawArgs): SinkSettings {
-  const topic = topicOf(a);
+function sinkSettings(a: RawArgs, topic: string): SinkSettings {
   const untilIdleSec = seconds(a.str("until-idle"), "until-idle");
   return {
     warehouse: a.str("warehouse") ?? "./warehouse",

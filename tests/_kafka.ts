@@ -40,3 +40,21 @@ export async function kcat(args: string[], stdin?: string): Promise<string> {
   }
   return new TextDecoder().decode(out.stdout);
 }
+
+/**
+ * `Deno.test` for tests that need the mock cluster or kcat: skipped when
+ * `ready` is false, and without the sanitizers (kafkajs leaves timers and
+ * sockets behind after disconnecting).
+ */
+export function kafkaTest(
+  ready: boolean,
+): (name: string, fn: () => Promise<void>) => void {
+  return (name, fn) =>
+    Deno.test({
+      name,
+      ignore: !ready,
+      sanitizeOps: false,
+      sanitizeResources: false,
+      fn,
+    });
+}

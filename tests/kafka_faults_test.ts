@@ -16,7 +16,7 @@ import {
   type MockCluster,
   startMockCluster,
 } from "../tools/mock_cluster.ts";
-import { hasKcat, kcat } from "./_kafka.ts";
+import { hasKcat, kafkaTest, kcat } from "./_kafka.ts";
 
 const READY = hasLibrdkafka() && await hasKcat();
 if (!READY) {
@@ -25,14 +25,7 @@ if (!READY) {
   );
 }
 
-const test = (name: string, fn: () => Promise<void>) =>
-  Deno.test({
-    name,
-    ignore: !READY,
-    sanitizeOps: false,
-    sanitizeResources: false,
-    fn,
-  });
+const test = kafkaTest(READY);
 
 const TOPIC = "faults";
 
@@ -230,44 +223,58 @@ test("fault: a broker down for 5 s mid-run and back", async () => {
   assertExact(r);
 });
 
-test("fault: Produce answered NOT_LEADER_OR_FOLLOWER and REQUEST_TIMED_OUT", async () => {
-  const r = await faultedRun({
-    during: errorsOn(API.Produce, [
+/** Request errors the brokers answer one API with, and when they start. */
+const REQUEST_ERRORS: {
+  name: string;
+  apiKey: number;
+  codes: number[];
+  atMs?: number;
+}[] = [
+  {
+    name: "Produce answered NOT_LEADER_OR_FOLLOWER and REQUEST_TIMED_OUT",
+    apiKey: API.Produce,
+    codes: [
       ERR.NOT_LEADER_OR_FOLLOWER,
       ERR.NOT_LEADER_OR_FOLLOWER,
       ERR.REQUEST_TIMED_OUT,
       ERR.LEADER_NOT_AVAILABLE,
       ERR.TRANSPORT,
-    ]),
-  });
-  assertExact(r);
-});
-
-test("fault: Fetch answered NOT_LEADER_OR_FOLLOWER, and a dropped connection", async () => {
-  const r = await faultedRun({
+    ],
+  },
+  {
+    name: "Fetch answered NOT_LEADER_OR_FOLLOWER, and a dropped connection",
+    apiKey: API.Fetch,
     atMs: 4_000,
-    during: errorsOn(API.Fetch, [
+    codes: [
       ERR.NOT_LEADER_OR_FOLLOWER,
       ERR.NOT_LEADER_OR_FOLLOWER,
       ERR.TRANSPORT,
       ERR.REQUEST_TIMED_OUT,
-    ]),
-  });
-  assertExact(r);
-});
-
-test("fault: OffsetCommit answered NOT_COORDINATOR, REBALANCE_IN_PROGRESS and COORDINATOR_LOAD_IN_PROGRESS", async () => {
-  const r = await faultedRun({
+    ],
+  },
+  {
+    name:
+      "OffsetCommit answered NOT_COORDINATOR, REBALANCE_IN_PROGRESS and COORDINATOR_LOAD_IN_PROGRESS",
+    apiKey: API.OffsetCommit,
     atMs: 4_000,
-    during: errorsOn(API.OffsetCommit, [
+    codes: [
       ERR.NOT_COORDINATOR,
       ERR.REBALANCE_IN_PROGRESS,
       ERR.COORDINATOR_LOAD_IN_PROGRESS,
       ERR.UNKNOWN_MEMBER_ID,
-    ]),
+    ],
+  },
+];
+
+for (const { name, apiKey, codes, atMs } of REQUEST_ERRORS) {
+  test(`fault: ${name}`, async () => {
+    const r = await faultedRun({
+      ...(atMs !== undefined ? { atMs } : {}),
+      during: errorsOn(apiKey, codes),
+    });
+    assertExact(r);
   });
-  assertExact(r);
-});
+}
 
 test("fault: JoinGroup and SyncGroup answered with coordinator and rebalance errors", async () => {
   const r = await faultedRun({

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { readTable } from "../tools/read_table.ts";
 import { spawnTvstream, tvstream } from "./_cli.ts";
 import { events, withTmpDir } from "./_helpers.ts";
-import { hasKcat, kcat, startMockCluster } from "./_kafka.ts";
+import { hasKcat, kafkaTest, kcat, startMockCluster } from "./_kafka.ts";
 
 const KCAT = await hasKcat();
 if (!KCAT) {
@@ -16,14 +16,7 @@ if (!KCAT) {
     "kcat is not installed: skipping the Kafka tests (apt-get install kcat)",
   );
 }
-const test = (name: string, fn: () => Promise<void>) =>
-  Deno.test({
-    name,
-    ignore: !KCAT,
-    sanitizeOps: false,
-    sanitizeResources: false,
-    fn,
-  });
+const test = kafkaTest(KCAT);
 
 /** How long the outage test freezes the brokers (`deno task outage` sets a minute). */
 const FREEZE_S = Number(Deno.env.get("TVSTREAM_FREEZE_S") ?? 12);

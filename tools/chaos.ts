@@ -96,6 +96,27 @@ export async function warehouse(dir: string, topic: string) {
   };
 }
 
+/**
+ * The consumer chaos kills: small files and frequent flushes, so that kills
+ * land mid-flush, and a short session timeout, so that restarts rejoin fast.
+ */
+export function chaosConsumer(bootstrap: string, topic: string): string[] {
+  return [
+    "consume",
+    "--bootstrap",
+    bootstrap,
+    "--topic",
+    topic,
+    "--max-file-rows",
+    "2000",
+    "--flush-interval",
+    "1",
+    "--session-timeout",
+    "6",
+    "--quiet",
+  ];
+}
+
 /** The simulated window chaos runs backfill: one evening, six hours. */
 export function chaosWindow(households: number, seed: number): string[] {
   return [
@@ -140,20 +161,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       "1",
       "--quiet",
     ]
-    : [
-      "consume",
-      "--bootstrap",
-      options.bootstrap!,
-      "--topic",
-      topic,
-      "--max-file-rows",
-      "2000",
-      "--flush-interval",
-      "1",
-      "--session-timeout",
-      "6",
-      "--quiet",
-    ];
+    : chaosConsumer(options.bootstrap!, topic);
   let producer: Deno.ChildProcess | undefined;
   if (options.scenario === "kafka") {
     producer = spawnTvstream([

@@ -13,6 +13,7 @@ import { Rng } from "../src/model/rng.ts";
 import { API, ERR, type MockCluster } from "./mock_cluster.ts";
 import type { MockCommand } from "./mock_broker.ts";
 import {
+  chaosConsumer,
   chaosWindow,
   checkCheckpoints,
   type Verdict,
@@ -181,17 +182,9 @@ export async function runFaultChaos(
     "--quiet",
   ], cwd);
   const consumerArgs = [
-    "consume",
-    ...kafka,
-    "--max-file-rows",
-    "2000",
-    "--flush-interval",
-    "1",
-    "--session-timeout",
-    "6",
+    ...chaosConsumer(cluster.bootstrap, topic),
     "--retry-timeout",
     "120",
-    "--quiet",
   ];
   const consumer = new Supervised(consumerArgs, cwd);
   producer.start();

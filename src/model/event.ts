@@ -247,10 +247,22 @@ export const ID_PATTERNS: Partial<Record<FieldName, RegExp>> = {
  */
 export const ID_CHECKS: Partial<Record<FieldName, (s: string) => boolean>> = {
   eventId: isUuid,
-  householdId: (s) => s.startsWith("HH_") && digitsFrom(s, 3, 6),
-  userId: (s) => s.startsWith("U_") && digitsFrom(s, 2, 7),
-  tvId: (s) => s.startsWith("TV_") && digitsFrom(s, 3, 6),
+  householdId: isHouseholdId,
+  userId: isUserId,
+  tvId: isTvId,
 };
+
+function isHouseholdId(s: string): boolean {
+  return s.startsWith("HH_") && digitsFrom(s, 3, 6);
+}
+
+function isUserId(s: string): boolean {
+  return s.startsWith("U_") && digitsFrom(s, 2, 7);
+}
+
+function isTvId(s: string): boolean {
+  return s.startsWith("TV_") && digitsFrom(s, 3, 6);
+}
 
 /** 1 for the character codes of lower-case hex digits and the dash. */
 const UUID_CHARS = new Uint8Array(128);
@@ -440,19 +452,13 @@ export function eventProblem(
 
 /** Whether the identifiers (present, and strings by now) have their published formats. */
 function idProblem(record: Record<string, unknown>): string | undefined {
+  // Direct calls, not a loop over ID_CHECKS: this runs for every record.
   if (!isUuid(record["eventId"] as string)) return idMismatch("eventId");
-  const hh = record["householdId"] as string;
-  if (!(hh.startsWith("HH_") && digitsFrom(hh, 3, 6))) {
+  if (!isHouseholdId(record["householdId"] as string)) {
     return idMismatch("householdId");
   }
-  const user = record["userId"] as string;
-  if (!(user.startsWith("U_") && digitsFrom(user, 2, 7))) {
-    return idMismatch("userId");
-  }
-  const tv = record["tvId"] as string;
-  if (!(tv.startsWith("TV_") && digitsFrom(tv, 3, 6))) {
-    return idMismatch("tvId");
-  }
+  if (!isUserId(record["userId"] as string)) return idMismatch("userId");
+  if (!isTvId(record["tvId"] as string)) return idMismatch("tvId");
   return undefined;
 }
 

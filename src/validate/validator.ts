@@ -20,7 +20,7 @@ import {
 import { eventProblem } from "../model/event.ts";
 import { idKey, IdSet } from "./id_set.ts";
 import { KpiTally } from "./kpis.ts";
-import { checkPlayEvent } from "./play_checks.ts";
+import { checkPlayEvent, type PlayEvent } from "./play_checks.ts";
 import { type Rule, RULES, type ValidationReport } from "./rules.ts";
 import type { DeviceState, Fields, HouseholdState, Play } from "./state.ts";
 
@@ -55,6 +55,7 @@ class Validator {
   readonly #households = new Map<string, HouseholdState>();
   readonly #ids = new IdSet();
   readonly #tally = new KpiTally();
+  #current: PlayEvent | undefined;
   #events = 0;
 
   readonly flag = (rule: Rule, event: Fields, why: string) => {
@@ -183,15 +184,7 @@ class Validator {
     }
     if (type === "channel_end") this.#endTune(seen, p);
     else if (type === "playback_end") this.#endPlay(seen, p);
-    else {
-      checkPlayEvent(type, {
-        flag: this.flag,
-        e,
-        p,
-        t,
-        breaks: this.#tally.breaks,
-      });
-    }
+    else checkPlayEvent(type, this.#playEvent(p, e, t));
   }
 
   /** A tune or play starts; one at a time per device. */
@@ -279,8 +272,22 @@ class Validator {
     closePlay(d, hh);
   }
 
-  #playEvent(p: Play, e: Fields, t: number) {
-    return { flag: this.flag, e, p, t, breaks: this.#tally.breaks };
+  /**
+   * The checkers' argument, one object reused for every event: most events
+   * (heartbeats) are in-play events, and the checkers keep nothing of it.
+   */
+  #playEvent(p: Play, e: Fields, t: number): PlayEvent {
+    const c = this.#current ??= {
+      flag: this.flag,
+      e,
+      p,
+      t,
+      breaks: this.#tally.breaks,
+    };
+    c.p = p;
+    c.e = e;
+    c.t = t;
+    return c;
   }
 
   report(): ValidationReport {

@@ -13,7 +13,7 @@ import {
   type RowGroup,
 } from "hyparquet";
 import { PROVENANCE_COLUMNS } from "./table.ts";
-import type { Column } from "./parquet_write.ts";
+import { chunkStart, type Column } from "./parquet_write.ts";
 
 /** hyparquet decodes snappy itself; gzip (`--compression gzip`) comes from node:zlib. */
 export const DECOMPRESSORS = {
@@ -225,14 +225,6 @@ function sameColumns(meta: FileMetaData, columns: readonly Column[]): boolean {
         c.meta_data?.path_in_schema.join(".") === columns[i]!.name
       )
     );
-}
-
-/** Where a column chunk's pages start: its dictionary page, if any. */
-function chunkStart(m: NonNullable<RowGroup["columns"][number]["meta_data"]>) {
-  const data = Number(m.data_page_offset);
-  return m.dictionary_page_offset === undefined
-    ? data
-    : Math.min(data, Number(m.dictionary_page_offset));
 }
 
 /** A row group's footer entry with its page offsets moved back by `by`. */

@@ -363,7 +363,7 @@ export class ParquetFile {
 }
 
 /** Where a column chunk's pages start: its dictionary page, if any. */
-function chunkStart(m: ColumnMetaData): number {
+export function chunkStart(m: ColumnMetaData): number {
   const data = Number(m.data_page_offset);
   return m.dictionary_page_offset === undefined
     ? data
