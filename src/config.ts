@@ -12,15 +12,17 @@
 import { type RawArgs, readArgs } from "./cli/flags.ts";
 import {
   checkDate,
+  type HttpSettings,
   int,
   oneOf,
   parseBrokers,
+  parseHttp,
   parseInstant,
   seconds,
 } from "./cli/values.ts";
 
 export { type Command, commandHelp, COMMANDS, helpText } from "./cli/flags.ts";
-export { parseInstant } from "./cli/values.ts";
+export { type HttpSettings, parseInstant } from "./cli/values.ts";
 
 /** Kafka wire compression codecs kafkajs supports without plugins. */
 export type KafkaCompression = "none" | "gzip";
@@ -114,6 +116,8 @@ export interface PipelineConfig extends CommonConfig {
   kafka?: KafkaSettings;
   generator: GeneratorSettings;
   sink: SinkSettings;
+  /** The live view's address; absent with `--http off`. */
+  http?: HttpSettings;
 }
 
 /** `sample`: N events of a generated stream, on stdout. */
@@ -269,7 +273,14 @@ function pipelineConfig(
     ...(kafka ? { kafka } : {}),
     generator: generatorSettings(a),
     sink: sinkSettings(a, topic),
+    ...optionalHttp(a.str("http")),
   };
+}
+
+/** `--http`, as a config part: nothing with `--http off`. */
+function optionalHttp(raw: string | undefined): { http?: HttpSettings } {
+  const http = parseHttp(raw);
+  return http ? { http } : {};
 }
 
 /** `--topic`: a Kafka topic name, also the table's directory. */

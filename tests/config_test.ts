@@ -69,6 +69,7 @@ Deno.test("parseConfig() reads every flag it is given for run", () => {
  */
 const SAMPLE_VALUES: Record<string, string | true> = {
   "bootstrap": "h:1",
+  "http": "off",
   "topic": "other",
   "rate": "3",
   "events": "9",
@@ -143,6 +144,30 @@ Deno.test("every flag changes the config of every command that takes it", () => 
   }
 });
 
+Deno.test("--http: loopback 8787 by default (the next port if taken), a named address, or off", () => {
+  assert.deepEqual(config(["run"]).http, {
+    host: "127.0.0.1",
+    port: 8787,
+    explicit: false,
+  });
+  assert.deepEqual(config(["run", "--http", "9000"]).http, {
+    host: "127.0.0.1",
+    port: 9000,
+    explicit: true,
+  });
+  assert.deepEqual(config(["run", "--http", "0.0.0.0:9001"]).http, {
+    host: "0.0.0.0",
+    port: 9001,
+    explicit: true,
+  });
+  assert.deepEqual(config(["run", "--http", "[::1]:9002"]).http, {
+    host: "::1",
+    port: 9002,
+    explicit: true,
+  });
+  assert.equal("http" in config(["run", "--http", "off"]), false);
+});
+
 Deno.test("parseConfig() defaults --to to one day after --from", () => {
   const c = config(["--from", "2026-11-01T06:00:00Z"]);
   assert.equal(c.generator.toMs! - c.generator.fromMs!, 86_400_000);
@@ -189,6 +214,8 @@ const BAD: [string[], RegExp][] = [
     /--compression "zstd": expected one of snappy, gzip, none/,
   ],
   [["--log-format", "xml"], /--log-format/],
+  [["--http", "nope"], /--http: expected off, PORT or HOST:PORT, got "nope"/],
+  [["--http", "127.0.0.1:70000"], /--http: expected off, PORT or HOST:PORT/],
   [["--headers", "none"], /--headers "none": expected one of all, seq/],
   [["--pretty"], /Unknown flag --pretty for "tvstream run"/],
   [["--warehouse"], /Missing value for --warehouse/],

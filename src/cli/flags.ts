@@ -260,6 +260,13 @@ export const FLAGS: Record<string, FlagSpec> = {
     help: "only this date partition",
     commands: ["compact"],
   },
+  "http": {
+    kind: "string",
+    value: "HOST:PORT|PORT|off",
+    help:
+      "live dashboard, /api/stats and /metrics (default 127.0.0.1:8787, or the next free port)",
+    commands: ["run", "produce", "consume"],
+  },
   "quiet": {
     kind: "boolean",
     short: "q",

@@ -117,3 +117,34 @@ export function checkDate(raw: string): string {
   parseInstant(raw, "date");
   return raw;
 }
+
+/** Where the live view listens; `explicit` when `--http` named the port. */
+export interface HttpSettings {
+  host: string;
+  port: number;
+  explicit: boolean;
+}
+
+/** The live view's default address: loopback, the next free port if taken. */
+export const DEFAULT_HTTP: HttpSettings = {
+  host: "127.0.0.1",
+  port: 8787,
+  explicit: false,
+};
+
+/** Parses `--http`: `off`, `PORT`, or `HOST:PORT` (an IPv6 host in brackets). */
+export function parseHttp(raw: string | undefined): HttpSettings | undefined {
+  if (raw === undefined) return DEFAULT_HTTP;
+  if (raw.trim() === "off") return undefined;
+  const m = /^(?:(\[[0-9a-fA-F:]+\]|[A-Za-z0-9._-]+):)?(\d{1,5})$/.exec(
+    raw.trim(),
+  );
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port > 65535) {
+    throw new RangeError(
+      `Cannot parse --http: expected off, PORT or HOST:PORT, got "${raw}"`,
+    );
+  }
+  const host = (m[1] ?? "127.0.0.1").replace(/^\[|\]$/g, "");
+  return { host, port, explicit: true };
+}
