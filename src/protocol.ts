@@ -51,6 +51,75 @@ export interface Stats {
   endOffsets?: Record<string, string>;
   /** Producer: each partition's offset of its first acknowledged record. */
   startOffsets?: Record<string, string>;
+  /** Events by type: generated (generator) or landed (consumer). */
+  byType?: Record<string, number>;
+  /** Consumer: rejected records by reason (a bounded set, see `rejectKind`). */
+  rejectedBy?: Record<string, number>;
+  /** Consumer: lag and checkpointed offset of each owned partition. */
+  partitionFigures?: Record<string, PartitionFigures>;
+  /** Consumer: rows and files landed per date partition. */
+  landed?: Record<string, { rows: number; files: number }>;
+  /** Consumer: clock time (ms) of the last checkpoint written; 0 before. */
+  checkpointAt?: number;
+  /** Consumer: newest event time landed (ms). */
+  watermark?: number;
+  /** Consumer: Parquet files being built (buffered, not yet written). */
+  openFiles?: number;
+  /** This worker's V8 heap in use, bytes. */
+  heapUsed?: number;
+  /** Consumer: how long each flush took, seconds. */
+  flushSeconds?: HistogramData;
+  /** Generator: how long each batch waited for its acknowledgement, seconds. */
+  ackSeconds?: HistogramData;
+  /** Audience and quality of the stream, for the live view. */
+  audience?: AudienceFigures;
+}
+
+/** A histogram: `counts[i]` observations in (bounds[i-1], bounds[i]], the last one above every bound. */
+export interface HistogramData {
+  bounds: number[];
+  counts: number[];
+  sum: number;
+  count: number;
+}
+
+/** One partition as the consumer sees it. */
+export interface PartitionFigures {
+  /** Records on the broker after the last one read. */
+  lag: number;
+  /** Next offset to read, as checkpointed. */
+  offset: number;
+}
+
+/** Quality of experience over the last five minutes of event time. */
+export interface QualityFigures {
+  /** VoD play attempts (playback_start). */
+  attempts: number;
+  /** Attempts that failed before the first frame. */
+  failures: number;
+  /** Attempts abandoned before the first frame. */
+  exits: number;
+  playSec: number;
+  rebufferSec: number;
+  /** Start-up times seen, and their median and 90th percentile (ms). */
+  startups: number;
+  startupP50Ms: number | null;
+  startupP90Ms: number | null;
+}
+
+/** Who watches what now, and how well, from the events seen so far. */
+export interface AudienceFigures {
+  /** Event time the figures are as of (ms); 0 before the first event. */
+  asOf: number;
+  /** Devices tuned to each linear channel. */
+  viewers: Record<string, number>;
+  /** Open plays (tunes and VoD) by service, device type and region. */
+  byService: Record<string, number>;
+  byDevice: Record<string, number>;
+  byRegion: Record<string, number>;
+  quality: QualityFigures;
+  /** Linear ad minutes per channel over the last hour of event time. */
+  adMinutesPerHour: Record<string, number>;
 }
 
 /** Sent by the main thread to a worker. */
@@ -88,6 +157,8 @@ export type Report =
     message: string;
   }
   | { type: "stopped"; role: Role; stats: Stats }
+  /** A Kafka call failed and is retried; `error` is the broker's error type. */
+  | { type: "retry"; role: Role; error: string }
   | { type: "failed"; role: Role; error: WireError };
 
 /** Messages on the embedded transport (generator <-> consumer). */

@@ -18,6 +18,7 @@ import {
 import { DAY_MS } from "../model/time.ts";
 import type { OffsetMap, WarehouseFile } from "../ports.ts";
 import type { Stats } from "../protocol.ts";
+import { Histogram } from "../live/histogram.ts";
 import type { Owned, Partitions } from "./partitions.ts";
 import type { Rows } from "./rows.ts";
 import type { ConsumerRunOptions } from "./run.ts";
@@ -56,6 +57,7 @@ export class Flusher {
   readonly #partitions: Partitions;
   readonly #rows: Rows;
   readonly #timing: Timing;
+  readonly #durations = new Histogram();
 
   /** A flusher over the run's partitions and buffers. */
   constructor(run: RunContext) {
@@ -83,7 +85,11 @@ export class Flusher {
     await this.#o.source.commit(offsets);
     crashHook?.("committed");
     const stats = this.#stats;
+    stats.checkpointAt = clock.now();
+    this.#durations.observe((clock.now() - flushStart) / 1000);
+    stats.flushSeconds = this.#durations.data();
     for (const n of rowsBy.values()) stats.rows += n;
+    this.#countLanded();
     // Active time ends with this flush, less any wait after the last batch
     // (the --until-idle wait, or a flush timer's): that is not work.
     const timing = this.#timing;
@@ -96,6 +102,16 @@ export class Flusher {
     timing.lastFlush = clock.now();
     await this.closeDays();
     this.#o.report?.({ ...stats });
+  }
+
+  /** Rows and files landed per date, for the live view. */
+  #countLanded(): void {
+    const landed = (this.#stats.landed ??= {});
+    for (const b of this.#rows.buffers.values()) {
+      const day = (landed[b.date] ??= { rows: 0, files: 0 });
+      day.rows += b.columns.size;
+      day.files++;
+    }
   }
 
   /** Step 1: the files to land, and rows and rejects per partition. */

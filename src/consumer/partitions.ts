@@ -26,6 +26,8 @@ export interface Owned {
   /** Generator position reached, kept as numbers (updated per record). */
   pos: Position | undefined;
   watermark: number;
+  /** Records on the broker after the last one read (0 without a high watermark). */
+  lag: number;
   /** Holds records not yet checkpointed. */
   dirty: boolean;
   gaps: { from: string; to: string }[];
@@ -92,6 +94,7 @@ export class Partitions {
         maxSeq: cp.maxSeq,
         pos: cp.position ? { ...cp.position } : undefined,
         watermark: cp.watermark,
+        lag: 0,
         dirty: false,
         gaps: [...cp.gaps],
       });

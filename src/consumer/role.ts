@@ -15,6 +15,7 @@ import {
 } from "../ports.ts";
 import type { Report } from "../protocol.ts";
 import { runConsumer } from "./run.ts";
+import { AudienceTally } from "../live/tally.ts";
 
 /** What the consumer worker needs from the outside (built by its entry point). */
 export interface ConsumerDeps {
@@ -51,6 +52,7 @@ export function serveConsumer(
         ...(config.kafka
           ? { retryTimeoutMs: config.kafka.retryTimeoutMs }
           : {}),
+        ...(config.http ? { tally: new AudienceTally() } : {}),
         report: (stats) =>
           post(endpoint, { type: "progress", role: "consumer", stats }),
         log: (message) =>

@@ -13,6 +13,7 @@ import { ColumnBuffer } from "../warehouse/table.ts";
 import type { InRecord, RecordBatch } from "../ports.ts";
 import type { Stats } from "../protocol.ts";
 import type { Owned, Partitions } from "./partitions.ts";
+import type { AudienceTally } from "../live/tally.ts";
 
 /** Rows of one (date, partition). */
 export interface DayBuffer {
@@ -52,6 +53,9 @@ export class Rows {
   readonly #maxRecordBytes: number;
   readonly #stats: Stats;
   readonly #partitions: Partitions;
+  readonly #tally: AudienceTally | undefined;
+  readonly #byType: Record<string, number> = {};
+  readonly #rejectedBy: Record<string, number> = {};
   readonly #time = { ms: 0 };
   // The buffer and date of the previous record: consecutive records almost
   // always share both, so the per-record Map lookup and date formatting are
@@ -67,11 +71,15 @@ export class Rows {
     maxRecordBytes: number,
     stats: Stats,
     partitions: Partitions,
+    tally?: AudienceTally,
   ) {
     this.#topic = topic;
     this.#maxRecordBytes = maxRecordBytes;
     this.#stats = stats;
     this.#partitions = partitions;
+    this.#tally = tally;
+    stats.byType = this.#byType;
+    stats.rejectedBy = this.#rejectedBy;
   }
 
   /** Drops everything held (flushed, or given up on a revocation). */
@@ -89,7 +97,7 @@ export class Rows {
     if (!o) return;
     const stats = this.#stats;
     if (batch.highWatermark !== undefined && batch.records.length > 0) {
-      stats.lag = Math.max(
+      o.lag = stats.lag = Math.max(
         0,
         Number(batch.highWatermark) - 1 -
           Number(batch.records[batch.records.length - 1]!.offset),
@@ -194,6 +202,9 @@ export class Rows {
       this.#last = b;
     }
     b.columns.append(fields, t, offset);
+    const type = fields["event"] as string;
+    this.#byType[type] = (this.#byType[type] ?? 0) + 1;
+    this.#tally?.observe(fields, t);
     if (b.columns.size > this.fullest) this.fullest = b.columns.size;
   }
 
@@ -218,6 +229,16 @@ export class Rows {
       raw: raw ? base64(raw) : null,
     }));
     this.#stats.rejected++;
+    const kind = rejectKind(reason);
+    this.#rejectedBy[kind] = (this.#rejectedBy[kind] ?? 0) + 1;
     return undefined;
   }
+}
+
+/** A rejection reason reduced to a bounded set, for counters and labels. */
+export function rejectKind(reason: string): string {
+  if (reason === "empty record") return "empty";
+  if (reason.startsWith("oversized")) return "oversized";
+  if (reason === "not JSON") return "not_json";
+  return "schema";
 }

@@ -25,6 +25,7 @@ import { Completion } from "./completion.ts";
 import { Flusher, type Timing } from "./flush.ts";
 import { Partitions } from "./partitions.ts";
 import { Rows } from "./rows.ts";
+import type { AudienceTally } from "../live/tally.ts";
 
 export { loadPartitionCheckpoint } from "./partitions.ts";
 
@@ -38,6 +39,8 @@ export interface ConsumerRunOptions {
   clock: Clock;
   signal: AbortSignal;
   report?: (stats: Stats) => void;
+  /** Tallies the audience and quality of the rows landed, for the live view. */
+  tally?: AudienceTally;
   log?: (message: string) => void;
   /** Test hook: called after each step of a flush; throwing simulates a crash there. */
   crashHook?: (step: FlushStep) => void;
@@ -97,6 +100,9 @@ class ConsumerRun {
   readonly #flushMs: number;
 
   constructor(options: ConsumerRunOptions) {
+    const report = options.report;
+    // Every report carries the live view's figures, read as it is sent.
+    if (report) options = { ...options, report: (s) => report(this.#live(s)) };
     this.#o = options;
     const now = options.clock.now();
     this.#startedAt = now;
@@ -112,6 +118,7 @@ class ConsumerRun {
       options.maxRecordBytes ?? 1 << 20,
       this.stats,
       this.#partitions,
+      options.tally,
     );
     const run = {
       options,
@@ -131,6 +138,22 @@ class ConsumerRun {
     this.#iterator = source.deliveries({ signal: this.#stop.signal })[
       Symbol.asyncIterator
     ]();
+  }
+
+  /** `stats` with the per-partition and audience figures of this moment. */
+  #live(stats: Stats): Stats {
+    const figures: Stats["partitionFigures"] = {};
+    for (const [p, o] of this.#partitions.owned) {
+      figures[String(p)] = { lag: o.lag, offset: Number(o.cp.next) };
+    }
+    return {
+      ...stats,
+      partitionFigures: figures,
+      watermark: this.#partitions.watermark(),
+      openFiles: this.#rows.buffers.size,
+      heapUsed: Deno.memoryUsage().heapUsed,
+      ...(this.#o.tally ? { audience: this.#o.tally.figures() } : {}),
+    };
   }
 
   /** Reads and handles deliveries until the run is over, then lands what is left. */
@@ -213,7 +236,7 @@ class ConsumerRun {
     ) return true;
     if (await this.#completion.drained()) return true;
     if (now - this.#timing.lastReport >= 1000) {
-      this.#o.report?.({ ...this.stats });
+      this.#o.report?.(this.stats);
       this.#timing.lastReport = now;
     }
     return false;
@@ -265,7 +288,7 @@ class ConsumerRun {
       await this.#completion.drained()
     ) return true;
     if (clock.now() - timing.lastReport >= 1000) {
-      this.#o.report?.({ ...this.stats });
+      this.#o.report?.(this.stats);
       timing.lastReport = clock.now();
     }
     if (

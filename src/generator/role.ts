@@ -9,6 +9,7 @@ import type { PipelineConfig } from "../config.ts";
 import type { Position } from "../model/simulator.ts";
 import { type Clock, type Sink, SYSTEM_CLOCK } from "../ports.ts";
 import type { Report } from "../protocol.ts";
+import { AudienceTally } from "../live/tally.ts";
 import { runGenerator } from "./run.ts";
 
 /** Where the generator writes, as its transport opens it. */
@@ -60,6 +61,11 @@ export function serveGenerator(
         signal,
         ...(resume ? { resume } : {}),
         ...(channel.onAck ? { onAck: channel.onAck } : {}),
+        // With no consumer in the pipeline, the live view's audience
+        // figures come from the stream as it is generated.
+        ...(config.http && config.command === "produce"
+          ? { tally: new AudienceTally() }
+          : {}),
         report: (stats) =>
           post(endpoint, { type: "progress", role: "generator", stats }),
         log: (message) =>

@@ -12,6 +12,8 @@ import {
 } from "../model/simulator.ts";
 import type { Clock, OutRecord, Sink } from "../ports.ts";
 import { emptyStats, type Stats } from "../protocol.ts";
+import { Histogram } from "../live/histogram.ts";
+import type { AudienceTally } from "../live/tally.ts";
 
 /** Options of {@linkcode runGenerator}. */
 export interface GeneratorRunOptions {
@@ -31,6 +33,8 @@ export interface GeneratorRunOptions {
   log?: (message: string) => void;
   /** Advertiser catalog for ad events. */
   advertisers: readonly string[];
+  /** Tallies the audience of the stream, for a live view with no consumer. */
+  tally?: AudienceTally;
 }
 
 /** Backlog kept in live `--rate` mode so that pacing never starves (ms). */
@@ -90,6 +94,9 @@ export async function runGenerator(
     ...(options.resume ? { resume: options.resume } : {}),
   });
   const stats = emptyStats();
+  const byType: Record<string, number> = (stats.byType = {});
+  const acks = new Histogram();
+  const tally = options.tally;
   const limit = settings.events ?? Infinity;
   const deadline = settings.durationSec !== undefined
     ? started + settings.durationSec * 1000
@@ -115,8 +122,10 @@ export async function runGenerator(
     const records = batch;
     const position = sim.position();
     batch = [];
-    if (firstSend === undefined) stats.activeFrom = firstSend = clock.now();
+    const sent = clock.now();
+    if (firstSend === undefined) stats.activeFrom = firstSend = sent;
     inFlight = sink.send(records).then(async () => {
+      acks.observe((clock.now() - sent) / 1000);
       stats.produced += records.length;
       stats.activeMs = clock.now() - firstSend!;
       await options.onAck?.(position);
@@ -134,6 +143,9 @@ export async function runGenerator(
     if (now >= deadline) break;
     if (now - lastReport >= 1000) {
       stats.activeSessions = sim.activeSessions();
+      stats.ackSeconds = acks.data();
+      stats.heapUsed = Deno.memoryUsage().heapUsed;
+      if (tally) stats.audience = tally.figures();
       options.report?.({ ...stats });
       lastReport = now;
     }
@@ -160,6 +172,8 @@ export async function runGenerator(
     stats.events++;
     stats.simTime = nextT;
     stats.bytes += r.json.length;
+    byType[r.event] = (byType[r.event] ?? 0) + 1;
+    if (tally) tally.observe(JSON.parse(r.json), nextT);
     batch.push({
       key: r.tvId,
       value: r.json,
@@ -171,5 +185,7 @@ export async function runGenerator(
   }
   await drain();
   stats.activeSessions = sim.activeSessions();
+  stats.ackSeconds = acks.data();
+  if (tally) stats.audience = tally.figures();
   return stats;
 }

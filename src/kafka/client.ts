@@ -57,6 +57,18 @@ export function isFatal(cause: unknown): boolean {
   return false;
 }
 
+/** The broker error type a failure is counted under (its kafkajs error name when the broker sent none). */
+export function retryKind(cause: unknown): string {
+  let e = cause as Partial<Error & { type: string }> | undefined;
+  let name = "Error";
+  for (let depth = 0; e && depth < 5; depth++) {
+    if (typeof e.type === "string" && e.type !== "") return e.type;
+    if (e.name && e.name !== "BrokerError" && name === "Error") name = e.name;
+    e = e.cause as typeof e;
+  }
+  return name;
+}
+
 /** Maps any kafkajs failure to a BrokerError that never prints config. */
 export function brokerError(action: string, cause: unknown): BrokerError {
   if (cause instanceof BrokerError) return cause;
@@ -151,6 +163,7 @@ export type Connect<T> = (
   config: PipelineConfig,
   secret: string | undefined,
   log: (message: string) => void,
+  retried?: (kind: string) => void,
 ) => Promise<T>;
 
 /** What the producer and consumer sides share: the client, its settings, the log. */
@@ -168,14 +181,17 @@ export async function clientContext(
   config: PipelineConfig,
   secret: string | undefined,
   log: (message: string) => void,
+  retried: (kind: string) => void = () => {},
 ): Promise<ClientContext> {
   return {
     kafka: await createClient(config, secret),
     config,
     settings: config.kafka!,
     log,
-    onRetry: (error, waitMs) =>
-      log(`retrying in ${(waitMs / 1000).toFixed(1)} s: ${error.message}`),
+    onRetry: (error, waitMs) => {
+      retried(retryKind(error));
+      log(`retrying in ${(waitMs / 1000).toFixed(1)} s: ${error.message}`);
+    },
   };
 }
 

@@ -43,6 +43,7 @@ export function serveFetcher(
             level: "warn",
             message,
           }),
+        (error) => post(endpoint, { type: "retry", role: "fetcher", error }),
       );
     } catch (error) {
       // The consumer is waiting on the relay: tell it, so it fails too.

@@ -36,6 +36,7 @@ export function serveProducer(
           level: "warn",
           message,
         }),
+      (error) => post(endpoint, { type: "retry", role: "producer", error }),
     );
     const stats = emptyStats();
     try {

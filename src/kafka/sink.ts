@@ -114,9 +114,10 @@ export async function connectProducerSink(
   config: PipelineConfig,
   secret: string | undefined,
   log: (message: string) => void = () => {},
+  retried?: (kind: string) => void,
 ): Promise<RelayTarget> {
   installVarintWriters();
-  const ctx = await clientContext(config, secret, log);
+  const ctx = await clientContext(config, secret, log, retried);
   await ensureTopic(ctx.kafka, config);
   const sink = new KafkaSink(ctx);
   await sink.connect();

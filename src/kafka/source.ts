@@ -61,8 +61,11 @@ export async function connectConsumerSource(
   config: PipelineConfig,
   secret: string | undefined,
   log: (message: string) => void = () => {},
+  retried?: (kind: string) => void,
 ): Promise<Source> {
-  const source = new KafkaSource(await clientContext(config, secret, log));
+  const source = new KafkaSource(
+    await clientContext(config, secret, log, retried),
+  );
   await source.start();
   return source;
 }
