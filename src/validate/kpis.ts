@@ -6,6 +6,7 @@
  */
 import { brusselsHour } from "../model/time.ts";
 import type { Kpi } from "./rules.ts";
+import { QUALITY_BANDS } from "./bands.ts";
 import type { Fields, HouseholdState, Play } from "./state.ts";
 
 const TV_LIKE = new Set(["STB", "SmartTV", "CTVStick", "Console"]);
@@ -154,21 +155,21 @@ export class KpiTally {
       kpi(
         "rebuffering_ratio",
         playSec + rebufferSec ? rebufferSec / (playSec + rebufferSec) : null,
-        [0.002, 0.008],
+        QUALITY_BANDS.rebufferingRatio,
         "ratio",
         "Conviva 0.78% (2018); 2024 bands 0.2-0.8% [V/D]",
       ),
       kpi(
         "video_start_failures",
         playStarts ? this.vsf / playStarts : null,
-        [0.005, 0.03],
+        QUALITY_BANDS.videoStartFailures,
         "of attempts",
         "Conviva 2.6-4.8%, 2024 bands 0.5-3% [V/D]",
       ),
       kpi(
         "exits_before_video_start",
         playStarts ? this.ebvs / playStarts : null,
-        [0.03, 0.12],
+        QUALITY_BANDS.exitsBeforeVideoStart,
         "of attempts",
         "Krishnan & Sitaraman; bands 3-12% [D]",
       ),
@@ -246,7 +247,7 @@ function householdKpis(households: Iterable<HouseholdState>): Kpi[] {
 function kpi(
   name: string,
   value: number | null,
-  [min, max]: [number, number],
+  [min, max]: readonly [number, number],
   unit: string,
   source: string,
 ): Kpi {
