@@ -24,6 +24,8 @@ import {
   type Stats,
 } from "./protocol.ts";
 import { redact } from "./cli/redact.ts";
+import { LiveState } from "./live/state.ts";
+import { isLoopback, type LiveServer, startLiveServer } from "./live/server.ts";
 
 /** How long a stop signal waits for the last flush before exiting anyway. */
 export const STOP_GRACE_MS = 30_000;
@@ -46,8 +48,14 @@ export async function runPipeline(
   secret: string | undefined,
 ): Promise<void> {
   const pipeline = new Pipeline(config, logger);
-  pipeline.spawn(secret);
-  await pipeline.wait();
+  // The live view binds first: a port that is taken fails before any work.
+  const server = pipeline.serve();
+  try {
+    pipeline.spawn(secret);
+    await pipeline.wait();
+  } finally {
+    await server?.close();
+  }
   pipeline.finish();
 }
 
@@ -76,6 +84,9 @@ class Pipeline {
   readonly #stopper: Stopper;
   #failure: Error | undefined;
   #lastLine = 0;
+  /** The live view's figures; absent with `--http off`. */
+  readonly #live: LiveState | undefined;
+  #ticker: ReturnType<typeof setInterval> | undefined;
 
   constructor(config: PipelineConfig, logger: Logger) {
     this.#config = config;
@@ -88,6 +99,34 @@ class Pipeline {
     this.#both = this.#roles.includes("generator") &&
       this.#roles.includes("consumer");
     this.#stopper = new Stopper(config, logger, this.#workers);
+    this.#live = config.http ? new LiveState(config) : undefined;
+  }
+
+  /** Starts the live view's server, when asked for; prints its address once. */
+  serve(): LiveServer | undefined {
+    const http = this.#config.http;
+    if (!http || !this.#live) return undefined;
+    const server = startLiveServer(http, this.#live);
+    this.#logger.log(
+      "info",
+      `live view at ${server.url} (JSON at ${server.url}api/stats, Prometheus at ${server.url}metrics)`,
+    );
+    if (!isLoopback(http.host)) {
+      this.#logger.log(
+        "warn",
+        `the live view listens on ${http.host}: other machines can reach it, and it has no authentication`,
+      );
+    }
+    const live = this.#live;
+    const ticker = setInterval(() => live.tick(), 1000);
+    this.#ticker = ticker;
+    return {
+      url: server.url,
+      close: () => {
+        clearInterval(ticker);
+        return server.close();
+      },
+    };
   }
 
   /** Starts every worker with its end of its link. */
@@ -140,6 +179,8 @@ class Pipeline {
       await Promise.race([all, this.#stopper.forced]);
     } finally {
       clearTimeout(timer);
+      clearInterval(this.#ticker);
+      this.#live?.finish();
       this.#stopper.close();
       for (const w of this.#workers.values()) w.terminate();
       this.#logger.clearStatus();
@@ -168,6 +209,11 @@ class Pipeline {
 
   #onReport(report: Report): void {
     const logger = this.#logger;
+    this.#live?.report(
+      report.type === "log"
+        ? { ...report, message: redact(report.message) }
+        : report,
+    );
     switch (report.type) {
       case "ready":
         logger.log("debug", `${report.role} ready`);
@@ -185,6 +231,8 @@ class Pipeline {
         break;
       case "stopped":
         this.#stopped(report.role, report.stats);
+        break;
+      case "retry":
         break;
       case "failed": {
         const error = fromWireError(report.error);

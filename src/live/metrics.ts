@@ -1,0 +1,247 @@
+/**
+ * The live snapshot in Prometheus text exposition format (version 0.0.4):
+ * every family with HELP and TYPE, labels bounded by the catalogue
+ * (channels, services, device types, regions, event types, partitions,
+ * broker error types, rejection kinds).
+ *
+ * @module
+ */
+import type { HistogramData } from "../protocol.ts";
+import type { LiveSnapshot } from "./state.ts";
+
+/** The exposition format's content type. */
+export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+type Labels = Record<string, string>;
+type Sample = [Labels, number];
+
+/** Builds the text of one scrape. */
+class Exposition {
+  readonly #lines: string[] = [];
+
+  /** One family with its samples (a family without samples is still described). */
+  family(
+    name: string,
+    type: "counter" | "gauge",
+    help: string,
+    samples: Sample[],
+  ): void {
+    this.#lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    for (const [labels, value] of samples) {
+      this.#lines.push(`${name}${labelText(labels)} ${number(value)}`);
+    }
+  }
+
+  /** One histogram family (empty buckets when nothing was observed yet). */
+  histogram(name: string, help: string, data: HistogramData | undefined): void {
+    this.#lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} histogram`);
+    if (!data) return;
+    let cumulative = 0;
+    data.bounds.forEach((bound, i) => {
+      cumulative += data.counts[i]!;
+      this.#lines.push(`${name}_bucket{le="${bound}"} ${cumulative}`);
+    });
+    this.#lines.push(`${name}_bucket{le="+Inf"} ${data.count}`);
+    this.#lines.push(`${name}_sum ${number(data.sum)}`);
+    this.#lines.push(`${name}_count ${data.count}`);
+  }
+
+  /** The exposition text. */
+  text(): string {
+    return this.#lines.join("\n") + "\n";
+  }
+}
+
+function labelText(labels: Labels): string {
+  const parts = Object.entries(labels).map(([k, v]) =>
+    `${k}="${
+      v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")
+    }"`
+  );
+  return parts.length ? `{${parts.join(",")}}` : "";
+}
+
+function number(v: number): string {
+  return Number.isFinite(v) ? String(v) : v > 0 ? "+Inf" : "NaN";
+}
+
+function each(map: Record<string, number>, label: string): Sample[] {
+  return Object.entries(map).map(([k, v]) => [{ [label]: k }, v]);
+}
+
+/** The Prometheus text for one snapshot. */
+export function renderMetrics(s: LiveSnapshot): string {
+  const x = new Exposition();
+  pipelineMetrics(x, s);
+  audienceMetrics(x, s);
+  return x.text();
+}
+
+function pipelineMetrics(x: Exposition, s: LiveSnapshot): void {
+  const p = s.pipeline;
+  const c = (name: string, help: string, samples: Sample[]) =>
+    x.family(`tvstream_${name}`, "counter", help, samples);
+  const g = (name: string, help: string, samples: Sample[]) =>
+    x.family(`tvstream_${name}`, "gauge", help, samples);
+  c("events_generated_total", "Events generated.", [[{}, p.generated]]);
+  c("events_produced_total", "Events acknowledged by the transport.", [[
+    {},
+    p.produced,
+  ]]);
+  c("events_consumed_total", "Records read by the consumer.", [[
+    {},
+    p.consumed,
+  ]]);
+  c(
+    "events_by_type_total",
+    "Events by type: landed, or generated where no consumer runs.",
+    each(s.totalsByType, "type"),
+  );
+  c("rows_written_total", "Rows written to Parquet.", [[{}, p.rows]]);
+  c("files_written_total", "Parquet files written.", [[{}, p.files]]);
+  c("bytes_written_total", "Parquet bytes written.", [[{}, p.bytes]]);
+  c("records_rejected_total", "Records rejected, by reason.", [
+    ...each(p.rejectedBy, "reason"),
+  ]);
+  c("duplicates_dropped_total", "Records dropped as already written.", [[
+    {},
+    p.duplicates,
+  ]]);
+  c("broker_retries_total", "Kafka calls retried, by broker error type.", [
+    ...each(p.retries, "error"),
+  ]);
+  g("consumer_lag_records", "Records behind the newest, per partition.", [
+    ...Object.entries(p.partitions).map(([k, v]): Sample => [
+      { partition: k },
+      v.lag,
+    ]),
+  ]);
+  g(
+    "checkpoint_offset",
+    "Next offset to read, as checkpointed, per partition.",
+    [
+      ...Object.entries(p.partitions).map(([k, v]): Sample => [
+        { partition: k },
+        v.offset,
+      ]),
+    ],
+  );
+  g("partitions_owned", "Partitions this consumer owns.", [[
+    {},
+    Object.keys(p.partitions).length,
+  ]]);
+  g("watermark_seconds", "Newest event time landed, Unix seconds.", [
+    ...(p.watermark !== null ? [[{}, p.watermark / 1000] as Sample] : []),
+  ]);
+  g("checkpoint_age_seconds", "Seconds since the last checkpoint.", [
+    ...(p.checkpointAgeSec !== null
+      ? [[{}, p.checkpointAgeSec] as Sample]
+      : []),
+  ]);
+  g("open_files", "Parquet files being built (buffered, not yet written).", [[
+    {},
+    p.openFiles,
+  ]]);
+  g("resident_memory_bytes", "Resident set size of the process.", [[
+    {},
+    s.memory.rss,
+  ]]);
+  g(
+    "heap_used_bytes",
+    "V8 heap in use, per thread.",
+    each(
+      s.memory.heapUsed,
+      "thread",
+    ),
+  );
+  x.histogram(
+    "tvstream_flush_duration_seconds",
+    "Time to encode, land and checkpoint one flush.",
+    s.histograms.flushSeconds,
+  );
+  x.histogram(
+    "tvstream_produce_ack_seconds",
+    "Time from sending a batch to its acknowledgement.",
+    s.histograms.ackSeconds,
+  );
+}
+
+function audienceMetrics(x: Exposition, s: LiveSnapshot): void {
+  const a = s.audience;
+  const q = s.quality;
+  const g = (name: string, help: string, samples: Sample[]) =>
+    x.family(`tvstream_${name}`, "gauge", help, samples);
+  g(
+    "viewers",
+    "Devices tuned to each linear channel now.",
+    each(
+      a?.viewers ?? {},
+      "channel",
+    ),
+  );
+  g(
+    "plays_by_service",
+    "Open plays (tunes and VoD) by service.",
+    each(
+      a?.byService ?? {},
+      "service",
+    ),
+  );
+  g(
+    "plays_by_device",
+    "Open plays by device type.",
+    each(
+      a?.byDevice ?? {},
+      "device",
+    ),
+  );
+  g(
+    "plays_by_region",
+    "Open plays by region.",
+    each(
+      a?.byRegion ?? {},
+      "region",
+    ),
+  );
+  g(
+    "linear_ad_seconds_per_hour",
+    "Linear ad time per channel over the last hour of event time, seconds.",
+    Object.entries(a?.adMinutesPerHour ?? {}).map((
+      [channel, minutes],
+    ): Sample => [{ channel }, minutes * 60]),
+  );
+  const banded = (
+    name: string,
+    help: string,
+    value: number | null | undefined,
+  ) => g(name, help, typeof value === "number" ? [[{}, value]] : []);
+  banded(
+    "rebuffering_ratio",
+    "Stalled share of VoD play time, last 5 min of event time.",
+    q?.rebufferingRatio.value,
+  );
+  banded(
+    "video_start_failure_ratio",
+    "VoD attempts failing before the first frame, last 5 min.",
+    q?.videoStartFailures.value,
+  );
+  banded(
+    "exits_before_video_start_ratio",
+    "VoD attempts abandoned before the first frame, last 5 min.",
+    q?.exitsBeforeVideoStart.value,
+  );
+  banded(
+    "startup_time_p50_seconds",
+    "Median VoD start-up time, last 5 min.",
+    seconds(q?.startupP50Ms.value),
+  );
+  banded(
+    "startup_time_p90_seconds",
+    "90th percentile of VoD start-up time, last 5 min.",
+    seconds(q?.startupP90Ms.value),
+  );
+}
+
+function seconds(ms: number | null | undefined): number | null {
+  return typeof ms === "number" ? ms / 1000 : null;
+}
