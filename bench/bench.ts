@@ -22,6 +22,7 @@ import {
 } from "./_hyparquet_writer.ts";
 import { createSimulator } from "../src/model/simulator.ts";
 import { Utf8Lines } from "../src/kafka/lines.ts";
+import { Browser, findChromium } from "../tools/browser.ts";
 import {
   hasLibrdkafka,
   type MockCluster,
@@ -326,6 +327,129 @@ async function stageEmbedded(n: number, dir: string): Promise<StageResult> {
   );
 }
 
+/** The embedded backfill's arguments for one round of the live-view stage. */
+function liveViewArgs(n: number, dir: string, name: string, http: string) {
+  return [
+    "run",
+    "--from",
+    FROM,
+    "--to",
+    TO,
+    "--households",
+    "8000",
+    "--rate",
+    "0",
+    "--events",
+    String(n),
+    "--http",
+    http,
+    ...outputFlags(dir, name),
+  ];
+}
+
+/**
+ * The live view's cost: the embedded backfill with `--http off`, and with
+ * the dashboard open in headless Chromium on the same machine, in
+ * interleaved rounds; the median of each.
+ */
+async function stageLiveView(
+  n: number,
+  rounds: number,
+  dir: string,
+): Promise<StageResult[]> {
+  const chromium = await findChromium();
+  if (!chromium) {
+    return [
+      row(
+        "run embedded, dashboard open",
+        0,
+        1,
+        0,
+        null,
+        "",
+        null,
+        "skipped: chromium not installed",
+      ),
+    ];
+  }
+  const browser = await Browser.launch(chromium);
+  const off: number[] = [], on: number[] = [];
+  try {
+    for (let r = 0; r < rounds; r++) {
+      const a = await runStage(
+        "run --http off",
+        liveViewArgs(n, dir, `off${r}`, "off"),
+        dir,
+      );
+      off.push(Number(a.s["rows"]) / Number(a.s["seconds"]));
+      on.push(await liveViewRound(browser, n, dir, r));
+    }
+  } finally {
+    await browser.close();
+  }
+  const median = (xs: number[]) =>
+    [...xs].sort((x, y) => x - y)[xs.length >> 1]!;
+  const ratio = median(on) / median(off);
+  const note = `${rounds} interleaved rounds, median; on/off ${
+    ratio.toFixed(3)
+  }`;
+  return [
+    row(
+      "run embedded, --http off",
+      n,
+      n / median(off),
+      0,
+      null,
+      "reference",
+      null,
+      note,
+    ),
+    row(
+      "run embedded, dashboard open in Chromium",
+      n,
+      n / median(on),
+      0,
+      null,
+      ">= 0.95x --http off",
+      ratio >= 0.95,
+      note,
+    ),
+  ];
+}
+
+/** One run with the dashboard open in `browser` from as soon as it is served. */
+async function liveViewRound(
+  browser: Browser,
+  n: number,
+  dir: string,
+  r: number,
+): Promise<number> {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  const url = `http://127.0.0.1:${port}/`;
+  const run = runStage(
+    "run with the dashboard open",
+    liveViewArgs(n, dir, `on${r}`, `127.0.0.1:${port}`),
+    dir,
+  );
+  let settled = false;
+  run.finally(() => settled = true).catch(() => {});
+  while (!settled) {
+    const up = await fetch(url).then((res) =>
+      res.body?.cancel().then(() => true)
+    ).catch(() => false);
+    if (up) {
+      await browser.open(url);
+      break;
+    }
+    await new Promise((res) => setTimeout(res, 20));
+  }
+  const { s } = await run;
+  await browser.open("about:blank");
+  return Number(s["rows"]) / Number(s["seconds"]);
+}
+
 async function dirBytes(path: string): Promise<number> {
   let total = 0;
   for await (const e of Deno.readDir(path)) {
@@ -558,6 +682,10 @@ async function main() {
     log("embedded backfill");
     const backfillN = Number(values.backfill ?? (quick ? 30_000 : 5_000_000));
     results.push(await stageEmbedded(backfillN, dir));
+    log("live view: dashboard open in Chromium against --http off");
+    results.push(
+      ...(await stageLiveView(quick ? 30_000 : 1_000_000, quick ? 1 : 3, dir)),
+    );
     log("parquet");
     results.push(...(await stageParquet(quick ? 20_000 : 200_000, dir)));
     results.push(...(await kafkaStages(quick, dir)));

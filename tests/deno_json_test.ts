@@ -2,20 +2,27 @@
 import assert from "node:assert/strict";
 import manifest from "../deno.json" with { type: "json" };
 
-Deno.test("deno.json compile.include lists every worker file", async () => {
-  const workers: string[] = [];
-  for await (const f of Deno.readDir(new URL("../workers", import.meta.url))) {
-    if (f.name.endsWith(".ts")) workers.push(`workers/${f.name}`);
+Deno.test("deno.json compile.include lists every worker file and every dashboard file", async () => {
+  const files: string[] = [];
+  for (const dir of ["workers", "src/live/page"]) {
+    const url = new URL(`../${dir}/`, import.meta.url);
+    for await (const f of Deno.readDir(url)) {
+      if (f.isFile) files.push(`${dir}/${f.name}`);
+    }
   }
-  assert.ok(workers.length >= 2);
-  assert.deepEqual([...manifest.compile.include].sort(), workers.sort());
+  assert.ok(files.filter((f) => f.startsWith("workers/")).length >= 2);
+  assert.ok(files.includes("src/live/page/index.html"));
+  assert.deepEqual([...manifest.compile.include].sort(), files.sort());
 });
 
 Deno.test("the pipeline builds worker URLs statically from import.meta.url", async () => {
   const pipeline = await Deno.readTextFile(
     new URL("../src/pipeline.ts", import.meta.url),
   );
-  for (const name of manifest.compile.include) {
+  const workers = manifest.compile.include.filter((n) =>
+    n.startsWith("workers/")
+  );
+  for (const name of workers) {
     assert.ok(
       pipeline.includes(`new URL("../${name}", import.meta.url)`),
       `src/pipeline.ts must spawn ${name} with a static URL`,
