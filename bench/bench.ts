@@ -298,19 +298,7 @@ async function stageParquet(n: number, dir: string): Promise<StageResult[]> {
 
 /** Stage 2: `tvstream run` embedded backfill, end to end. */
 async function stageEmbedded(n: number, dir: string): Promise<StageResult> {
-  const { s, peakRssMb } = await runStage("embedded run", [
-    "run",
-    "--from",
-    FROM,
-    "--to",
-    TO,
-    "--households",
-    "8000",
-    "--rate",
-    "0",
-    "--events",
-    String(n),
-  ], dir);
+  const { s, peakRssMb } = await runStage("embedded run", backfillArgs(n), dir);
   const rows = Number(s["rows"]);
   const bytes = await dirBytes(`${dir}/warehouse`);
   return row(
@@ -327,8 +315,8 @@ async function stageEmbedded(n: number, dir: string): Promise<StageResult> {
   );
 }
 
-/** The embedded backfill's arguments for one round of the live-view stage. */
-function liveViewArgs(n: number, dir: string, name: string, http: string) {
+/** The embedded backfill every embedded stage runs: n events of a week, 8,000 households. */
+function backfillArgs(n: number): string[] {
   return [
     "run",
     "--from",
@@ -341,10 +329,12 @@ function liveViewArgs(n: number, dir: string, name: string, http: string) {
     "0",
     "--events",
     String(n),
-    "--http",
-    http,
-    ...outputFlags(dir, name),
   ];
+}
+
+/** One round of the live-view stage: the backfill, its own output, `--http`. */
+function liveViewArgs(n: number, dir: string, name: string, http: string) {
+  return [...backfillArgs(n), "--http", http, ...outputFlags(dir, name)];
 }
 
 /**

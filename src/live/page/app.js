@@ -224,6 +224,28 @@ function palette(i) {
   return `hsl(${(i * 47) % 360} 65% 50%)`;
 }
 
+/** A uPlot line chart in `id`, one line per label, coloured from the palette. */
+function lineChart(id, labels, colourStep, data) {
+  const axis = { stroke: cssVar("--fg"), grid: { stroke: cssVar("--line") } };
+  return new uPlot(
+    {
+      ...chartSize(id),
+      series: [
+        {},
+        ...labels.map((label, i) => ({
+          label,
+          stroke: palette(i * colourStep),
+          width: 1.5,
+          points: { show: false },
+        })),
+      ],
+      axes: [axis, { ...axis, label: "events/s" }],
+    },
+    data,
+    $(id),
+  );
+}
+
 function drawThroughput() {
   const data = [
     history.t,
@@ -232,22 +254,15 @@ function drawThroughput() {
     history.consumed,
   ];
   if (!charts.throughput) {
-    const axis = { stroke: cssVar("--fg"), grid: { stroke: cssVar("--line") } };
-    charts.throughput = new uPlot(
-      {
-        ...chartSize("chart-throughput"),
-        series: [
-          {},
-          ...["generated", "produced", "consumed"].map((label, i) => ({
-            label,
-            stroke: palette(i * 2),
-            width: 1.5,
-          })),
-        ],
-        axes: [axis, { ...axis, label: "events/s" }],
-      },
+    charts.throughput = lineChart(
+      "chart-throughput",
+      [
+        "generated",
+        "produced",
+        "consumed",
+      ],
+      2,
       data,
-      $("chart-throughput"),
     );
   } else charts.throughput.setData(data);
 }
@@ -276,24 +291,8 @@ function drawTypes() {
     charts.types = null;
   }
   if (!charts.types) {
-    const axis = { stroke: cssVar("--fg"), grid: { stroke: cssVar("--line") } };
     charts.typeNames = key;
-    charts.types = new uPlot(
-      {
-        ...chartSize("chart-types"),
-        series: [
-          {},
-          ...series.map((label, i) => ({
-            label,
-            stroke: palette(i),
-            width: 1.5,
-          })),
-        ],
-        axes: [axis, { ...axis, label: "events/s" }],
-      },
-      data,
-      $("chart-types"),
-    );
+    charts.types = lineChart("chart-types", series, 1, data);
   } else charts.types.setData(data);
 }
 
