@@ -173,7 +173,7 @@ export async function runGenerator(
     stats.simTime = nextT;
     stats.bytes += r.json.length;
     byType[r.event] = (byType[r.event] ?? 0) + 1;
-    if (tally) tally.observe(JSON.parse(r.json), nextT);
+    tally?.observeText(r.event, r.tvId, nextT, r.json);
     batch.push({
       key: r.tvId,
       value: r.json,

@@ -41,6 +41,17 @@ const STARTUP_BASE_MS = 100;
 const STARTUP_GROWTH = 1.15;
 const STARTUP_BINS = 48;
 
+/** The event types whose fields the figures read (heartbeats aside). */
+const TALLIED = new Set([
+  "channel_start",
+  "playback_start",
+  "channel_end",
+  "playback_end",
+  "app_end",
+  "playback_first_frame",
+  "ad_break_start",
+]);
+
 function emptySlot(epoch: number): Slot {
   return {
     epoch,
@@ -80,6 +91,20 @@ export class AudienceTally {
     { channel: string; t: number; sec: number }
   >();
   #asOf = 0;
+
+  /**
+   * Takes one event as generated text, parsing it only when its type is
+   * one the figures read (most events are heartbeats, which need the
+   * device alone).
+   */
+  observeText(type: string, tvId: string, t: number, json: string): void {
+    if (type === "heartbeat") {
+      if (t > this.#asOf) this.#asOf = t;
+      const o = this.#open.get(tvId);
+      if (o) o.lastSeen = t;
+    } else if (TALLIED.has(type)) this.observe(JSON.parse(json), t);
+    else if (t > this.#asOf) this.#asOf = t;
+  }
 
   /** Takes one valid event at event time `t` (ms). */
   observe(e: Record<string, unknown>, t: number): void {

@@ -170,3 +170,17 @@ Deno.test("tally: on a generated stream, the five-minute counts equal a plain co
     `viewers ${viewers}`,
   );
 });
+
+Deno.test("tally: events taken as text (the generator's path) give the figures parsed events give", () => {
+  const list = events(40_000, { households: 300, seed: 11 });
+  const parsed = new AudienceTally();
+  const text = new AudienceTally();
+  for (const e of list) {
+    const t = Date.parse(e.timestamp);
+    parsed.observe(e, t);
+    text.observeText(e.event, e.tvId as string, t, JSON.stringify(e));
+  }
+  const figures = parsed.figures();
+  assert.ok(Object.keys(figures.viewers).length > 0);
+  assert.deepEqual(text.figures(), figures);
+});
