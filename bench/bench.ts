@@ -23,135 +23,24 @@ import {
 import { createSimulator } from "../src/model/simulator.ts";
 import { Utf8Lines } from "../src/kafka/lines.ts";
 import { Browser, findChromium } from "../tools/browser.ts";
+import { stageBootstrapWall, stageDayBackfill } from "./time_to_data.ts";
+import {
+  log,
+  measure,
+  outputFlags,
+  peakRssMb,
+  row,
+  runStage,
+  type StageResult,
+} from "./_stage.ts";
 import {
   hasLibrdkafka,
   type MockCluster,
   startMockCluster,
 } from "../tools/mock_cluster.ts";
 
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const FROM = "2026-11-02T00:00:00Z";
 const TO = "2026-11-09T00:00:00Z";
-
-/** One row of the results table. */
-export interface StageResult {
-  stage: string;
-  events: number;
-  seconds: number;
-  eventsPerSec: number;
-  mbPerSec: number;
-  peakRssMb: number | null;
-  target: string;
-  met: boolean | null;
-  note?: string;
-}
-
-function peakRssMb(): number {
-  const status = Deno.readTextFileSync("/proc/self/status");
-  const m = /VmHWM:\s+(\d+) kB/.exec(status);
-  return m ? Number(m[1]) / 1024 : Deno.memoryUsage().rss / 1e6;
-}
-
-/** Runs a command, sampling its peak RSS; returns output, wall time, peak RSS. */
-/**
- * The V8 flags `deno task dev` and the compiled binary run with (V8's
- * young generation and heap growth, which set tvstream's memory): every
- * stage runs as users run it.
- */
-const V8_FLAGS = (() => {
-  const manifest = JSON.parse(
-    Deno.readTextFileSync(new URL("../deno.json", import.meta.url)),
-  );
-  return /--v8-flags=\S+/.exec(manifest.tasks.dev)?.[0];
-})();
-
-async function measure(args: string[], cwd: string) {
-  const started = performance.now();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", ...(V8_FLAGS ? [V8_FLAGS] : []), ...args],
-    cwd,
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let peak = 0;
-  const timer = setInterval(() => {
-    try {
-      const m = /VmHWM:\s+(\d+) kB/.exec(
-        Deno.readTextFileSync(`/proc/${child.pid}/status`),
-      );
-      if (m) peak = Math.max(peak, Number(m[1]) / 1024);
-    } catch { /* exited */ }
-  }, 50);
-  const out = await child.output();
-  clearInterval(timer);
-  const dec = new TextDecoder();
-  return {
-    code: out.code,
-    stdout: dec.decode(out.stdout),
-    stderr: dec.decode(out.stderr),
-    seconds: (performance.now() - started) / 1000,
-    peakRssMb: peak || null,
-  };
-}
-
-/** Reads the JSON "done" summary tvstream logs at the end of a run. */
-function summary(stderr: string): Record<string, string | number> {
-  for (const line of stderr.trim().split("\n").reverse()) {
-    try {
-      const j = JSON.parse(line);
-      if (j.message === "done") return j;
-    } catch { /* not JSON */ }
-  }
-  throw new Error(`no summary in: ${stderr.slice(-800)}`);
-}
-
-/**
- * Runs one tvstream command (JSON logs) in `dir`, sampling its peak RSS;
- * returns its "done" summary, or throws with its stderr.
- */
-async function runStage(
-  what: string,
-  args: string[],
-  dir: string,
-): Promise<{ s: Record<string, string | number>; peakRssMb: number | null }> {
-  const r = await measure([MAIN, ...args, "--log-format", "json"], dir);
-  if (r.code !== 0) throw new Error(`${what} failed: ${r.stderr}`);
-  return { s: summary(r.stderr), peakRssMb: r.peakRssMb };
-}
-
-/** `--warehouse` and `--checkpoint` flags for a stage's own output. */
-function outputFlags(dir: string, name: string): string[] {
-  return [
-    "--warehouse",
-    `${dir}/wh-${name}`,
-    "--checkpoint",
-    `${dir}/chk-${name}`,
-  ];
-}
-
-function row(
-  stage: string,
-  events: number,
-  seconds: number,
-  bytes: number,
-  peak: number | null,
-  target: string,
-  met: boolean | null,
-  note?: string,
-): StageResult {
-  return {
-    stage,
-    events,
-    seconds: Number(seconds.toFixed(2)),
-    eventsPerSec: Math.round(events / seconds),
-    mbPerSec: Number((bytes / seconds / 1e6).toFixed(1)),
-    peakRssMb: peak === null ? null : Math.round(peak),
-    target,
-    met,
-    ...(note ? { note } : {}),
-  };
-}
 
 /**
  * Stage 1, run in a child process: generation only, each event's JSON
@@ -662,6 +551,11 @@ async function main() {
   const dir = await Deno.makeTempDir({ prefix: "tvstream-bench-" });
   const results: StageResult[] = [];
   try {
+    if (values.stage === "time-to-data") {
+      results.push(...(await timeToData(quick, dir)));
+      console.log(formatTable(results));
+      return;
+    }
     log("generation");
     results.push(
       await stageGenerateApart(
@@ -679,6 +573,7 @@ async function main() {
     log("parquet");
     results.push(...(await stageParquet(quick ? 20_000 : 200_000, dir)));
     results.push(...(await kafkaStages(quick, dir)));
+    results.push(...(await timeToData(quick, dir)));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -686,8 +581,19 @@ async function main() {
   await writeReport(results, quick, values.out);
 }
 
-function log(s: string) {
-  console.error(`bench: ${s}`);
+/** The wall-clock stages (bench/time_to_data.ts); the Kafka one needs the mock cluster. */
+async function timeToData(
+  quick: boolean,
+  dir: string,
+): Promise<StageResult[]> {
+  const results = await stageDayBackfill(
+    dir,
+    quick ? "2026-11-01T06:00:00Z" : "2026-11-02",
+  );
+  if (hasLibrdkafka()) {
+    results.push(...(await stageBootstrapWall(dir, quick ? 10_000 : 150_000)));
+  }
+  return results;
 }
 
 /** Stage 1 in a process of its own, so that its peak RSS is its own. */

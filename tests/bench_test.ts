@@ -65,6 +65,14 @@ Deno.test({
           "run --bootstrap end to end",
         ]
         : []),
+      "backfill 2026-11-01 to 2026-11-01T06:00:00Z, wall clock",
+      "DuckDB: same events, JSON lines -> Parquet",
+      ...(hasLibrdkafka()
+        ? [
+          "run --bootstrap, wall clock",
+          "seed demo producer",
+        ]
+        : []),
     ];
     assert.deepEqual([...stages.keys()], expected);
     for (const [name, s] of stages) {

@@ -1,0 +1,249 @@
+/**
+ * The bench's wall-clock stages: what a user waits for, from process start
+ * to exit, on the README's own commands, each beside its reference run in
+ * the same bench.
+ *
+ * - The README's one-day backfill, against DuckDB converting the same day's
+ *   events from JSON lines to snappy Parquet.
+ * - `run --bootstrap` of 150k events into 24 partitions of a one-broker
+ *   cluster, against the seed demo's producer (kafka-python) producing on
+ *   the same cluster (bench/seed_producer.py).
+ *
+ * Each tvstream row carries the CPU seconds of each thread, so that the
+ * table says how the two cores were used.
+ *
+ * @module
+ */
+import { DuckDBInstance } from "@duckdb/node-api";
+import { startMockCluster } from "../tools/mock_cluster.ts";
+import {
+  log,
+  MAIN,
+  measure,
+  type Measured,
+  outputFlags,
+  row,
+  type StageResult,
+  summary,
+} from "./_stage.ts";
+
+/** Thread names as Deno gives them, mapped to what runs there. */
+function threadProfile(m: Measured, roles: string[]): string {
+  const named: [string, number][] = [];
+  let helpers = 0, io = 0, main = 0;
+  for (const [name, cpu] of Object.entries(m.threads)) {
+    const worker = /^worker-(\d+)$/.exec(name);
+    if (worker) named.push([roles[Number(worker[1]) - 1] ?? name, cpu]);
+    else if (name.startsWith("V8 ")) helpers += cpu;
+    else if (name.startsWith("tokio")) io += cpu;
+    else main += cpu;
+  }
+  named.push(["main", main], ["V8 helpers (GC, compiler)", helpers], [
+    "I/O",
+    io,
+  ]);
+  const total = named.reduce((s, [, c]) => s + c, 0);
+  return `CPU s by thread: ${
+    named.filter(([, c]) => c >= 0.05).map(([n, c]) => `${n} ${c.toFixed(1)}`)
+      .join(", ")
+  }; ${(total / m.seconds).toFixed(2)} of 2 cores busy on average`;
+}
+
+/** The README's backfill as a user runs it (default flags), and DuckDB's conversion of the same day. */
+export async function stageDayBackfill(
+  dir: string,
+  to: string,
+): Promise<StageResult[]> {
+  // The README's window is 2026-11-01 to -02; --quick stops earlier.
+  const window = ["--from", "2026-11-01", "--to", to];
+  log("time to data: the README's one-day backfill");
+  const m = await measure([
+    MAIN,
+    "run",
+    ...window,
+    "--rate",
+    "0",
+    "--log-format",
+    "json",
+    ...outputFlags(dir, "day"),
+  ], dir);
+  if (m.code !== 0) throw new Error(`day backfill failed: ${m.stderr}`);
+  const rows = Number(summary(m.stderr)["rows"]);
+  log("time to data: DuckDB converts the same day's JSON lines");
+  const duck = await duckDbConversion(dir, window);
+  const ratio = (rows / m.seconds) / (duck.events / duck.seconds);
+  return [
+    row(
+      `backfill ${window[1]} to ${window[3]}, wall clock (README's command)`,
+      rows,
+      m.seconds,
+      0,
+      m.peakRssMb,
+      ">= 1.0x DuckDB; RSS < 300 MB",
+      ratio >= 1 && (m.peakRssMb ?? 0) < 300,
+      `${ratio.toFixed(2)}x DuckDB; ${
+        threadProfile(m, ["generator", "consumer"])
+      }`,
+    ),
+    row(
+      "DuckDB: same events, JSON lines -> Parquet (reference)",
+      duck.events,
+      duck.seconds,
+      0,
+      null,
+      "(reference)",
+      null,
+      "read_json over the whole file (every field kept), snappy",
+    ),
+  ];
+}
+
+/** Writes the day's events as JSON lines with `sample`, then times DuckDB's COPY to Parquet. */
+async function duckDbConversion(
+  dir: string,
+  window: string[],
+): Promise<{ events: number; seconds: number }> {
+  const jsonl = `${dir}/day.jsonl`;
+  const file = await Deno.open(jsonl, { write: true, create: true });
+  const sample = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--quiet", MAIN, "sample", ...window, "-n", "5000000"],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  await sample.stdout.pipeTo(file.writable);
+  const status = await sample.status;
+  const err = await new Response(sample.stderr).text();
+  if (!status.success) throw new Error(`sample failed: ${err}`);
+  const instance = await DuckDBInstance.create(":memory:");
+  const connection = await instance.connect();
+  try {
+    const started = performance.now();
+    await connection.run(
+      `COPY (SELECT * FROM read_json('${jsonl}', format = 'newline_delimited', sample_size = -1)) TO '${dir}/duck-day.parquet' (FORMAT parquet, COMPRESSION snappy)`,
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const count = await connection.runAndReadAll(
+      `SELECT count(*)::INTEGER FROM '${dir}/duck-day.parquet'`,
+    );
+    return { events: Number(count.getRows()[0]![0]), seconds };
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+/** `run --bootstrap`, 150k events, 24 partitions, one broker, process start to exit; and the seed's producer on the same cluster. */
+export async function stageBootstrapWall(
+  dir: string,
+  n: number,
+): Promise<StageResult[]> {
+  await using cluster = await startMockCluster({ brokers: 1 });
+  // This mock cannot create topics through the admin API, and keeps about
+  // 5 MB per partition: the 24 partitions are made on the mock itself, for
+  // the run's topic and the seed's alike.
+  for (const topic of ["ttd", "seed"]) {
+    await cluster.fault({ op: "topic", topic, partitions: 24, replication: 1 });
+  }
+  log("time to data: run --bootstrap, process start to exit");
+  const m = await measure([
+    MAIN,
+    "run",
+    "--bootstrap",
+    cluster.bootstrap,
+    "--topic",
+    "ttd",
+    "--partitions",
+    "24",
+    "--from",
+    "2025-06-02",
+    "--rate",
+    "0",
+    "--events",
+    String(n),
+    // Night-time events come from few devices, so a few partitions get
+    // most of them: uncompressed, they outgrow the mock's 5 MB before the
+    // consumer has joined. Compression costs this run CPU, not the seed's.
+    "--kafka-compression",
+    "gzip",
+    "--log-format",
+    "json",
+    ...outputFlags(dir, "ttd"),
+  ], dir);
+  if (m.code !== 0) throw new Error(`run --bootstrap failed: ${m.stderr}`);
+  const rows = Number(summary(m.stderr)["rows"]);
+  log("time to data: the seed demo's producer (kafka-python)");
+  const seed = await seedProducer(cluster.bootstrap, Math.min(n, 50_000));
+  const ours = rows / m.seconds;
+  const ratio = seed ? ours / (seed.events / seed.seconds) : null;
+  const profile = threadProfile(m, [
+    "generator",
+    "producer",
+    "fetcher",
+    "consumer",
+  ]);
+  return [
+    row(
+      `run --bootstrap, wall clock (${n / 1000}k events, 24 partitions)`,
+      rows,
+      m.seconds,
+      0,
+      m.peakRssMb,
+      ">= 8x seed producer",
+      ratio === null ? null : ratio >= 8,
+      `${
+        ratio === null ? "no reference" : `${ratio.toFixed(1)}x seed`
+      }; ${profile}`,
+    ),
+    seed
+      ? row(
+        "seed demo producer (kafka-python, produce only; reference)",
+        seed.events,
+        seed.seconds,
+        0,
+        null,
+        "(reference)",
+        null,
+        "bench/seed_producer.py, same cluster",
+      )
+      : row(
+        "seed demo producer (reference)",
+        0,
+        1,
+        0,
+        null,
+        "",
+        null,
+        "skipped: python3 cannot import kafka (apt-get install python3-kafka)",
+      ),
+  ];
+}
+
+/** Runs bench/seed_producer.py; undefined when kafka-python is missing. */
+async function seedProducer(
+  bootstrap: string,
+  n: number,
+): Promise<{ events: number; seconds: number } | undefined> {
+  const script = new URL("./seed_producer.py", import.meta.url).pathname;
+  try {
+    // Debian's python3-kafka lives with Debian's Python, which a pyenv or
+    // venv python3 earlier on PATH does not see.
+    const python = await Deno.stat("/usr/bin/python3").then(
+      () => "/usr/bin/python3",
+      () => "python3",
+    );
+    const out = await new Deno.Command(python, {
+      args: [script, bootstrap, "seed", String(n)],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (!out.success) {
+      const err = new TextDecoder().decode(out.stderr);
+      if (/No module named 'kafka'/.test(err)) return undefined;
+      throw new Error(`seed producer failed: ${err.slice(-1000)}`);
+    }
+    return JSON.parse(new TextDecoder().decode(out.stdout).trim());
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+}
