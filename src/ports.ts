@@ -29,6 +29,13 @@ export interface InRecord {
   seq?: number;
   /** `value` as text, when the source has it (decoded a batch at once, or never bytes). */
   text?: string;
+  /**
+   * The event time (ms), set only by the embedded transport for records
+   * of tvstream's own generator in this process, already in the schema:
+   * the consumer parses them without checking them again.
+   * Records from Kafka never have it: they are checked field by field.
+   */
+  time?: number;
 }
 
 /** Records of one partition, in offset order. */

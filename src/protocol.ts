@@ -178,6 +178,11 @@ export type TransportMessage =
     baseOffset: number;
     count: number;
     text: string;
+    /**
+     * Each record's event time (ms), sent only for tvstream's own generator's
+     * records: the consumer takes them without checking them again.
+     */
+    times?: Float64Array;
   }
   /** Consumer -> generator: records consumed, so more may be sent. */
   | { type: "credit"; offset: number }

@@ -34,7 +34,10 @@ async function pipeline(dir: string, events?: number) {
   ];
   const cfg = config(events ? [...args, "--events", String(events)] : args);
   const channel = new MessageChannel();
-  const { sink, subscribed } = createChannelSink(channel.port1);
+  // As the generator worker opens it: its records carry their event times.
+  const { sink, subscribed } = createChannelSink(channel.port1, undefined, {
+    trusted: true,
+  });
   const source = createChannelSource(channel.port2, "tv_events");
   const signal = new AbortController().signal;
   const consumer = runConsumer({

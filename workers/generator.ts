@@ -16,5 +16,7 @@ import { createChannelSink } from "../src/transport/channel.ts";
 serveGenerator(self, {
   advertisers: () => advertiserNames(),
   openSink: (config, port, signal) =>
-    config.kafka ? createRelaySink(port) : createChannelSink(port, signal),
+    config.kafka
+      ? createRelaySink(port)
+      : createChannelSink(port, signal, { trusted: true }),
 });

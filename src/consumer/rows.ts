@@ -160,6 +160,10 @@ export class Rows {
     } catch {
       return this.#reject(p, offset, "not JSON", record.value);
     }
+    if (record.time !== undefined && text !== undefined) {
+      this.#time.ms = record.time;
+      return fields;
+    }
     const problem = eventProblem(fields, this.#time);
     if (problem !== undefined) {
       return this.#reject(p, offset, problem, record.value);

@@ -28,11 +28,14 @@ const WINDOW = 20_000;
 /**
  * Opens the generator end; resolves `subscribed` when the consumer says
  * where to start. Once `signal` aborts, a send waiting for credit returns
- * without sending: a consumer that failed gives none.
+ * without sending: a consumer that failed gives none. With `trusted`, the
+ * records are tvstream's own generator's, already in the schema: they
+ * carry their event times and the consumer does not check them again.
  */
 export function createChannelSink(
   port: Port<TransportMessage>,
   signal?: AbortSignal,
+  options: { trusted?: boolean } = {},
 ): {
   sink: Sink;
   subscribed: Promise<Position | undefined>;
@@ -62,12 +65,18 @@ export function createChannelSink(
         if (!(await window.room(signal))) return;
         let text = "";
         for (const r of records) text += valueText(r.value) + "\n";
-        port.postMessage({
+        const message: TransportMessage = {
           type: "records",
           baseOffset: nextOffset,
           count: records.length,
           text,
-        });
+        };
+        if (options.trusted) {
+          const times = new Float64Array(records.length);
+          records.forEach((r, k) => times[k] = r.timestamp);
+          message.times = times;
+          port.postMessage(message, [times.buffer]);
+        } else port.postMessage(message);
         nextOffset += records.length;
         window.sent(records.length);
       },
@@ -88,7 +97,11 @@ const encoder = new TextEncoder();
  * consumer parses; its bytes are made only if read (a rejected record).
  */
 class TextRecord implements InRecord {
-  constructor(readonly offset: string, readonly text: string) {}
+  constructor(
+    readonly offset: string,
+    readonly text: string,
+    readonly time: number | undefined,
+  ) {}
   /** The record's UTF-8 bytes, encoded on demand. */
   get value(): Uint8Array {
     return encoder.encode(this.text);
@@ -121,7 +134,9 @@ export function createChannelSource(
         const lines = m.text.split("\n");
         const records: InRecord[] = [];
         for (let k = 0; k < m.count; k++) {
-          records.push(new TextRecord(String(m.baseOffset + k), lines[k]!));
+          records.push(
+            new TextRecord(String(m.baseOffset + k), lines[k]!, m.times?.[k]),
+          );
         }
         yield {
           type: "batch",
