@@ -586,12 +586,16 @@ async function timeToData(
   quick: boolean,
   dir: string,
 ): Promise<StageResult[]> {
+  const rounds = quick ? 1 : 3;
   const results = await stageDayBackfill(
     dir,
     quick ? "2026-11-01T06:00:00Z" : "2026-11-02",
+    rounds,
   );
   if (hasLibrdkafka()) {
-    results.push(...(await stageBootstrapWall(dir, quick ? 10_000 : 150_000)));
+    results.push(
+      ...(await stageBootstrapWall(dir, quick ? 10_000 : 150_000, rounds)),
+    );
   }
   return results;
 }

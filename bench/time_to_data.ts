@@ -49,29 +49,46 @@ function threadProfile(m: Measured, roles: string[]): string {
   }; ${(total / m.seconds).toFixed(2)} of 2 cores busy on average`;
 }
 
-/** The README's backfill as a user runs it (default flags), and DuckDB's conversion of the same day. */
+/** The middle element of `xs` by `key` (the upper middle for an even count). */
+function median<T>(xs: T[], key: (x: T) => number): T {
+  return [...xs].sort((a, b) => key(a) - key(b))[xs.length >> 1]!;
+}
+
+/**
+ * The README's backfill as a user runs it (default flags), and DuckDB's
+ * conversion of the same events, in interleaved rounds: the median of each.
+ */
 export async function stageDayBackfill(
   dir: string,
   to: string,
+  rounds: number,
 ): Promise<StageResult[]> {
   // The README's window is 2026-11-01 to -02; --quick stops earlier.
   const window = ["--from", "2026-11-01", "--to", to];
-  log("time to data: the README's one-day backfill");
-  const m = await measure([
-    MAIN,
-    "run",
-    ...window,
-    "--rate",
-    "0",
-    "--log-format",
-    "json",
-    ...outputFlags(dir, "day"),
-  ], dir);
-  if (m.code !== 0) throw new Error(`day backfill failed: ${m.stderr}`);
-  const rows = Number(summary(m.stderr)["rows"]);
-  log("time to data: DuckDB converts the same day's JSON lines");
-  const duck = await duckDbConversion(dir, window);
-  const ratio = (rows / m.seconds) / (duck.events / duck.seconds);
+  const jsonl = await writeJsonLines(dir, window);
+  const ours: { m: Measured; rows: number }[] = [];
+  const duck: { events: number; seconds: number }[] = [];
+  for (let r = 0; r < rounds; r++) {
+    log(`time to data: the README's backfill, round ${r + 1} of ${rounds}`);
+    const m = await measure([
+      MAIN,
+      "run",
+      ...window,
+      "--rate",
+      "0",
+      "--log-format",
+      "json",
+      ...outputFlags(dir, `day${r}`),
+    ], dir);
+    if (m.code !== 0) throw new Error(`day backfill failed: ${m.stderr}`);
+    ours.push({ m, rows: Number(summary(m.stderr)["rows"]) });
+    log(`time to data: DuckDB converts the same JSON lines, round ${r + 1}`);
+    duck.push(await duckDbCopy(jsonl, `${dir}/duck-day${r}.parquet`));
+  }
+  const { m, rows } = median(ours, (o) => o.m.seconds);
+  const d = median(duck, (x) => x.seconds);
+  const ratio = (rows / m.seconds) / (d.events / d.seconds);
+  const note = `median of ${rounds} interleaved rounds`;
   return [
     row(
       `backfill ${window[1]} to ${window[3]}, wall clock (README's command)`,
@@ -81,28 +98,25 @@ export async function stageDayBackfill(
       m.peakRssMb,
       ">= 1.0x DuckDB; RSS < 300 MB",
       ratio >= 1 && (m.peakRssMb ?? 0) < 300,
-      `${ratio.toFixed(2)}x DuckDB; ${
+      `${ratio.toFixed(2)}x DuckDB, ${note}; ${
         threadProfile(m, ["generator", "consumer"])
       }`,
     ),
     row(
       "DuckDB: same events, JSON lines -> Parquet (reference)",
-      duck.events,
-      duck.seconds,
+      d.events,
+      d.seconds,
       0,
       null,
       "(reference)",
       null,
-      "read_json over the whole file (every field kept), snappy",
+      `read_json over the whole file (every field kept), snappy; ${note}`,
     ),
   ];
 }
 
-/** Writes the day's events as JSON lines with `sample`, then times DuckDB's COPY to Parquet. */
-async function duckDbConversion(
-  dir: string,
-  window: string[],
-): Promise<{ events: number; seconds: number }> {
+/** Writes the window's events as JSON lines with `sample` (what DuckDB converts). */
+async function writeJsonLines(dir: string, window: string[]): Promise<string> {
   const jsonl = `${dir}/day.jsonl`;
   const file = await Deno.open(jsonl, { write: true, create: true });
   const sample = new Deno.Command(Deno.execPath(), {
@@ -114,16 +128,24 @@ async function duckDbConversion(
   const status = await sample.status;
   const err = await new Response(sample.stderr).text();
   if (!status.success) throw new Error(`sample failed: ${err}`);
+  return jsonl;
+}
+
+/** Times DuckDB's COPY of the JSON lines to snappy Parquet; counts what it wrote. */
+async function duckDbCopy(
+  jsonl: string,
+  out: string,
+): Promise<{ events: number; seconds: number }> {
   const instance = await DuckDBInstance.create(":memory:");
   const connection = await instance.connect();
   try {
     const started = performance.now();
     await connection.run(
-      `COPY (SELECT * FROM read_json('${jsonl}', format = 'newline_delimited', sample_size = -1)) TO '${dir}/duck-day.parquet' (FORMAT parquet, COMPRESSION snappy)`,
+      `COPY (SELECT * FROM read_json('${jsonl}', format = 'newline_delimited', sample_size = -1)) TO '${out}' (FORMAT parquet, COMPRESSION snappy)`,
     );
     const seconds = (performance.now() - started) / 1000;
     const count = await connection.runAndReadAll(
-      `SELECT count(*)::INTEGER FROM '${dir}/duck-day.parquet'`,
+      `SELECT count(*)::INTEGER FROM '${out}'`,
     );
     return { events: Number(count.getRows()[0]![0]), seconds };
   } finally {
@@ -132,49 +154,44 @@ async function duckDbConversion(
   }
 }
 
-/** `run --bootstrap`, 150k events, 24 partitions, one broker, process start to exit; and the seed's producer on the same cluster. */
+/**
+ * `run --bootstrap`, n events, 24 partitions, one broker, process start to
+ * exit; and the seed's producer on the same cluster; interleaved rounds,
+ * each on topics of its own, the median of each.
+ */
 export async function stageBootstrapWall(
   dir: string,
   n: number,
+  rounds: number,
 ): Promise<StageResult[]> {
   await using cluster = await startMockCluster({ brokers: 1 });
-  // This mock cannot create topics through the admin API, and keeps about
-  // 5 MB per partition: the 24 partitions are made on the mock itself, for
-  // the run's topic and the seed's alike.
-  for (const topic of ["ttd", "seed"]) {
-    await cluster.fault({ op: "topic", topic, partitions: 24, replication: 1 });
+  const ours: { m: Measured; rows: number }[] = [];
+  const seeds: { events: number; seconds: number }[] = [];
+  for (let r = 0; r < rounds; r++) {
+    // This mock cannot create topics through the admin API, and keeps about
+    // 5 MB per partition: the 24 partitions are made on the mock itself.
+    for (const topic of [`ttd${r}`, `seed${r}`]) {
+      await cluster.fault({
+        op: "topic",
+        topic,
+        partitions: 24,
+        replication: 1,
+      });
+    }
+    log(`time to data: run --bootstrap, round ${r + 1} of ${rounds}`);
+    ours.push(await bootstrapRun(cluster.bootstrap, `ttd${r}`, n, dir));
+    log(`time to data: the seed demo's producer, round ${r + 1}`);
+    const seed = await seedProducer(
+      cluster.bootstrap,
+      `seed${r}`,
+      Math.min(n, 50_000),
+    );
+    if (seed) seeds.push(seed);
   }
-  log("time to data: run --bootstrap, process start to exit");
-  const m = await measure([
-    MAIN,
-    "run",
-    "--bootstrap",
-    cluster.bootstrap,
-    "--topic",
-    "ttd",
-    "--partitions",
-    "24",
-    "--from",
-    "2025-06-02",
-    "--rate",
-    "0",
-    "--events",
-    String(n),
-    // Night-time events come from few devices, so a few partitions get
-    // most of them: uncompressed, they outgrow the mock's 5 MB before the
-    // consumer has joined. Compression costs this run CPU, not the seed's.
-    "--kafka-compression",
-    "gzip",
-    "--log-format",
-    "json",
-    ...outputFlags(dir, "ttd"),
-  ], dir);
-  if (m.code !== 0) throw new Error(`run --bootstrap failed: ${m.stderr}`);
-  const rows = Number(summary(m.stderr)["rows"]);
-  log("time to data: the seed demo's producer (kafka-python)");
-  const seed = await seedProducer(cluster.bootstrap, Math.min(n, 50_000));
-  const ours = rows / m.seconds;
-  const ratio = seed ? ours / (seed.events / seed.seconds) : null;
+  const { m, rows } = median(ours, (o) => o.m.seconds);
+  const seed = seeds.length ? median(seeds, (x) => x.seconds) : undefined;
+  const ratio = seed ? (rows / m.seconds) / (seed.events / seed.seconds) : null;
+  const note = `median of ${rounds} interleaved rounds`;
   const profile = threadProfile(m, [
     "generator",
     "producer",
@@ -192,7 +209,7 @@ export async function stageBootstrapWall(
       ratio === null ? null : ratio >= 8,
       `${
         ratio === null ? "no reference" : `${ratio.toFixed(1)}x seed`
-      }; ${profile}`,
+      }, ${note}; ${profile}`,
     ),
     seed
       ? row(
@@ -203,7 +220,7 @@ export async function stageBootstrapWall(
         null,
         "(reference)",
         null,
-        "bench/seed_producer.py, same cluster",
+        `bench/seed_producer.py, same cluster; ${note}`,
       )
       : row(
         "seed demo producer (reference)",
@@ -218,9 +235,45 @@ export async function stageBootstrapWall(
   ];
 }
 
+/** One `run --bootstrap` of n events into `topic`, measured. */
+async function bootstrapRun(
+  bootstrap: string,
+  topic: string,
+  n: number,
+  dir: string,
+): Promise<{ m: Measured; rows: number }> {
+  const m = await measure([
+    MAIN,
+    "run",
+    "--bootstrap",
+    bootstrap,
+    "--topic",
+    topic,
+    "--partitions",
+    "24",
+    "--from",
+    "2025-06-02",
+    "--rate",
+    "0",
+    "--events",
+    String(n),
+    // Night-time events come from few devices, so a few partitions get
+    // most of them: uncompressed, they outgrow the mock's 5 MB before the
+    // consumer has joined. Compression costs this run CPU, not the seed's.
+    "--kafka-compression",
+    "gzip",
+    "--log-format",
+    "json",
+    ...outputFlags(dir, topic),
+  ], dir);
+  if (m.code !== 0) throw new Error(`run --bootstrap failed: ${m.stderr}`);
+  return { m, rows: Number(summary(m.stderr)["rows"]) };
+}
+
 /** Runs bench/seed_producer.py; undefined when kafka-python is missing. */
 async function seedProducer(
   bootstrap: string,
+  topic: string,
   n: number,
 ): Promise<{ events: number; seconds: number } | undefined> {
   const script = new URL("./seed_producer.py", import.meta.url).pathname;
@@ -232,7 +285,7 @@ async function seedProducer(
       () => "python3",
     );
     const out = await new Deno.Command(python, {
-      args: [script, bootstrap, "seed", String(n)],
+      args: [script, bootstrap, topic, String(n)],
       stdout: "piped",
       stderr: "piped",
     }).output();
