@@ -76,6 +76,8 @@ class Pipeline {
   readonly #logger: Logger;
   readonly #roles: Role[];
   readonly #workers = new Map<Role, Worker>();
+  /** Roles that said "ready" (a relay says so once it reached Kafka). */
+  readonly #ready = new Set<Role>();
   readonly #stats: Map<Role, Stats>;
   readonly #done: Map<Role, PromiseWithResolvers<void>>;
   /** Generating and consuming in one run (embedded or through Kafka). */
@@ -98,7 +100,7 @@ class Pipeline {
     );
     this.#both = this.#roles.includes("generator") &&
       this.#roles.includes("consumer");
-    this.#stopper = new Stopper(config, logger, this.#workers);
+    this.#stopper = new Stopper(config, logger, this.#workers, this.#ready);
     this.#live = config.http ? new LiveState(config) : undefined;
   }
 
@@ -216,6 +218,7 @@ class Pipeline {
     );
     switch (report.type) {
       case "ready":
+        this.#ready.add(report.role);
         logger.log("debug", `${report.role} ready`);
         break;
       case "progress":
@@ -376,15 +379,18 @@ class Stopper {
   readonly #config: PipelineConfig;
   readonly #logger: Logger;
   readonly #workers: Map<Role, Worker>;
+  readonly #ready: ReadonlySet<Role>;
 
   constructor(
     config: PipelineConfig,
     logger: Logger,
     workers: Map<Role, Worker>,
+    ready: ReadonlySet<Role>,
   ) {
     this.#config = config;
     this.#logger = logger;
     this.#workers = workers;
+    this.#ready = ready;
   }
 
   /** Settles on a second signal, or when a stop outlasts the grace. */
@@ -436,6 +442,11 @@ class Stopper {
     );
     const stop = { type: "stop" } satisfies Command;
     const workers = this.#workers;
+    // A Kafka worker still reaching the brokers has nothing to flush: it
+    // stops now rather than after its connection attempt gives up.
+    for (const role of RELAYS) {
+      if (!this.#ready.has(role)) workers.get(role)?.postMessage(stop);
+    }
     (workers.get("generator") ?? workers.get("consumer"))!.postMessage(stop);
     if (!workers.has("generator")) return;
     // With no generator to end the stream, the consumer is stopped too.

@@ -293,3 +293,27 @@ Deno.test({
     "live timestamps are never in the future",
   );
 });
+
+for (const command of ["run", "produce", "consume"]) {
+  Deno.test(`Ctrl-C while ${command} is still reaching unreachable brokers stops at once and exits 0`, async () => {
+    await using tmp = await withTmpDir();
+    // A port nothing listens on: kafkajs retries the connection for up to
+    // --connect-timeout (30 s).
+    const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const dead = `127.0.0.1:${(l.addr as Deno.NetAddr).port}`;
+    l.close();
+    const child = spawnTvstream(
+      [command, "--bootstrap", dead, "--http", "off"],
+      { cwd: tmp.path },
+    );
+    await new Promise((r) => setTimeout(r, 2500));
+    const stopped = Date.now();
+    child.kill("SIGINT");
+    const status = await child.status;
+    const seconds = (Date.now() - stopped) / 1000;
+    const err = await new Response(child.stderr).text();
+    assert.equal(status.code, 0, err);
+    assert.ok(seconds < 10, `stopped after ${seconds} s: ${err}`);
+    assert.match(err, /done/);
+  });
+}

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type Port, post, serveRole } from "../transport/port.ts";
+import { type Port, post, serveRole, untilAborted } from "../transport/port.ts";
 import type { Connect } from "./client.ts";
 import { type RelayTarget, serveRelay } from "./relay_sink.ts";
 import { type Clock, SYSTEM_CLOCK } from "../ports.ts";
@@ -26,19 +26,25 @@ export function serveProducer(
   const clock = deps.clock ?? SYSTEM_CLOCK;
   serveRole(endpoint, "producer", async ({ config, port, secret }, signal) => {
     if (!port) throw new Error("No relay port: the producer needs one");
-    const target = await deps.connectSink(
-      config,
-      secret,
-      (message) =>
-        post(endpoint, {
-          type: "log",
-          role: "producer",
-          level: "warn",
-          message,
-        }),
-      (error) => post(endpoint, { type: "retry", role: "producer", error }),
+    // A stop while still reaching Kafka (brokers down, a wrong address)
+    // ends the role at once: there is nothing to flush yet.
+    const target = await untilAborted(
+      deps.connectSink(
+        config,
+        secret,
+        (message) =>
+          post(endpoint, {
+            type: "log",
+            role: "producer",
+            level: "warn",
+            message,
+          }),
+        (error) => post(endpoint, { type: "retry", role: "producer", error }),
+      ),
+      signal,
     );
     const stats = emptyStats();
+    if (!target) return stats;
     try {
       post(endpoint, { type: "ready", role: "producer" });
       await serveRelay(

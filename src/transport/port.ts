@@ -196,3 +196,23 @@ export function serveRole(
     }
   }
 }
+
+/**
+ * Waits for `promise`, or for `signal` to abort: then resolves undefined
+ * and leaves `promise` to settle unobserved (a later failure of it is
+ * ignored, never an unhandled rejection).
+ */
+export function untilAborted<T>(
+  promise: Promise<T>,
+  signal: AbortSignal,
+): Promise<T | undefined> {
+  promise.catch(() => {});
+  if (signal.aborted) return Promise.resolve(undefined);
+  return new Promise<T | undefined>((resolve, reject) => {
+    const onAbort = () => resolve(undefined);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() =>
+      signal.removeEventListener("abort", onAbort)
+    );
+  });
+}
