@@ -131,17 +131,24 @@ export function summary(stderr: string): Record<string, string | number> {
 }
 
 /**
- * Runs one tvstream command (JSON logs) in `dir`, sampling its peak RSS;
- * returns its "done" summary, or throws with its stderr.
+ * Runs one tvstream command (JSON logs) in `dir`, measured; returns its
+ * "done" summary with the measurement, or throws with its stderr.
  */
 export async function runStage(
   what: string,
   args: string[],
   dir: string,
-): Promise<{ s: Record<string, string | number>; peakRssMb: number | null }> {
-  const r = await measure([MAIN, ...args, "--log-format", "json"], dir);
-  if (r.code !== 0) throw new Error(`${what} failed: ${r.stderr}`);
-  return { s: summary(r.stderr), peakRssMb: r.peakRssMb };
+): Promise<
+  { s: Record<string, string | number>; peakRssMb: number | null; m: Measured }
+> {
+  const m = await measure([MAIN, ...args, "--log-format", "json"], dir);
+  if (m.code !== 0) throw new Error(`${what} failed: ${m.stderr}`);
+  return { s: summary(m.stderr), peakRssMb: m.peakRssMb, m };
+}
+
+/** The middle element of `xs` by `key` (the upper middle for an even count). */
+export function median<T>(xs: T[], key: (x: T) => number): T {
+  return [...xs].sort((a, b) => key(a) - key(b))[xs.length >> 1]!;
 }
 
 /** `--warehouse` and `--checkpoint` flags for a stage's own output. */

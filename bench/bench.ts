@@ -23,10 +23,12 @@ import {
 import { createSimulator } from "../src/model/simulator.ts";
 import { Utf8Lines } from "../src/kafka/lines.ts";
 import { Browser, findChromium } from "../tools/browser.ts";
+import { freePort } from "../tools/net.ts";
 import { stageBootstrapWall, stageDayBackfill } from "./time_to_data.ts";
 import {
   log,
   measure,
+  median,
   outputFlags,
   peakRssMb,
   row,
@@ -266,9 +268,8 @@ async function stageLiveView(
   } finally {
     await browser.close();
   }
-  const median = (xs: number[]) =>
-    [...xs].sort((x, y) => x - y)[xs.length >> 1]!;
-  const ratio = median(on) / median(off);
+  const rateOn = median(on, (x) => x), rateOff = median(off, (x) => x);
+  const ratio = rateOn / rateOff;
   const note = `${rounds} interleaved rounds, median; on/off ${
     ratio.toFixed(3)
   }`;
@@ -276,7 +277,7 @@ async function stageLiveView(
     row(
       "run embedded, --http off",
       n,
-      n / median(off),
+      n / rateOff,
       0,
       null,
       "reference",
@@ -286,7 +287,7 @@ async function stageLiveView(
     row(
       "run embedded, dashboard open in Chromium",
       n,
-      n / median(on),
+      n / rateOn,
       0,
       null,
       ">= 0.95x --http off",
@@ -303,9 +304,7 @@ async function liveViewRound(
   dir: string,
   r: number,
 ): Promise<number> {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
+  const port = freePort();
   const url = `http://127.0.0.1:${port}/`;
   const run = runStage(
     "run with the dashboard open",

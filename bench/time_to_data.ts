@@ -19,12 +19,12 @@ import { startMockCluster } from "../tools/mock_cluster.ts";
 import {
   log,
   MAIN,
-  measure,
   type Measured,
+  median,
   outputFlags,
   row,
+  runStage,
   type StageResult,
-  summary,
 } from "./_stage.ts";
 
 /** Thread names as Deno gives them, mapped to what runs there. */
@@ -49,11 +49,6 @@ function threadProfile(m: Measured, roles: string[]): string {
   }; ${(total / m.seconds).toFixed(2)} of 2 cores busy on average`;
 }
 
-/** The middle element of `xs` by `key` (the upper middle for an even count). */
-function median<T>(xs: T[], key: (x: T) => number): T {
-  return [...xs].sort((a, b) => key(a) - key(b))[xs.length >> 1]!;
-}
-
 /**
  * The README's backfill as a user runs it (default flags), and DuckDB's
  * conversion of the same events, in interleaved rounds: the median of each.
@@ -70,18 +65,14 @@ export async function stageDayBackfill(
   const duck: { events: number; seconds: number }[] = [];
   for (let r = 0; r < rounds; r++) {
     log(`time to data: the README's backfill, round ${r + 1} of ${rounds}`);
-    const m = await measure([
-      MAIN,
+    const { s, m } = await runStage("day backfill", [
       "run",
       ...window,
       "--rate",
       "0",
-      "--log-format",
-      "json",
       ...outputFlags(dir, `day${r}`),
     ], dir);
-    if (m.code !== 0) throw new Error(`day backfill failed: ${m.stderr}`);
-    ours.push({ m, rows: Number(summary(m.stderr)["rows"]) });
+    ours.push({ m, rows: Number(s["rows"]) });
     log(`time to data: DuckDB converts the same JSON lines, round ${r + 1}`);
     duck.push(await duckDbCopy(jsonl, `${dir}/duck-day${r}.parquet`));
   }
@@ -242,8 +233,7 @@ async function bootstrapRun(
   n: number,
   dir: string,
 ): Promise<{ m: Measured; rows: number }> {
-  const m = await measure([
-    MAIN,
+  const { s, m } = await runStage("run --bootstrap", [
     "run",
     "--bootstrap",
     bootstrap,
@@ -262,12 +252,9 @@ async function bootstrapRun(
     // consumer has joined. Compression costs this run CPU, not the seed's.
     "--kafka-compression",
     "gzip",
-    "--log-format",
-    "json",
     ...outputFlags(dir, topic),
   ], dir);
-  if (m.code !== 0) throw new Error(`run --bootstrap failed: ${m.stderr}`);
-  return { m, rows: Number(summary(m.stderr)["rows"]) };
+  return { m, rows: Number(s["rows"]) };
 }
 
 /** Runs bench/seed_producer.py; undefined when kafka-python is missing. */

@@ -88,7 +88,6 @@ class Pipeline {
   #lastLine = 0;
   /** The live view's figures; absent with `--http off`. */
   readonly #live: LiveState | undefined;
-  #ticker: ReturnType<typeof setInterval> | undefined;
 
   constructor(config: PipelineConfig, logger: Logger) {
     this.#config = config;
@@ -121,7 +120,6 @@ class Pipeline {
     }
     const live = this.#live;
     const ticker = setInterval(() => live.tick(), 1000);
-    this.#ticker = ticker;
     return {
       url: server.url,
       close: () => {
@@ -181,7 +179,6 @@ class Pipeline {
       await Promise.race([all, this.#stopper.forced]);
     } finally {
       clearTimeout(timer);
-      clearInterval(this.#ticker);
       this.#live?.finish();
       this.#stopper.close();
       for (const w of this.#workers.values()) w.terminate();
@@ -209,13 +206,14 @@ class Pipeline {
     this.#workers.get(role)?.postMessage(command);
   }
 
-  #onReport(report: Report): void {
+  #onReport(sent: Report): void {
     const logger = this.#logger;
-    this.#live?.report(
-      report.type === "log"
-        ? { ...report, message: redact(report.message) }
-        : report,
-    );
+    // A log line may quote a broker's error: secrets are masked once, here,
+    // for the terminal and the live view alike.
+    const report = sent.type === "log"
+      ? { ...sent, message: redact(sent.message) }
+      : sent;
+    this.#live?.report(report);
     switch (report.type) {
       case "ready":
         this.#ready.add(report.role);
@@ -227,10 +225,7 @@ class Pipeline {
         break;
       case "log":
         if (report.level === "warn") logger.clearStatus();
-        logger.log(
-          report.level,
-          `${report.role}: ${redact(report.message)}`,
-        );
+        logger.log(report.level, `${report.role}: ${report.message}`);
         break;
       case "stopped":
         this.#stopped(report.role, report.stats);

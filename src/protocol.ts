@@ -51,7 +51,7 @@ export interface Stats {
   endOffsets?: Record<string, string>;
   /** Producer: each partition's offset of its first acknowledged record. */
   startOffsets?: Record<string, string>;
-  /** Events by type: generated (generator) or landed (consumer). */
+  /** Events by type, with the live view on: landed (consumer), or generated where no consumer runs. */
   byType?: Record<string, number>;
   /** Consumer: rejected records by reason (a bounded set, see `rejectKind`). */
   rejectedBy?: Record<string, number>;
@@ -306,5 +306,19 @@ export function emptyStats(): Stats {
     activeMs: 0,
     activeFrom: 0,
     lost: 0,
+  };
+}
+
+/** Returns {@linkcode QualityFigures} of a window with nothing in it. */
+export function emptyQuality(): QualityFigures {
+  return {
+    attempts: 0,
+    failures: 0,
+    exits: 0,
+    playSec: 0,
+    rebufferSec: 0,
+    startups: 0,
+    startupP50Ms: null,
+    startupP90Ms: null,
   };
 }

@@ -7,6 +7,7 @@ import { COMMANDS } from "../src/config.ts";
 import { readTable } from "../tools/read_table.ts";
 import { withTmpDir } from "./_helpers.ts";
 import { spawnTvstream, tvstream } from "./_cli.ts";
+import { freePort } from "../tools/net.ts";
 
 Deno.test("tvstream --help and every subcommand's --help exit 0", async () => {
   const top = await tvstream(["--help"]);
@@ -299,9 +300,7 @@ for (const command of ["run", "produce", "consume"]) {
     await using tmp = await withTmpDir();
     // A port nothing listens on: kafkajs retries the connection for up to
     // --connect-timeout (30 s).
-    const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const dead = `127.0.0.1:${(l.addr as Deno.NetAddr).port}`;
-    l.close();
+    const dead = `127.0.0.1:${freePort()}`;
     const child = spawnTvstream(
       [command, "--bootstrap", dead, "--http", "off"],
       { cwd: tmp.path },

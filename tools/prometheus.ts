@@ -6,6 +6,8 @@
  * @module
  */
 
+import { freePort } from "./net.ts";
+
 /** One series of a PromQL instant query. */
 export interface PromSample {
   metric: Record<string, string>;
@@ -26,9 +28,7 @@ export async function startPrometheus(
   ports: number[],
   dir: string,
 ): Promise<Prometheus | undefined> {
-  const listen = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listen.addr as Deno.NetAddr).port;
-  listen.close();
+  const port = freePort();
   const config = `${dir}/prometheus.yml`;
   await Deno.writeTextFile(
     config,

@@ -9,15 +9,14 @@
  */
 import { spawnTvstream } from "./tvstream_cli.ts";
 import { Browser, findChromium } from "./browser.ts";
+import { freePort } from "./net.ts";
 
 const seconds = Number(Deno.args[0] ?? 60);
 const out = new URL("../docs/img/", import.meta.url).pathname;
 const chromium = await findChromium();
 if (!chromium) throw new Error("chromium is not installed");
 const dir = await Deno.makeTempDir({ prefix: "tvstream-screenshot-" });
-const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-const port = (listener.addr as Deno.NetAddr).port;
-listener.close();
+const port = freePort();
 const run = spawnTvstream([
   "run",
   "--from",

@@ -126,7 +126,7 @@ export interface HttpSettings {
 }
 
 /** The live view's default address: loopback, the next free port if taken. */
-export const DEFAULT_HTTP: HttpSettings = {
+const DEFAULT_HTTP: HttpSettings = {
   host: "127.0.0.1",
   port: 8787,
   explicit: false,

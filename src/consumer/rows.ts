@@ -78,7 +78,8 @@ export class Rows {
     this.#stats = stats;
     this.#partitions = partitions;
     this.#tally = tally;
-    stats.byType = this.#byType;
+    // Counts by type feed the live view only: kept when it is on.
+    if (tally) stats.byType = this.#byType;
     stats.rejectedBy = this.#rejectedBy;
   }
 
@@ -206,9 +207,12 @@ export class Rows {
       this.#last = b;
     }
     b.columns.append(fields, t, offset);
-    const type = fields["event"] as string;
-    this.#byType[type] = (this.#byType[type] ?? 0) + 1;
-    this.#tally?.observe(fields, t);
+    const tally = this.#tally;
+    if (tally) {
+      const type = fields["event"] as string;
+      this.#byType[type] = (this.#byType[type] ?? 0) + 1;
+      tally.observe(fields, t);
+    }
     if (b.columns.size > this.fullest) this.fullest = b.columns.size;
   }
 
@@ -240,7 +244,7 @@ export class Rows {
 }
 
 /** A rejection reason reduced to a bounded set, for counters and labels. */
-export function rejectKind(reason: string): string {
+function rejectKind(reason: string): string {
   if (reason === "empty record") return "empty";
   if (reason.startsWith("oversized")) return "oversized";
   if (reason === "not JSON") return "not_json";

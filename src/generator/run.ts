@@ -94,9 +94,11 @@ export async function runGenerator(
     ...(options.resume ? { resume: options.resume } : {}),
   });
   const stats = emptyStats();
-  const byType: Record<string, number> = (stats.byType = {});
+  const byType: Record<string, number> = {};
   const acks = new Histogram();
   const tally = options.tally;
+  // Counts by type feed the live view only: kept when it tallies here.
+  if (tally) stats.byType = byType;
   const limit = settings.events ?? Infinity;
   const deadline = settings.durationSec !== undefined
     ? started + settings.durationSec * 1000
@@ -172,8 +174,10 @@ export async function runGenerator(
     stats.events++;
     stats.simTime = nextT;
     stats.bytes += r.json.length;
-    byType[r.event] = (byType[r.event] ?? 0) + 1;
-    tally?.observeText(r.event, r.tvId, nextT, r.json);
+    if (tally) {
+      byType[r.event] = (byType[r.event] ?? 0) + 1;
+      tally.observeText(r.event, r.tvId, nextT, r.json);
+    }
     batch.push({
       key: r.tvId,
       value: r.json,

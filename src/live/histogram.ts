@@ -7,7 +7,7 @@
 import type { HistogramData } from "../protocol.ts";
 
 /** Bucket bounds for durations from a millisecond to a minute, seconds. */
-export const DURATION_BOUNDS: readonly number[] = [
+const DURATION_BOUNDS: readonly number[] = [
   0.001,
   0.005,
   0.01,

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { HistogramData } from "../protocol.ts";
+import type { HistogramData, PartitionFigures } from "../protocol.ts";
 import type { LiveSnapshot } from "./state.ts";
 
 /** The exposition format's content type. */
@@ -20,7 +20,7 @@ class Exposition {
   readonly #lines: string[] = [];
 
   /** One family with its samples (a family without samples is still described). */
-  family(
+  #family(
     name: string,
     type: "counter" | "gauge",
     help: string,
@@ -30,6 +30,16 @@ class Exposition {
     for (const [labels, value] of samples) {
       this.#lines.push(`${name}${labelText(labels)} ${number(value)}`);
     }
+  }
+
+  /** A counter family, named `tvstream_<name>`. */
+  counter(name: string, help: string, samples: Sample[]): void {
+    this.#family(`tvstream_${name}`, "counter", help, samples);
+  }
+
+  /** A gauge family, named `tvstream_<name>`. */
+  gauge(name: string, help: string, samples: Sample[]): void {
+    this.#family(`tvstream_${name}`, "gauge", help, samples);
   }
 
   /** One histogram family (empty buckets when nothing was observed yet). */
@@ -69,6 +79,11 @@ function each(map: Record<string, number>, label: string): Sample[] {
   return Object.entries(map).map(([k, v]) => [{ [label]: k }, v]);
 }
 
+/** One unlabelled sample, or none while the value is unknown. */
+function one(value: number | null | undefined): Sample[] {
+  return typeof value === "number" ? [[{}, value]] : [];
+}
+
 /** The Prometheus text for one snapshot. */
 export function renderMetrics(s: LiveSnapshot): string {
   const x = new Exposition();
@@ -79,80 +94,81 @@ export function renderMetrics(s: LiveSnapshot): string {
 
 function pipelineMetrics(x: Exposition, s: LiveSnapshot): void {
   const p = s.pipeline;
-  const c = (name: string, help: string, samples: Sample[]) =>
-    x.family(`tvstream_${name}`, "counter", help, samples);
-  const g = (name: string, help: string, samples: Sample[]) =>
-    x.family(`tvstream_${name}`, "gauge", help, samples);
-  c("events_generated_total", "Events generated.", [[{}, p.generated]]);
-  c("events_produced_total", "Events acknowledged by the transport.", [[
-    {},
-    p.produced,
-  ]]);
-  c("events_consumed_total", "Records read by the consumer.", [[
-    {},
-    p.consumed,
-  ]]);
-  c(
+  const partitions = (pick: (f: PartitionFigures) => number): Sample[] =>
+    Object.entries(p.partitions).map(([k, v]) => [{ partition: k }, pick(v)]);
+  x.counter("events_generated_total", "Events generated.", one(p.generated));
+  x.counter(
+    "events_produced_total",
+    "Events acknowledged by the transport.",
+    one(p.produced),
+  );
+  x.counter(
+    "events_consumed_total",
+    "Records read by the consumer.",
+    one(p.consumed),
+  );
+  x.counter(
     "events_by_type_total",
     "Events by type: landed, or generated where no consumer runs.",
     each(s.totalsByType, "type"),
   );
-  c("rows_written_total", "Rows written to Parquet.", [[{}, p.rows]]);
-  c("files_written_total", "Parquet files written.", [[{}, p.files]]);
-  c("bytes_written_total", "Parquet bytes written.", [[{}, p.bytes]]);
-  c("records_rejected_total", "Records rejected, by reason.", [
-    ...each(p.rejectedBy, "reason"),
-  ]);
-  c("duplicates_dropped_total", "Records dropped as already written.", [[
-    {},
-    p.duplicates,
-  ]]);
-  c("broker_retries_total", "Kafka calls retried, by broker error type.", [
-    ...each(p.retries, "error"),
-  ]);
-  g("consumer_lag_records", "Records behind the newest, per partition.", [
-    ...Object.entries(p.partitions).map(([k, v]): Sample => [
-      { partition: k },
-      v.lag,
-    ]),
-  ]);
-  g(
+  x.counter("rows_written_total", "Rows written to Parquet.", one(p.rows));
+  x.counter("files_written_total", "Parquet files written.", one(p.files));
+  x.counter("bytes_written_total", "Parquet bytes written.", one(p.bytes));
+  x.counter(
+    "records_rejected_total",
+    "Records rejected, by reason.",
+    each(p.rejectedBy, "reason"),
+  );
+  x.counter(
+    "duplicates_dropped_total",
+    "Records dropped as already written.",
+    one(p.duplicates),
+  );
+  x.counter(
+    "broker_retries_total",
+    "Kafka calls retried, by broker error type.",
+    each(p.retries, "error"),
+  );
+  x.gauge(
+    "consumer_lag_records",
+    "Records behind the newest, per partition.",
+    partitions((f) => f.lag),
+  );
+  x.gauge(
     "checkpoint_offset",
     "Next offset to read, as checkpointed, per partition.",
-    [
-      ...Object.entries(p.partitions).map(([k, v]): Sample => [
-        { partition: k },
-        v.offset,
-      ]),
-    ],
+    partitions((f) => f.offset),
   );
-  g("partitions_owned", "Partitions this consumer owns.", [[
-    {},
-    Object.keys(p.partitions).length,
-  ]]);
-  g("watermark_seconds", "Newest event time landed, Unix seconds.", [
-    ...(p.watermark !== null ? [[{}, p.watermark / 1000] as Sample] : []),
-  ]);
-  g("checkpoint_age_seconds", "Seconds since the last checkpoint.", [
-    ...(p.checkpointAgeSec !== null
-      ? [[{}, p.checkpointAgeSec] as Sample]
-      : []),
-  ]);
-  g("open_files", "Parquet files being built (buffered, not yet written).", [[
-    {},
-    p.openFiles,
-  ]]);
-  g("resident_memory_bytes", "Resident set size of the process.", [[
-    {},
-    s.memory.rss,
-  ]]);
-  g(
+  x.gauge(
+    "partitions_owned",
+    "Partitions this consumer owns.",
+    one(Object.keys(p.partitions).length),
+  );
+  x.gauge(
+    "watermark_seconds",
+    "Newest event time landed, Unix seconds.",
+    one(p.watermark === null ? null : p.watermark / 1000),
+  );
+  x.gauge(
+    "checkpoint_age_seconds",
+    "Seconds since the last checkpoint.",
+    one(p.checkpointAgeSec),
+  );
+  x.gauge(
+    "open_files",
+    "Parquet files being built (buffered, not yet written).",
+    one(p.openFiles),
+  );
+  x.gauge(
+    "resident_memory_bytes",
+    "Resident set size of the process.",
+    one(s.memory.rss),
+  );
+  x.gauge(
     "heap_used_bytes",
     "V8 heap in use, per thread.",
-    each(
-      s.memory.heapUsed,
-      "thread",
-    ),
+    each(s.memory.heapUsed, "thread"),
   );
   x.histogram(
     "tvstream_flush_duration_seconds",
@@ -169,76 +185,57 @@ function pipelineMetrics(x: Exposition, s: LiveSnapshot): void {
 function audienceMetrics(x: Exposition, s: LiveSnapshot): void {
   const a = s.audience;
   const q = s.quality;
-  const g = (name: string, help: string, samples: Sample[]) =>
-    x.family(`tvstream_${name}`, "gauge", help, samples);
-  g(
+  x.gauge(
     "viewers",
     "Devices tuned to each linear channel now.",
-    each(
-      a?.viewers ?? {},
-      "channel",
-    ),
+    each(a?.viewers ?? {}, "channel"),
   );
-  g(
+  x.gauge(
     "plays_by_service",
     "Open plays (tunes and VoD) by service.",
-    each(
-      a?.byService ?? {},
-      "service",
-    ),
+    each(a?.byService ?? {}, "service"),
   );
-  g(
+  x.gauge(
     "plays_by_device",
     "Open plays by device type.",
-    each(
-      a?.byDevice ?? {},
-      "device",
-    ),
+    each(a?.byDevice ?? {}, "device"),
   );
-  g(
+  x.gauge(
     "plays_by_region",
     "Open plays by region.",
-    each(
-      a?.byRegion ?? {},
-      "region",
-    ),
+    each(a?.byRegion ?? {}, "region"),
   );
-  g(
+  x.gauge(
     "linear_ad_seconds_per_hour",
     "Linear ad time per channel over the last hour of event time, seconds.",
     Object.entries(a?.adMinutesPerHour ?? {}).map((
       [channel, minutes],
     ): Sample => [{ channel }, minutes * 60]),
   );
-  const banded = (
-    name: string,
-    help: string,
-    value: number | null | undefined,
-  ) => g(name, help, typeof value === "number" ? [[{}, value]] : []);
-  banded(
+  x.gauge(
     "rebuffering_ratio",
     "Stalled share of VoD play time, last 5 min of event time.",
-    q?.rebufferingRatio.value,
+    one(q?.rebufferingRatio.value),
   );
-  banded(
+  x.gauge(
     "video_start_failure_ratio",
     "VoD attempts failing before the first frame, last 5 min.",
-    q?.videoStartFailures.value,
+    one(q?.videoStartFailures.value),
   );
-  banded(
+  x.gauge(
     "exits_before_video_start_ratio",
     "VoD attempts abandoned before the first frame, last 5 min.",
-    q?.exitsBeforeVideoStart.value,
+    one(q?.exitsBeforeVideoStart.value),
   );
-  banded(
+  x.gauge(
     "startup_time_p50_seconds",
     "Median VoD start-up time, last 5 min.",
-    seconds(q?.startupP50Ms.value),
+    one(seconds(q?.startupP50Ms.value)),
   );
-  banded(
+  x.gauge(
     "startup_time_p90_seconds",
     "90th percentile of VoD start-up time, last 5 min.",
-    seconds(q?.startupP90Ms.value),
+    one(seconds(q?.startupP90Ms.value)),
   );
 }
 

@@ -133,11 +133,22 @@ function json(value: unknown): Response {
 
 const encoder = new TextEncoder();
 
+/** Each snapshot's event, encoded once however many pages are open. */
+const encoded = new WeakMap<LiveSnapshot, Uint8Array>();
+
+function eventBytes(s: LiveSnapshot): Uint8Array {
+  let bytes = encoded.get(s);
+  if (!bytes) {
+    bytes = encoder.encode(`data: ${JSON.stringify(s)}\n\n`);
+    encoded.set(s, bytes);
+  }
+  return bytes;
+}
+
 /** One Server-Sent Event per snapshot, the current one first. */
 function events(state: LiveState, streams: Streams): Response {
   let controller: ReadableStreamDefaultController<Uint8Array>;
-  const send = (s: LiveSnapshot) =>
-    controller.enqueue(encoder.encode(`data: ${JSON.stringify(s)}\n\n`));
+  const send = (s: LiveSnapshot) => controller.enqueue(eventBytes(s));
   const body = new ReadableStream<Uint8Array>({
     start(c) {
       controller = c;

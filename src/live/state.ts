@@ -205,9 +205,6 @@ export class LiveState {
     c: Stats | undefined,
     now: number,
   ): LiveSnapshot["pipeline"] {
-    const produced = this.#config.kafka
-      ? this.#stats.get("producer")?.produced ?? g?.produced ?? 0
-      : g?.produced ?? 0;
     const partitions = { ...c?.partitionFigures };
     let lag = 0;
     for (const p of Object.values(partitions)) lag += p.lag;
@@ -221,7 +218,8 @@ export class LiveState {
     }
     return {
       generated: g?.events ?? 0,
-      produced,
+      // The generator counts each batch once the transport acknowledged it.
+      produced: g?.produced ?? 0,
       consumed: c?.events ?? 0,
       rows: c?.rows ?? 0,
       files: c?.files ?? 0,

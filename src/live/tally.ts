@@ -6,7 +6,11 @@
  *
  * @module
  */
-import type { AudienceFigures, QualityFigures } from "../protocol.ts";
+import {
+  type AudienceFigures,
+  emptyQuality,
+  type QualityFigures,
+} from "../protocol.ts";
 
 /** A device with a tune or a play open. */
 interface Open {
@@ -98,19 +102,20 @@ export class AudienceTally {
    * device alone).
    */
   observeText(type: string, tvId: string, t: number, json: string): void {
-    if (type === "heartbeat") {
-      if (t > this.#asOf) this.#asOf = t;
-      const o = this.#open.get(tvId);
-      if (o) o.lastSeen = t;
-    } else if (TALLIED.has(type)) this.observe(JSON.parse(json), t);
-    else if (t > this.#asOf) this.#asOf = t;
+    if (TALLIED.has(type)) this.observe(JSON.parse(json), t);
+    else this.#seen(tvId, t, type === "heartbeat");
   }
 
   /** Takes one valid event at event time `t` (ms). */
   observe(e: Record<string, unknown>, t: number): void {
-    if (t > this.#asOf) this.#asOf = t;
     const tv = e["tvId"] as string;
-    switch (e["event"]) {
+    const type = e["event"] as string;
+    if (!TALLIED.has(type)) {
+      this.#seen(tv, t, type === "heartbeat");
+      return;
+    }
+    if (t > this.#asOf) this.#asOf = t;
+    switch (type) {
       case "channel_start":
       case "playback_start":
         this.#start(e, tv, t);
@@ -122,11 +127,6 @@ export class AudienceTally {
       case "app_end":
         this.#open.delete(tv);
         break;
-      case "heartbeat": {
-        const o = this.#open.get(tv);
-        if (o) o.lastSeen = t;
-        break;
-      }
       case "playback_first_frame":
         this.#slot(t).startups[startupBin(e["startupTimeMs"] as number)]!++;
         break;
@@ -134,6 +134,14 @@ export class AudienceTally {
         if (e["adPosition"] === "linear") this.#adBreak(e, t);
         break;
     }
+  }
+
+  /** An event the figures need only the time of; a heartbeat also keeps its device watching. */
+  #seen(tv: string, t: number, heartbeat: boolean): void {
+    if (t > this.#asOf) this.#asOf = t;
+    if (!heartbeat) return;
+    const o = this.#open.get(tv);
+    if (o) o.lastSeen = t;
   }
 
   #start(e: Record<string, unknown>, tv: string, t: number): void {
@@ -219,16 +227,7 @@ export class AudienceTally {
 
   #quality(): QualityFigures {
     const now = Math.floor(this.#asOf / SLOT_MS);
-    const q: QualityFigures = {
-      attempts: 0,
-      failures: 0,
-      exits: 0,
-      playSec: 0,
-      rebufferSec: 0,
-      startups: 0,
-      startupP50Ms: null,
-      startupP90Ms: null,
-    };
+    const q = emptyQuality();
     const bins = new Uint32Array(STARTUP_BINS);
     for (const s of this.#slots) {
       if (s.epoch <= now - SLOTS || s.epoch > now) continue;

@@ -5,15 +5,9 @@
 import assert from "node:assert/strict";
 import { spawnTvstream, tvstream } from "../_cli.ts";
 import { withTmpDir } from "../_helpers.ts";
+import { freePort } from "../../tools/net.ts";
 
 const BACKFILL = ["run", "--from", "2026-11-02", "--rate", "0", "--events"];
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
 
 Deno.test("cli: a port taken without --http moves to the next; with --http naming it, exit 1 naming it", async () => {
   await using tmp = await withTmpDir();

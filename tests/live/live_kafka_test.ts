@@ -11,16 +11,10 @@ import { hasLibrdkafka, startMockCluster } from "../_kafka.ts";
 import { spawnTvstream } from "../_cli.ts";
 import { withTmpDir } from "../_helpers.ts";
 import { Browser, findChromium } from "../../tools/browser.ts";
+import { freePort } from "../../tools/net.ts";
 import { Prometheus, startPrometheus } from "../../tools/prometheus.ts";
 
 const EVENTS = 50_000;
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

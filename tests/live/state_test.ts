@@ -9,7 +9,7 @@ import kafkajs from "kafkajs";
 import { HISTORY_SECONDS, LiveState } from "../../src/live/state.ts";
 import { retryKind } from "../../src/kafka/client.ts";
 import { BrokerError } from "../../src/errors.ts";
-import { emptyStats, type Stats } from "../../src/protocol.ts";
+import { emptyQuality, emptyStats, type Stats } from "../../src/protocol.ts";
 import { config } from "../_helpers.ts";
 
 const T0 = Date.parse("2026-11-02T20:00:00Z");
@@ -58,16 +58,7 @@ Deno.test("live state: a stop report keeps the last audience figures; warnings a
     byDevice: {},
     byRegion: {},
     adMinutesPerHour: {},
-    quality: {
-      attempts: 0,
-      failures: 0,
-      exits: 0,
-      playSec: 0,
-      rebufferSec: 0,
-      startups: 0,
-      startupP50Ms: null,
-      startupP90Ms: null,
-    },
+    quality: emptyQuality(),
   };
   state.report({
     type: "progress",
