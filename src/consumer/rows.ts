@@ -54,7 +54,6 @@ export class Rows {
   readonly #stats: Stats;
   readonly #partitions: Partitions;
   readonly #tally: AudienceTally | undefined;
-  readonly #byType: Record<string, number> = {};
   readonly #rejectedBy: Record<string, number> = {};
   readonly #time = { ms: 0 };
   // The buffer and date of the previous record: consecutive records almost
@@ -78,8 +77,7 @@ export class Rows {
     this.#stats = stats;
     this.#partitions = partitions;
     this.#tally = tally;
-    // Counts by type feed the live view only: kept when it is on.
-    if (tally) stats.byType = this.#byType;
+    if (tally) stats.byType = tally.byType;
     stats.rejectedBy = this.#rejectedBy;
   }
 
@@ -207,12 +205,7 @@ export class Rows {
       this.#last = b;
     }
     b.columns.append(fields, t, offset);
-    const tally = this.#tally;
-    if (tally) {
-      const type = fields["event"] as string;
-      this.#byType[type] = (this.#byType[type] ?? 0) + 1;
-      tally.observe(fields, t);
-    }
+    this.#tally?.observe(fields, t);
     if (b.columns.size > this.fullest) this.fullest = b.columns.size;
   }
 

@@ -94,11 +94,9 @@ export async function runGenerator(
     ...(options.resume ? { resume: options.resume } : {}),
   });
   const stats = emptyStats();
-  const byType: Record<string, number> = {};
   const acks = new Histogram();
   const tally = options.tally;
-  // Counts by type feed the live view only: kept when it tallies here.
-  if (tally) stats.byType = byType;
+  if (tally) stats.byType = tally.byType;
   const limit = settings.events ?? Infinity;
   const deadline = settings.durationSec !== undefined
     ? started + settings.durationSec * 1000
@@ -174,10 +172,7 @@ export async function runGenerator(
     stats.events++;
     stats.simTime = nextT;
     stats.bytes += r.json.length;
-    if (tally) {
-      byType[r.event] = (byType[r.event] ?? 0) + 1;
-      tally.observeText(r.event, r.tvId, nextT, r.json);
-    }
+    tally?.observeText(r.event, r.tvId, nextT, r.json);
     batch.push({
       key: r.tvId,
       value: r.json,

@@ -87,6 +87,8 @@ function bump(map: Record<string, number>, key: string): void {
 
 /** Tallies events into {@linkcode AudienceFigures}. */
 export class AudienceTally {
+  /** Events taken, by type (the live view's events/s by type). */
+  readonly byType: Record<string, number> = {};
   readonly #open = new Map<string, Open>();
   readonly #slots: Slot[] = Array.from({ length: SLOTS }, () => emptySlot(-1));
   /** Linear breaks by id: channel, start and planned seconds. */
@@ -103,13 +105,17 @@ export class AudienceTally {
    */
   observeText(type: string, tvId: string, t: number, json: string): void {
     if (TALLIED.has(type)) this.observe(JSON.parse(json), t);
-    else this.#seen(tvId, t, type === "heartbeat");
+    else {
+      this.byType[type] = (this.byType[type] ?? 0) + 1;
+      this.#seen(tvId, t, type === "heartbeat");
+    }
   }
 
   /** Takes one valid event at event time `t` (ms). */
   observe(e: Record<string, unknown>, t: number): void {
     const tv = e["tvId"] as string;
     const type = e["event"] as string;
+    this.byType[type] = (this.byType[type] ?? 0) + 1;
     if (!TALLIED.has(type)) {
       this.#seen(tv, t, type === "heartbeat");
       return;
