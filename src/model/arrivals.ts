@@ -2,44 +2,91 @@
  * App-session arrivals: per one-minute slot, a seeded Poisson count whose
  * mean follows the Brussels diurnal and weekly curves, each arrival with
  * its own time, household, device and session seed; and the admission
- * rules (a device runs one session at a time; a household at most
- * size + 1), judged on raw arrivals so that they need only a bounded
- * lookback (see simulator.ts).
+ * rules (a new session on a screen ends the one running there; a household
+ * runs at most size + 1), judged on raw arrivals so that they need only a
+ * bounded lookback and lookahead (see simulator.ts).
  *
  * @module
  */
-import { HOURLY_TEMPLATE, WEEKDAY_FACTOR } from "./catalog.ts";
+import { CITIES, HOURLY_TEMPLATE, WEEKDAY_FACTOR } from "./catalog.ts";
+import { WORLD } from "../world/world.ts";
 import {
   type HouseholdCore,
   householdCoreAt,
   MAX_DEVICES,
 } from "./household.ts";
 import { hash32, Rng } from "./rng.ts";
-import { drawSessionLength } from "./session.ts";
+import { drawSessionLength, MAX_SESSION_MS } from "./session.ts";
 import { brusselsHour, brusselsWeekday } from "./time.ts";
 
 /** Length of one arrival slot. */
 export const SLOT_MS = 60_000;
 
-/** App sessions started per household per day, on average. */
-const ARRIVALS_PER_HOUSEHOLD_DAY = 3.3;
-/** Busy share of devices at the peak hour, used to offset dropped arrivals. */
-const PEAK_BUSY = 0.45;
+/** App sessions started per household per day, on average (calibrated to realism 1.1 volumes). */
+const ARRIVALS_PER_HOUSEHOLD_DAY = 6.6;
+/**
+ * How much of a device's time raw sessions cover at the peak hour: a new
+ * arrival ends the session running on its device, so viewing grows as
+ * 1 - e^-x with arrivals; the arrival rate is raised where the curve bends.
+ */
+const PEAK_COVER = 0.6;
 
+/** Exponent applied to the template's shape for arrivals. */
+const SHARPEN = 1.3;
 const TEMPLATE_MAX = Math.max(...HOURLY_TEMPLATE);
 const TEMPLATE_MEAN = HOURLY_TEMPLATE.reduce((a, b) => a + b, 0) / 24;
+/** Arrival-rate factor per Brussels hour that turns the template into viewing. */
+const HOUR_FACTOR = HOURLY_TEMPLATE.map((v) => {
+  const cover = PEAK_COVER * v / TEMPLATE_MAX;
+  // Sharpened: long sessions spread an hour's arrivals over the next ones.
+  return -Math.log(1 - cover) / cover * (v / TEMPLATE_MEAN) ** SHARPEN;
+});
 
 /** Returns the mean number of arrivals in one slot for a population. */
 export function slotArrivalMean(households: number, slotStart: number): number {
-  // Arrivals lead viewing minutes by about 40 minutes (sessions last ~1 h).
+  // Arrivals lead viewing minutes by about 40 minutes.
   const at = slotStart + 40 * 60_000;
-  const h = brusselsHour(at);
-  const shape = HOURLY_TEMPLATE[h]! / TEMPLATE_MEAN;
-  const busy = PEAK_BUSY * HOURLY_TEMPLATE[h]! / TEMPLATE_MAX;
   const week = WEEKDAY_FACTOR[brusselsWeekday(at)]!;
-  return households * ARRIVALS_PER_HOUSEHOLD_DAY * shape * week /
-    (1 - busy) / (24 * 60);
+  return households * ARRIVALS_PER_HOUSEHOLD_DAY *
+    HOUR_FACTOR[brusselsHour(at)]! * week / (24 * 60);
 }
+
+/**
+ * How long a session lasts by the Brussels hour it starts: the evening's
+ * sessions run through prime time, the day's are short.
+ */
+const LENGTH_BY_HOUR = [
+  0.7,
+  0.6,
+  0.5,
+  0.5,
+  0.5,
+  0.5,
+  0.5,
+  0.6,
+  0.6,
+  0.7,
+  0.7,
+  0.7,
+  0.8,
+  0.8,
+  0.8,
+  0.8,
+  0.9,
+  1.0,
+  1.1,
+  1.2,
+  1.1,
+  0.9,
+  0.7,
+  0.6,
+];
+
+/** Per city: how long its region's sessions last, relative to Flanders. */
+const VIEWING = CITIES.map((c) => WORLD.regions[c.regionCode].viewing);
+
+/** Lookahead of raw arrivals: a session can end no later than this after it starts. */
+const LOOKAHEAD_SLOTS = Math.ceil(MAX_SESSION_MS / SLOT_MS) + 1;
 
 /** An admitted arrival: a session to start. */
 export interface Arrival {
@@ -52,19 +99,47 @@ export interface Arrival {
   device: number;
   /** The session's own generator, its raw length already drawn. */
   rng: Rng;
-  /** Raw end (ms). */
+  /**
+   * End (ms): its raw end, or a second before the next raw arrival on the
+   * same device, whoever turned the screen on then.
+   */
   rawEnd: number;
 }
 
-/** Raw arrivals slot by slot, with the busy state admission needs. */
+/** One raw arrival, its device and raw length drawn. */
+interface Raw {
+  t: number;
+  i: number;
+  h: number;
+  d: number;
+  rng: Rng;
+  rawEnd: number;
+}
+
+/**
+ * Raw arrivals slot by slot. An arrival on a screen already in use ends
+ * the session running there (someone else takes the remote): whether and
+ * when a session ends depends only on raw arrivals up to
+ * {@linkcode MAX_SESSION_MS} ahead, which are generated that far ahead.
+ */
 export class Arrivals {
   readonly #seed: number;
   readonly #households: number;
-  /** Raw end of the last arrival per device (household * MAX_DEVICES + device). */
-  readonly #busy = new Map<number, number>();
-  /** Raw ends of each household's running arrivals. */
+  /** Raw arrivals generated ahead, by slot. */
+  readonly #ahead = new Map<number, Raw[]>();
+  /** Start times of the raw arrivals ahead, per device (household * MAX_DEVICES + device). */
+  readonly #upcoming = new Map<number, number[]>();
+  /**
+   * Nominal ends of each household's raw arrivals: drawn apart from the
+   * device, so that how many run at once never depends on which screens
+   * earlier arrivals took.
+   */
   readonly #householdBusy = new Map<number, number[]>();
+  /** Raw ends of each household's raw arrivals. */
+  readonly #rawEnds = new Map<number, number[]>();
   readonly #cores = new Map<number, HouseholdCore>();
+  /** Next slot to generate. */
+  #generated: number | undefined;
 
   /** Arrivals of a seeded population of `households`. */
   constructor(seed: number, households: number) {
@@ -74,42 +149,82 @@ export class Arrivals {
 
   /** The arrivals of `slot` that are admitted, in time order. */
   admit(slot: number): Arrival[] {
+    if (this.#generated === undefined || this.#generated < slot) {
+      this.#ahead.clear();
+      this.#upcoming.clear();
+      this.#generated = slot;
+    }
+    while (this.#generated <= slot + LOOKAHEAD_SLOTS) {
+      this.#generate(this.#generated++);
+    }
+    const raw = this.#ahead.get(slot) ?? [];
+    this.#ahead.delete(slot);
+    const admitted: Arrival[] = [];
+    for (const a of raw) {
+      const key = a.h * MAX_DEVICES + a.d;
+      const times = this.#upcoming.get(key)!;
+      times.shift();
+      const next = times[0];
+      if (times.length === 0) this.#upcoming.delete(key);
+      const end = next !== undefined && next - 1_000 < a.rawEnd
+        ? next - 1_000
+        : a.rawEnd;
+      if (this.#full(a.h, a.t, Math.max(a.t + 1, end), this.#core(a.h).size)) {
+        continue;
+      }
+      admitted.push({
+        t: a.t,
+        i: a.i,
+        household: this.#core(a.h),
+        device: a.d,
+        rng: a.rng,
+        rawEnd: Math.max(a.t + 1, end),
+      });
+    }
+    if ((slot + 1) % 60 === 0) this.#forget(slot * SLOT_MS);
+    return admitted;
+  }
+
+  /** Draws the raw arrivals of `slot`: times, households, devices, raw lengths. */
+  #generate(slot: number): void {
     const slotStart = slot * SLOT_MS;
     const rng = new Rng(hash32(this.#seed, slot, 0x5107));
     const count = rng.poisson(slotArrivalMean(this.#households, slotStart));
-    const raw: { t: number; i: number; h: number }[] = [];
+    const picks: { t: number; i: number; h: number }[] = [];
     for (let i = 0; i < count; i++) {
-      raw.push({
+      picks.push({
         t: slotStart + rng.int(SLOT_MS),
         i,
         h: rng.int(this.#households),
       });
     }
-    raw.sort((a, b) => a.t - b.t || a.i - b.i);
-    const admitted: Arrival[] = [];
-    for (const a of raw) {
-      const arrival = this.#consider(slot, a.t, a.i, a.h);
-      if (arrival) admitted.push(arrival);
+    picks.sort((a, b) => a.t - b.t || a.i - b.i);
+    const raw: Raw[] = [];
+    for (const p of picks) {
+      const hh = this.#core(p.h);
+      const srng = new Rng(hash32(this.#seed, slot, p.i, 0xa5));
+      const running = this.#running(p.h, p.t, srng);
+      const d = pickDevice(srng, hh, running);
+      const rawEnd = p.t + drawSessionLength(
+        srng,
+        hh.deviceTypes[d]!,
+        VIEWING[hh.city]! * LENGTH_BY_HOUR[brusselsHour(p.t)]!,
+      );
+      raw.push({ ...p, d, rng: srng, rawEnd });
+      const key = p.h * MAX_DEVICES + d;
+      let times = this.#upcoming.get(key);
+      if (!times) this.#upcoming.set(key, times = []);
+      times.push(p.t);
     }
-    if ((slot + 1) % 60 === 0) this.#forget(slotStart);
-    return admitted;
+    this.#ahead.set(slot, raw);
   }
 
-  /** Records one raw arrival; returns it if its device and household are free. */
-  #consider(
-    slot: number,
-    t: number,
-    i: number,
-    h: number,
-  ): Arrival | undefined {
-    const hh = this.#core(h);
-    const srng = new Rng(hash32(this.#seed, slot, i, 0xa5));
-    const d = srng.pickCumulative(hh.deviceWeights);
-    const rawEnd = t + drawSessionLength(srng, hh.deviceTypes[d]!);
-    const key = h * MAX_DEVICES + d;
-    const until = this.#busy.get(key);
-    // Household concurrency (rule 16): at most size + 1 sessions at once,
-    // counted over raw arrivals so that it too needs only the lookback.
+  /**
+   * How many of the household's raw arrivals run at `t`, by their nominal
+   * ends; records this one's. It sends a new arrival to another screen,
+   * and caps concurrency (rule 16) at size + 1.
+   */
+  #running(h: number, t: number, rng: Rng): number {
     let ends = this.#householdBusy.get(h);
     if (!ends) this.#householdBusy.set(h, ends = []);
     let running = 0;
@@ -117,23 +232,33 @@ export class Arrivals {
       if (ends[k]! > t) running++;
       else ends.splice(k, 1);
     }
-    ends.push(rawEnd);
-    if (until !== undefined && until > t) {
-      if (rawEnd > until) this.#busy.set(key, rawEnd);
-      return undefined;
-    }
-    this.#busy.set(key, rawEnd);
-    if (running >= hh.size + 1) return undefined;
-    return { t, i, household: hh, device: d, rng: srng, rawEnd };
+    ends.push(t + Math.min(MAX_SESSION_MS, rng.lognormal(55 * 60_000, 0.8)));
+    return running;
   }
 
-  /** Drops devices and households idle since `before`. */
-  #forget(before: number): void {
-    for (const [key, until] of this.#busy) {
-      if (until <= before) this.#busy.delete(key);
+  /**
+   * Household concurrency (rule 16): at most size + 1 sessions at once,
+   * counted over the ends of every raw arrival (kept or not), which do not
+   * depend on what was kept.
+   */
+  #full(h: number, t: number, rawEnd: number, size: number): boolean {
+    let ends = this.#rawEnds.get(h);
+    if (!ends) this.#rawEnds.set(h, ends = []);
+    let running = 0;
+    for (let k = ends.length - 1; k >= 0; k--) {
+      if (ends[k]! > t) running++;
+      else ends.splice(k, 1);
     }
-    for (const [key, ends] of this.#householdBusy) {
-      if (ends.every((e) => e <= before)) this.#householdBusy.delete(key);
+    ends.push(rawEnd);
+    return running >= size + 1;
+  }
+
+  /** Drops households idle since `before`. */
+  #forget(before: number): void {
+    for (const map of [this.#householdBusy, this.#rawEnds]) {
+      for (const [key, ends] of map) {
+        if (ends.every((e) => e <= before)) map.delete(key);
+      }
     }
   }
 
@@ -147,4 +272,14 @@ export class Arrivals {
     }
     return h;
   }
+}
+
+/**
+ * Picks the screen of an arrival by weight; when that is a TV set likely
+ * in use (one of the `running` first) and the household has a free one,
+ * the next TV set.
+ */
+function pickDevice(rng: Rng, hh: HouseholdCore, running: number): number {
+  const d = rng.pickCumulative(hh.deviceWeights);
+  return d < running && running < hh.tvCount ? running : d;
 }

@@ -7,342 +7,107 @@
  */
 import { cumulative, hash32 } from "./rng.ts";
 import { HOUR_MS } from "./time.ts";
+import {
+  type Channel,
+  type City,
+  lineupOf,
+  type Operator,
+  type Service,
+  WORLD,
+} from "../world/world.ts";
 
-/** Region codes used by Statbel. */
-export type RegionCode = "VLG" | "WAL" | "BRU";
+export type {
+  Channel,
+  City,
+  Operator,
+  RegionCode,
+  Service,
+} from "../world/world.ts";
 
-/** A municipality households are drawn from, weighted by population (realism 4). */
-export interface City {
-  name: string;
-  province: string;
-  regionCode: RegionCode;
-  population: number;
-}
+/** Cities households are drawn from (realism 4). */
+export const CITIES: readonly City[] = WORLD.cities;
 
-/** Cities and 2020 populations (thousands), realism section 4. */
-export const CITIES: readonly City[] = [
-  { name: "Antwerp", province: "Antwerp", regionCode: "VLG", population: 529 },
-  {
-    name: "Ghent",
-    province: "East Flanders",
-    regionCode: "VLG",
-    population: 264,
-  },
-  {
-    name: "Bruges",
-    province: "West Flanders",
-    regionCode: "VLG",
-    population: 119,
-  },
-  {
-    name: "Leuven",
-    province: "Flemish Brabant",
-    regionCode: "VLG",
-    population: 102,
-  },
-  {
-    name: "Aalst",
-    province: "East Flanders",
-    regionCode: "VLG",
-    population: 87,
-  },
-  { name: "Mechelen", province: "Antwerp", regionCode: "VLG", population: 87 },
-  { name: "Hasselt", province: "Limburg", regionCode: "VLG", population: 79 },
-  {
-    name: "Sint-Niklaas",
-    province: "East Flanders",
-    regionCode: "VLG",
-    population: 79,
-  },
-  {
-    name: "Kortrijk",
-    province: "West Flanders",
-    regionCode: "VLG",
-    population: 77,
-  },
-  {
-    name: "Ostend",
-    province: "West Flanders",
-    regionCode: "VLG",
-    population: 72,
-  },
-  { name: "Genk", province: "Limburg", regionCode: "VLG", population: 66 },
-  {
-    name: "Charleroi",
-    province: "Hainaut",
-    regionCode: "WAL",
-    population: 203,
-  },
-  { name: "Liège", province: "Liège", regionCode: "WAL", population: 197 },
-  { name: "Namur", province: "Namur", regionCode: "WAL", population: 111 },
-  { name: "Mons", province: "Hainaut", regionCode: "WAL", population: 96 },
-  {
-    name: "La Louvière",
-    province: "Hainaut",
-    regionCode: "WAL",
-    population: 81,
-  },
-  {
-    name: "Brussels",
-    province: "Brussels-Capital",
-    regionCode: "BRU",
-    population: 185,
-  },
-  {
-    name: "Schaerbeek",
-    province: "Brussels-Capital",
-    regionCode: "BRU",
-    population: 133,
-  },
-  {
-    name: "Anderlecht",
-    province: "Brussels-Capital",
-    regionCode: "BRU",
-    population: 121,
-  },
-  {
-    name: "Molenbeek",
-    province: "Brussels-Capital",
-    regionCode: "BRU",
-    population: 98,
-  },
-  {
-    name: "Ixelles",
-    province: "Brussels-Capital",
-    regionCode: "BRU",
-    population: 88,
-  },
-  {
-    name: "Uccle",
-    province: "Brussels-Capital",
-    regionCode: "BRU",
-    population: 84,
-  },
-];
-
-/** Cumulative city weights. */
+/**
+ * Cumulative city weights: a region by its share of Belgian households
+ * (Statbel), then a city by population within it.
+ */
 export const CITY_WEIGHTS: Float64Array = cumulative(
-  CITIES.map((c) => c.population),
+  CITIES.map((c) => {
+    const regionPop = CITIES.filter((x) => x.regionCode === c.regionCode)
+      .reduce((a, x) => a + x.population, 0);
+    return WORLD.regions[c.regionCode].households * c.population / regionPop;
+  }),
 );
 
-/** City name -> city, for the validator's geography rule. */
-export const CITY_BY_NAME: ReadonlyMap<string, City> = new Map(
-  CITIES.map((c) => [c.name, c]),
-);
-
-/** A linear TV channel. */
-export interface Channel {
-  id: string;
-  name: string;
-  language: "nl" | "fr";
-  /** VRT (public, no ads), commercial, regional or premium. */
-  owner: "VRT" | "DPG" | "PLAY" | "REGIONAL" | "PREMIUM" | "RTBF" | "RTL";
-  /** Relative share of viewing within its language (realism 1.2). */
-  weight: number;
-  /** Carries commercial ad breaks. VRT, RTBF's La Trois and premium do not. */
-  ads: boolean;
-  kids?: boolean;
-}
-
-/** Belgian linear channels; Flemish weights follow the CIM shares (VRT 1 ~ 30%). */
-export const CHANNELS: readonly Channel[] = [
-  {
-    id: "VRT1",
-    name: "VRT 1",
-    language: "nl",
-    owner: "VRT",
-    weight: 30,
-    ads: false,
-  },
-  {
-    id: "VTM",
-    name: "VTM",
-    language: "nl",
-    owner: "DPG",
-    weight: 19,
-    ads: true,
-  },
-  {
-    id: "PLAY4",
-    name: "Play4",
-    language: "nl",
-    owner: "PLAY",
-    weight: 7,
-    ads: true,
-  },
-  {
-    id: "CANVAS",
-    name: "VRT Canvas",
-    language: "nl",
-    owner: "VRT",
-    weight: 6,
-    ads: false,
-  },
-  {
-    id: "VTM2",
-    name: "VTM 2",
-    language: "nl",
-    owner: "DPG",
-    weight: 5,
-    ads: true,
-  },
-  {
-    id: "KETNET",
-    name: "Ketnet",
-    language: "nl",
-    owner: "VRT",
-    weight: 4,
-    ads: false,
-    kids: true,
-  },
-  {
-    id: "PLAY5",
-    name: "Play5",
-    language: "nl",
-    owner: "PLAY",
-    weight: 3,
-    ads: true,
-  },
-  {
-    id: "VTM3",
-    name: "VTM 3",
-    language: "nl",
-    owner: "DPG",
-    weight: 2.5,
-    ads: true,
-  },
-  {
-    id: "VTM4",
-    name: "VTM 4",
-    language: "nl",
-    owner: "DPG",
-    weight: 2,
-    ads: true,
-  },
-  {
-    id: "PLAYSPORTS",
-    name: "Play Sports",
-    language: "nl",
-    owner: "PREMIUM",
-    weight: 1.6,
-    ads: false,
-  },
-  {
-    id: "PLAY6",
-    name: "Play6",
-    language: "nl",
-    owner: "PLAY",
-    weight: 1.5,
-    ads: true,
-  },
-  {
-    id: "VTMGOLD",
-    name: "VTM GOLD",
-    language: "nl",
-    owner: "DPG",
-    weight: 1.2,
-    ads: true,
-  },
-  {
-    id: "HBO",
-    name: "HBO",
-    language: "nl",
-    owner: "PREMIUM",
-    weight: 1.1,
-    ads: false,
-  },
-  {
-    id: "PLAY7",
-    name: "Play7",
-    language: "nl",
-    owner: "PLAY",
-    weight: 1,
-    ads: true,
-  },
-  {
-    id: "ATV",
-    name: "ATV",
-    language: "nl",
-    owner: "REGIONAL",
-    weight: 0.8,
-    ads: true,
-  },
-  {
-    id: "TVOOST",
-    name: "TV Oost",
-    language: "nl",
-    owner: "REGIONAL",
-    weight: 0.6,
-    ads: true,
-  },
-  {
-    id: "LAUNE",
-    name: "La Une",
-    language: "fr",
-    owner: "RTBF",
-    weight: 22,
-    ads: true,
-  },
-  {
-    id: "RTLTVI",
-    name: "RTL-TVI",
-    language: "fr",
-    owner: "RTL",
-    weight: 24,
-    ads: true,
-  },
-  {
-    id: "TIPIK",
-    name: "Tipik",
-    language: "fr",
-    owner: "RTBF",
-    weight: 6,
-    ads: true,
-  },
-  {
-    id: "LATROIS",
-    name: "La Trois",
-    language: "fr",
-    owner: "RTBF",
-    weight: 3,
-    ads: false,
-  },
-  {
-    id: "CLUBRTL",
-    name: "Club RTL",
-    language: "fr",
-    owner: "RTL",
-    weight: 5,
-    ads: true,
-  },
-  {
-    id: "PLUGRTL",
-    name: "Plug RTL",
-    language: "fr",
-    owner: "RTL",
-    weight: 3,
-    ads: true,
-  },
-];
+/** Linear channels (realism 1.2, 4). */
+export const CHANNELS: readonly Channel[] = WORLD.channels;
 
 /** Channel id -> channel. */
 export const CHANNEL_BY_ID: ReadonlyMap<string, Channel> = new Map(
   CHANNELS.map((c) => [c.id, c]),
 );
 
-/** Indices of Dutch-language and French-language channels with cumulative weights. */
-export const CHANNELS_NL: readonly number[] = CHANNELS.flatMap((c, i) =>
-  c.language === "nl" ? [i] : []
+/** Every service, operators' apps included. */
+export const ALL_SERVICES: readonly Service[] = WORLD.services;
+
+/** Service id -> service. */
+export const SERVICE_BY_ID: ReadonlyMap<string, Service> = new Map(
+  ALL_SERVICES.map((s) => [s.id, s]),
 );
-export const CHANNELS_FR: readonly number[] = CHANNELS.flatMap((c, i) =>
-  c.language === "fr" ? [i] : []
+
+/** Channel indices a household can tune in a service, with cumulative weights. */
+export interface ChannelPool {
+  channels: number[];
+  weights: Float64Array;
+}
+
+const pools = new Map<string, ChannelPool>();
+
+/**
+ * The channels of a service's line-up a household watches: its language's
+ * (and the English ones), and the regional channel of its own province only.
+ */
+export function channelPool(
+  service: Service,
+  language: string,
+  province: string,
+): ChannelPool {
+  const key = `${service.id}|${language}|${province}`;
+  let pool = pools.get(key);
+  if (!pool) {
+    const lineup = new Set(lineupOf(WORLD, service));
+    const channels = CHANNELS.flatMap((c, i) =>
+      lineup.has(c.id) &&
+        (c.language === language || c.language === "en") &&
+        (c.province === undefined || c.province === province)
+        ? [i]
+        : []
+    );
+    // A broadcaster's app whose channels are all in the other language
+    // still plays them to whoever opens it.
+    const list = channels.length > 0
+      ? channels
+      : CHANNELS.flatMap((c, i) => lineup.has(c.id) && !c.province ? [i] : []);
+    pool = {
+      channels: list,
+      weights: cumulative(list.map((i) => CHANNELS[i]!.weight)),
+    };
+    pools.set(key, pool);
+  }
+  return pool;
+}
+
+/** On-demand services, with their weights (CIM 2023 shares). */
+export const VOD_SERVICES: readonly Service[] = ALL_SERVICES.filter((s) =>
+  s.catalog > 0
 );
-export const CHANNEL_WEIGHTS_NL: Float64Array = cumulative(
-  CHANNELS_NL.map((i) => CHANNELS[i]!.weight),
+/** Broadcasters' apps, which stream their own channels live. */
+export const BROADCASTER_APPS: readonly Service[] = ALL_SERVICES.filter((s) =>
+  s.kind === "broadcaster"
 );
-export const CHANNEL_WEIGHTS_FR: Float64Array = cumulative(
-  CHANNELS_FR.map((i) => CHANNELS[i]!.weight),
-);
+
+/** The operator with this id. */
+export const OPERATORS: readonly Operator[] = WORLD.operators;
 
 /** Device types (realism 3.1). */
 export const DEVICE_TYPES = [
@@ -362,58 +127,28 @@ export function isTvScreen(type: DeviceType): boolean {
   return type === "STB" || type === "SmartTV";
 }
 
-/** Operating systems per device type. */
-export const DEVICE_OS: Record<DeviceType, readonly string[]> = {
-  STB: ["Telenet TV-box", "Proximus Pickx box"],
-  SmartTV: ["Tizen", "webOS", "Google TV", "Android TV"],
-  CTVStick: ["Google TV Streamer", "Fire TV", "tvOS"],
-  Console: ["PlayStation", "Xbox"],
-  Mobile: ["iOS", "Android"],
-  Tablet: ["iPadOS", "Android"],
-  Web: ["Chrome", "Safari", "Edge", "Firefox"],
-};
+/** Operating systems per device type, with cumulative shares; set-top boxes report their operator's box. */
+export const DEVICE_OS: Record<
+  DeviceType,
+  { names: string[]; weights: Float64Array }
+> = Object.fromEntries(
+  DEVICE_TYPES.map((t) => {
+    const os = WORLD.devices[t]?.os ?? {};
+    return [t, {
+      names: Object.keys(os),
+      weights: cumulative(Object.values(os)),
+    }];
+  }),
+) as Record<DeviceType, { names: string[]; weights: Float64Array }>;
 
-/** A streaming service (app) and whether it shows ads (realism 4, 1.5). */
-export interface Service {
-  id: string;
-  /** ad-supported (AVOD/BVOD) or not (SVOD ad-free, public). */
-  ads: boolean;
-  weight: number;
-}
-
-/** On-demand services used in Belgium (CIM 2023 shares). */
-export const SERVICES: readonly Service[] = [
-  { id: "Netflix", ads: false, weight: 45 },
-  { id: "VRT MAX", ads: false, weight: 32 },
-  { id: "VTM GO", ads: true, weight: 30 },
-  { id: "Disney+", ads: false, weight: 17 },
-  { id: "Streamz", ads: false, weight: 10 },
-  { id: "Prime Video", ads: false, weight: 10 },
-  { id: "GoPlay", ads: true, weight: 9 },
-  { id: "RTL Play", ads: true, weight: 8 },
-  { id: "Auvio", ads: false, weight: 8 },
-];
-/** Cumulative service weights. */
+/** Cumulative weights of the on-demand services. */
 export const SERVICE_WEIGHTS: Float64Array = cumulative(
-  SERVICES.map((s) => s.weight),
-);
-/** Service id -> service. */
-export const SERVICE_BY_ID: ReadonlyMap<string, Service> = new Map(
-  SERVICES.map((s) => [s.id, s]),
+  VOD_SERVICES.map((s) => s.weight ?? 0),
 );
 
 /** Apple HLS authoring ladder (kbps, resolution), realism 1.4. */
-export const LADDER: readonly { kbps: number; resolution: string }[] = [
-  { kbps: 145, resolution: "416x234" },
-  { kbps: 365, resolution: "640x360" },
-  { kbps: 730, resolution: "768x432" },
-  { kbps: 1100, resolution: "768x432" },
-  { kbps: 2000, resolution: "960x540" },
-  { kbps: 3000, resolution: "1280x720" },
-  { kbps: 4500, resolution: "1280x720" },
-  { kbps: 6000, resolution: "1920x1080" },
-  { kbps: 7800, resolution: "1920x1080" },
-];
+export const LADDER: readonly { kbps: number; resolution: string }[] =
+  WORLD.ladder;
 /** Ladder bitrates, for the validator. */
 export const LADDER_KBPS: ReadonlySet<number> = new Set(
   LADDER.map((r) => r.kbps),
@@ -471,20 +206,21 @@ export function programAt(channelId: string, ms: number): Program {
   return programInSlot(channelId, Math.floor(ms / SLOT_MS));
 }
 
+/** Half-hour slots per EPG block: a program starts at least every block. */
+const BLOCK_SLOTS = 3;
+
 const programInSlot = memo((channelId: string, at: number): Program => {
-  // Programs are 30, 60 or 90 minutes, aligned to half hours: a half-hour
-  // slot belongs to the program that starts at the nearest earlier boundary
-  // whose hash says "a program starts here".
+  // Programs are 30, 60 or 90 minutes, aligned to half hours. A program
+  // starts at every block boundary and, by the hash, at some slots inside
+  // a block; a slot belongs to the nearest start at or before it, and its
+  // program ends at the next start. Since every block boundary is a start,
+  // both searches stay inside one block and two programs never overlap.
   const channel = CHANNEL_BY_ID.get(channelId);
   const code = channelCode(channelId);
   let slot = at;
-  let back = 0;
-  while (back < 2 && !programStartsAt(code, slot)) {
-    slot--;
-    back++;
-  }
-  let end = slot + 1;
-  while (end - slot < 3 && !programStartsAt(code, end)) end++;
+  while (!programStartsAt(code, slot)) slot--;
+  let end = at + 1;
+  while (!programStartsAt(code, end)) end++;
   const startMs = slot * SLOT_MS;
   const date = new Date(startMs).toISOString();
   const programId = `${channelId}-${date.slice(0, 10).replaceAll("-", "")}-${
@@ -512,7 +248,8 @@ function channelCode(id: string): number {
 }
 
 function programStartsAt(code: number, slot: number): boolean {
-  return (hash32(code, slot, 7) & 3) !== 0 || slot % 6 === 0;
+  return ((slot % BLOCK_SLOTS) + BLOCK_SLOTS) % BLOCK_SLOTS === 0 ||
+    (hash32(code, slot, 7) & 1) === 0;
 }
 
 function genreOf(
@@ -520,27 +257,47 @@ function genreOf(
   code: number,
   slot: number,
 ): string {
-  if (channel?.kids) return "kids";
-  if (channel?.id === "PLAYSPORTS") return "sport";
-  if (channel?.id === "HBO") return hash32(code, slot) % 2 ? "drama" : "film";
+  if (channel?.genre) return channel.genre;
+  if (channel?.genres) {
+    return channel.genres[hash32(code, slot) % channel.genres.length]!;
+  }
   const utcHalfHour = ((slot % 48) + 48) % 48;
-  // The evening news airs at 19:00 local (17:00 or 18:00 UTC).
-  if (utcHalfHour === 36 || utcHalfHour === 34) return "news";
+  // The evening news airs at 19:00 local (17:00 or 18:00 UTC) on the
+  // Belgian generalist channels.
+  if (
+    (utcHalfHour === 36 || utcHalfHour === 34) && channel &&
+    channel.owner !== "FOREIGN"
+  ) return "news";
   const g = hash32(code, slot, 3) % 7;
   return GENRES[g === 0 ? 1 : g]!;
 }
 
-/** An ad break on a commercial linear channel. */
+/** An ad break on a commercial linear channel: the same pod for every viewer. */
 export interface AdBreak {
   adBreakId: string;
   startMs: number;
   durationSec: number;
+  /** Creative numbers of the spots, in order. */
+  ads: number[];
+}
+
+/** Creatives in the ad catalogue; creative n belongs to advertiser n mod their count. */
+export const CREATIVES = 4000;
+const CREATIVE_LENGTHS = [10, 15, 15, 15, 20, 20, 30, 30, 30, 60];
+
+/** Returns the length of creative `n` in seconds: one length per creative. */
+export function creativeLength(n: number): number {
+  const x = hash32(n, 0xad);
+  const len = CREATIVE_LENGTHS[x % CREATIVE_LENGTHS.length]!;
+  // A minute-long spot is rare.
+  return len === 60 && (x >>> 8) % 4 !== 0 ? 30 : len;
 }
 
 /**
  * Returns the ad breaks of a channel in the clock hour containing `ms`.
- * Three or four breaks of 2-3 minutes: at most 12 minutes an hour (EU 20% cap),
- * none on ad-free channels, none during news or kids programs. The result is
+ * Three or four breaks, at a second within their minute, each a pod of
+ * creatives up to 80-170 s: at most 12 minutes an hour (EU 20% cap), none on
+ * ad-free channels, none during news or kids programs. The result is
  * shared: do not modify it.
  */
 export function adBreaksInHour(
@@ -552,21 +309,33 @@ export function adBreaksInHour(
 
 const breaksInHour = memo((channelId: string, hour: number): AdBreak[] => {
   const channel = CHANNEL_BY_ID.get(channelId);
-  if (!channel || !channel.ads) return [];
+  if (!channel || channel.ads === "none") return [];
   const hourStart = hour * HOUR_MS;
   const code = channelCode(channelId);
-  const h = hash32(code, hourStart / HOUR_MS, 11);
+  const h = hash32(code, hour, 11);
   const count = 3 + (h & 1);
   const breaks: AdBreak[] = [];
   for (let i = 0; i < count; i++) {
-    const startMs = hourStart + (i * 15 + 7 + ((h >>> (i + 2)) & 3)) * 60_000;
-    if (programAt(channelId, startMs).genre === "news") continue;
-    const durationSec = 120 + 30 * ((h >>> (i * 2 + 8)) & 1) +
-      30 * ((h >>> (i * 2 + 9)) & 1);
+    const startMs = hourStart + (i * 15 + 6 + ((h >>> (i + 2)) & 3)) * 60_000 +
+      hash32(code, hour, i, 13) % 60_000;
+    const genre = programAt(channelId, startMs).genre;
+    if (genre === "news" || genre === "kids") continue;
+    const target = 80 + hash32(code, hour, i, 17) % 91;
+    const ads: number[] = [];
+    let total = 0;
+    for (let k = 0; k < 12 && total < target - 9; k++) {
+      const ad = hash32(code, hour, i, k, 19) % CREATIVES;
+      const len = creativeLength(ad);
+      if (total + len > target) continue;
+      ads.push(ad);
+      total += len;
+    }
+    if (ads.length === 0) continue;
     breaks.push({
-      adBreakId: `AB_${channelId}_${Math.floor(startMs / 60_000)}`,
+      adBreakId: `AB_${channelId}_${Math.floor(startMs / 1000)}`,
       startMs,
-      durationSec,
+      durationSec: total,
+      ads,
     });
   }
   return breaks;
@@ -578,22 +347,25 @@ export interface Content {
   contentType: "episode" | "movie" | "clip" | "catchup";
   durationSec: number;
   genre: string;
+  /** Index in its service's catalogue. */
+  index: number;
 }
 
-/** Number of VoD assets in the catalog. */
-export const CATALOG_SIZE = 5000;
-
-/** Returns VoD asset `index` (pure). */
-export function contentAt(index: number): Content {
-  const h = hash32(index, 1234567);
+/** Returns asset `index` of a service's catalogue (pure). */
+export function contentAt(service: Service, index: number): Content {
+  const h = hash32(index, service.catalog, 1234567);
   const kind = h % 20;
-  const contentType = kind < 12
+  // Broadcasters' catalogues are mostly episodes and catch-up; SVODs carry films.
+  const broadcaster = service.kind === "broadcaster";
+  const contentType = kind < (broadcaster ? 10 : 12)
     ? "episode"
-    : kind < 16
+    : kind < (broadcaster ? 12 : 17)
     ? "movie"
     : kind < 19
     ? "clip"
-    : "catchup";
+    : broadcaster || kind === 19 && service.kind === "operator"
+    ? "catchup"
+    : "episode";
   const u = ((h >>> 8) & 0xffff) / 65536;
   const durationSec = contentType === "episode"
     ? Math.round(1500 + u * 2100)
@@ -603,17 +375,25 @@ export function contentAt(index: number): Content {
     ? Math.round(120 + u * 480)
     : Math.round(1800 + u * 1800);
   return {
-    contentId: `VOD_${String(index).padStart(5, "0")}`,
+    contentId: `${service.prefix ?? "VOD"}_${String(index).padStart(5, "0")}`,
     contentType,
     durationSec,
     genre: GENRES[1 + ((h >>> 24) % 6)]!,
+    index,
   };
 }
 
-/** Cumulative Zipf(1.0) popularity over the catalog. */
-export const CONTENT_POPULARITY: Float64Array = cumulative(
-  Array.from({ length: CATALOG_SIZE }, (_, i) => 1 / (i + 1)),
-);
+const popularity = new Map<number, Float64Array>();
+
+/** Cumulative Zipf(1.0) popularity over a catalogue of `size` titles. */
+export function contentPopularity(size: number): Float64Array {
+  let cum = popularity.get(size);
+  if (!cum) {
+    cum = cumulative(Array.from({ length: size }, (_, i) => 1 / (i + 1)));
+    popularity.set(size, cum);
+  }
+  return cum;
+}
 
 /**
  * Share of daily viewing minutes by Brussels local hour (realism 1.1 template).
@@ -648,11 +428,11 @@ export const HOURLY_TEMPLATE: readonly number[] = [
 
 /** Weekly multipliers by local weekday (0 = Sunday heaviest, Saturday weak). */
 export const WEEKDAY_FACTOR: readonly number[] = [
-  1.08,
-  0.99,
-  0.99,
+  1.14,
   1.0,
   1.0,
-  0.99,
-  0.95,
+  1.0,
+  1.0,
+  1.0,
+  0.92,
 ];

@@ -7,7 +7,7 @@
  */
 
 /** Version of the event schema, carried in Kafka headers and Parquet metadata. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** Field value kinds. */
 export type FieldKind = "string" | "int" | "double" | "boolean" | "timestamp";
@@ -22,11 +22,15 @@ export const FIELDS = {
   tvId: ["string", "device id, TV_ + 6 digits (every screen type)"],
   region: ["string", "city of the household (e.g. Ghent)"],
   regionCode: ["string", "VLG, WAL or BRU"],
+  postalCode: ["string", "postal code of the household, within its city"],
+  isp: ["string", "internet operator of the household"],
   deviceType: [
     "string",
     "STB, SmartTV, CTVStick, Console, Mobile, Tablet, Web",
   ],
   os: ["string", "device operating system or box"],
+  appVersion: ["string", "version of the app (or player) of the service"],
+  networkType: ["string", "ethernet, wifi, 4G or 5G"],
   serviceId: ["string", "app / service (Telenet TV, Netflix, VRT MAX...)"],
   appSessionId: ["string", "app session (app_start .. app_end)"],
   playbackSessionId: ["string", "one channel tune or one VoD play"],
@@ -34,6 +38,11 @@ export const FIELDS = {
   coldStartMs: ["int", "app start-up time"],
   householdSize: ["int", "persons in the household"],
   tvCount: ["int", "TV sets in the household"],
+  ipAddress: ["string", "household public IPv4 address, from its ISP's ranges"],
+  ipv6Prefix: ["string", "household IPv6 /64, where its ISP has IPv6"],
+  deviceModel: ["string", "device make and model"],
+  osVersion: ["string", "version of the OS, box firmware or browser"],
+  userAgent: ["string", "user agent of the app or browser"],
   appSessionDurationSec: ["int", "app session length"],
   endReason: ["string", "why a tune, play or app session ended"],
   channelId: ["string", "linear channel id (VRT1, VTM, HBO...)"],
@@ -46,7 +55,8 @@ export const FIELDS = {
   timeshiftOffsetSec: ["int", "seconds behind live (0 = live)"],
   watchDurationSec: ["int", "channel_end - channel_start, seconds"],
   isSurf: ["boolean", "tune shorter than 10 s"],
-  contentId: ["string", "VoD asset id"],
+  contentId: ["string", "VoD asset id, prefixed by its service's catalogue"],
+  title: ["string", "VoD asset title"],
   contentType: ["string", "episode, movie, clip, catchup"],
   durationSec: ["int", "VoD asset length"],
   startPositionSec: ["double", "resume position"],
@@ -63,7 +73,7 @@ export const FIELDS = {
   toSec: ["double", "seek target"],
   seekLatencyMs: ["int", "time to complete the seek"],
   bufferDurationMs: ["int", "stall length"],
-  cause: ["string", "buffering cause: network, seek"],
+  cause: ["string", "buffering cause: network, seek, ad_transition"],
   fromKbps: ["int", "previous rung"],
   toKbps: ["int", "new rung"],
   errorCode: ["string", "player error code"],
@@ -101,8 +111,12 @@ export const COMMON_FIELDS: readonly FieldName[] = [
   "tvId",
   "region",
   "regionCode",
+  "postalCode",
+  "isp",
   "deviceType",
   "os",
+  "appVersion",
+  "networkType",
   "serviceId",
   "appSessionId",
 ];
@@ -112,7 +126,16 @@ const LIVE_OR_VOD: readonly FieldName[] = ["channelId", "contentId"];
 
 /** Per event type: [required fields beyond the common ones, optional fields]. */
 export const EVENT_FIELDS = {
-  app_start: [["launchType", "coldStartMs", "householdSize", "tvCount"], []],
+  app_start: [[
+    "launchType",
+    "coldStartMs",
+    "householdSize",
+    "tvCount",
+    "ipAddress",
+    "deviceModel",
+    "osVersion",
+    "userAgent",
+  ], ["ipv6Prefix"]],
   app_end: [["endReason", "appSessionDurationSec"], []],
   channel_start: [[
     ...PLAY,
@@ -136,6 +159,7 @@ export const EVENT_FIELDS = {
   playback_start: [[
     ...PLAY,
     "contentId",
+    "title",
     "contentType",
     "durationSec",
     "startPositionSec",
@@ -182,7 +206,7 @@ export const EVENT_FIELDS = {
     "adPosition",
     "podLength",
     "plannedDurationSec",
-  ], [...LIVE_OR_VOD]],
+  ], [...LIVE_OR_VOD, "programId", "programGenre"]],
   ad_start: [[
     ...PLAY,
     "adBreakId",
@@ -197,6 +221,9 @@ export const EVENT_FIELDS = {
     ...LIVE_OR_VOD,
   ]],
   ad_skip: [[...PLAY, "adBreakId", "adId", "watchedSec"], [...LIVE_OR_VOD]],
+  ad_abandon: [[...PLAY, "adBreakId", "adId", "watchedSec"], [
+    ...LIVE_OR_VOD,
+  ]],
   ad_break_end: [[...PLAY, "adBreakId", "adsPlayed", "adsCompleted"], [
     ...LIVE_OR_VOD,
   ]],

@@ -11,14 +11,23 @@ import {
   CITY_WEIGHTS,
   DEVICE_OS,
   type DeviceType,
+  type Operator,
+  OPERATORS,
+  type Service,
+  VOD_SERVICES,
 } from "./catalog.ts";
-import { hash32, Rng } from "./rng.ts";
+import { cumulative, hash32, Rng } from "./rng.ts";
+import { WORLD } from "../world/world.ts";
 
 /** One screen in a household. */
 export interface Device {
   tvId: string;
   deviceType: DeviceType;
   os: string;
+  osVersion: string;
+  model: string;
+  /** Home network of a fixed screen; phones and tablets draw per session. */
+  network: string;
   /** Index of the member who owns a personal device; -1 for shared screens. */
   owner: number;
   /** Relative propensity to start an app session. */
@@ -37,9 +46,19 @@ export interface Household {
   devices: Device[];
   /** Cumulative device weights for picking who starts a session. */
   deviceWeights: number[];
-  operator: string;
+  /** Internet (and, with `tvSubscription`, pay-TV) operator. */
+  operator: Operator;
+  tvSubscription: boolean;
+  postalCode: string;
+  ipv4: string;
+  /** The household's IPv6 /64, where its operator has IPv6. */
+  ipv6: string | undefined;
   /** Speaks Dutch at home (drives channel language). */
   dutch: boolean;
+  /** Members who watch anything at all (infants and some adults do not). */
+  watchers: number[];
+  /** On-demand services the household uses. */
+  services: Service[];
 }
 
 /** Household size distribution P(1..6): mean 2.26, P(1) = 0.34 (Statbel, realism 1.3). */
@@ -71,10 +90,20 @@ export interface HouseholdCore {
   deviceWeights: number[];
   dutch: boolean;
   operator: number;
+  tvSubscription: boolean;
+  /** Bit m set: member m watches. */
+  watchers: number;
+  /** Seed of the household's identity (postal code, addresses, models). */
+  identity: number;
 }
 
-const OPERATORS_WAL = ["VOO", "Proximus", "Orange"];
-const OPERATORS = ["Telenet", "Proximus", "Orange"];
+/** Per region: cumulative operator shares. */
+const OPERATOR_WEIGHTS = Object.fromEntries(
+  (["VLG", "WAL", "BRU"] as const).map((r) => [
+    r,
+    cumulative(OPERATORS.map((o) => o.share[r])),
+  ]),
+) as Record<City["regionCode"], Float64Array>;
 
 /** Returns the numeric core of household `index` (pure, no strings built). */
 export function householdCoreAt(seed: number, index: number): HouseholdCore {
@@ -85,16 +114,25 @@ export function householdCoreAt(seed: number, index: number): HouseholdCore {
   const deviceTypes: DeviceType[] = [];
   const deviceOs: number[] = [];
   const owners: number[] = [];
+  const regionCode = CITIES[city]!.regionCode;
+  const operator = rng.pickCumulative(OPERATOR_WEIGHTS[regionCode]);
+  const tvSubscription = rng.chance(WORLD.tvSubscription);
+  // Infants and some older children do not watch (CIM measures persons 4+).
+  let watchers = 1;
+  for (let m = 1; m < size; m++) {
+    if (rng.chance(m < 2 ? 0.95 : 0.75)) watchers |= 1 << m;
+  }
   const deviceWeights: number[] = [];
   let sum = 0;
   const add = (deviceType: DeviceType, owner: number, weight: number) => {
     if (deviceTypes.length >= MAX_DEVICES) return;
     deviceTypes.push(deviceType);
-    deviceOs.push(rng.int(DEVICE_OS[deviceType].length));
+    const os = DEVICE_OS[deviceType];
+    deviceOs.push(os.names.length ? rng.pickCumulative(os.weights) : 0);
     owners.push(owner);
     deviceWeights.push(sum += weight);
   };
-  const hasStb = rng.chance(0.8);
+  const hasStb = tvSubscription;
   for (let t = 0; t < tvCount; t++) {
     add(t === 0 && hasStb ? "STB" : "SmartTV", -1, t === 0 ? 1 : 0.45);
   }
@@ -102,13 +140,12 @@ export function householdCoreAt(seed: number, index: number): HouseholdCore {
   if (rng.chance(0.15)) add("Console", -1, 0.1);
   const adults = Math.min(size, 2);
   for (let m = 0; m < size; m++) {
-    if (m < adults || rng.chance(0.6)) add("Mobile", m, 0.3);
+    if (!(watchers & (1 << m))) continue;
+    if (m < adults || rng.chance(0.6)) add("Mobile", m, 0.09);
   }
-  if (rng.chance(0.6)) add("Tablet", -1, 0.15);
-  if (rng.chance(0.5)) add("Web", -1, 0.12);
-  const regionCode = CITIES[city]!.regionCode;
-  const dutch = regionCode === "VLG" ||
-    (regionCode === "BRU" && rng.chance(0.35));
+  if (rng.chance(0.6)) add("Tablet", -1, 0.12);
+  if (rng.chance(0.5)) add("Web", -1, 0.1);
+  const dutch = rng.chance(WORLD.regions[regionCode].dutch);
   return {
     index,
     city,
@@ -119,25 +156,45 @@ export function householdCoreAt(seed: number, index: number): HouseholdCore {
     owners,
     deviceWeights,
     dutch,
-    operator: rng.int(3),
+    operator,
+    tvSubscription,
+    watchers,
+    identity: hash32(seed, index, 0x1d),
   };
 }
 
-/** Builds the full household (ids, names) from its core. */
+/** Builds the full household (ids, names, identity) from its core. */
 export function expandHousehold(core: HouseholdCore): Household {
   const { index } = core;
   const city = CITIES[core.city]!;
+  const operator = OPERATORS[core.operator]!;
+  const rng = new Rng(core.identity);
   const userIds: string[] = [];
+  const watchers: number[] = [];
   for (let m = 0; m < core.size; m++) {
     userIds.push(padId("U_", index * 6 + m, 7));
+    if (core.watchers & (1 << m)) watchers.push(m);
   }
-  const devices: Device[] = core.deviceTypes.map((deviceType, d) => ({
-    tvId: padId("TV_", index * MAX_DEVICES + d, 6),
-    deviceType,
-    os: DEVICE_OS[deviceType][core.deviceOs[d]!]!,
-    owner: core.owners[d]!,
-    weight: core.deviceWeights[d]! - (d > 0 ? core.deviceWeights[d - 1]! : 0),
-  }));
+  const devices: Device[] = core.deviceTypes.map((deviceType, d) => {
+    const os = deviceType === "STB"
+      ? operator.box
+      : DEVICE_OS[deviceType].names[core.deviceOs[d]!]!;
+    const models = deviceType === "STB"
+      ? operator.boxModels
+      : WORLD.models[os] ?? [os];
+    const versions = WORLD.osVersions[os] ?? ["1.0"];
+    return {
+      tvId: padId("TV_", index * MAX_DEVICES + d, 6),
+      deviceType,
+      os,
+      // Newer versions are more common: each older one half as likely.
+      osVersion: versions[Math.min(versions.length - 1, rng.geometric(0.5))]!,
+      model: models[rng.int(models.length)]!,
+      network: pickShare(rng, WORLD.devices[deviceType]!.networks),
+      owner: core.owners[d]!,
+      weight: core.deviceWeights[d]! - (d > 0 ? core.deviceWeights[d - 1]! : 0),
+    };
+  });
   return {
     index,
     householdId: padId("HH_", index, 6),
@@ -147,11 +204,57 @@ export function expandHousehold(core: HouseholdCore): Household {
     userIds,
     devices,
     deviceWeights: core.deviceWeights,
-    operator: (city.regionCode === "WAL" ? OPERATORS_WAL : OPERATORS)[
-      core.operator
-    ]!,
+    operator,
+    tvSubscription: core.tvSubscription,
+    postalCode: city.postalCodes[rng.int(city.postalCodes.length)]!,
+    ipv4: addressIn(operator.ipv4[rng.int(operator.ipv4.length)]!, rng),
+    ipv6: operator.ipv6 === null ? undefined : operator.ipv6 + ":" +
+      hex4(rng.int(0x10000)) + ":" + hex4(rng.int(0x10000)) + "::/64",
     dutch: core.dutch,
+    watchers,
+    services: householdServices(core.identity, core.dutch, VOD_SERVICES),
   };
+}
+
+/** Draws a key of `shares` in proportion to its value. */
+export function pickShare(rng: Rng, shares: Record<string, number>): string {
+  const keys = Object.keys(shares);
+  let x = rng.next() * keys.reduce((a, k) => a + shares[k]!, 0);
+  for (const k of keys) {
+    x -= shares[k]!;
+    if (x < 0) return k;
+  }
+  return keys[keys.length - 1]!;
+}
+
+/** A host address inside an IPv4 CIDR range (never the network or broadcast address). */
+function addressIn(cidr: string, rng: Rng): string {
+  const [base, bits] = cidr.split("/");
+  const start = base!.split(".").reduce((a, o) => a * 256 + Number(o), 0);
+  const size = 2 ** (32 - Number(bits));
+  const n = start + 1 + rng.int(size - 2);
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
+}
+
+function hex4(n: number): string {
+  return n.toString(16);
+}
+
+/** Draws the on-demand services a household uses (CIM 2023 shares), once per household. */
+function householdServices(
+  identity: number,
+  dutch: boolean,
+  services: readonly Service[],
+): Service[] {
+  const rng = new Rng(hash32(identity, 0x5e7));
+  const language = dutch ? "nl" : "fr";
+  const mine = services.filter((svc) =>
+    (svc.language === undefined || svc.language === language) &&
+    rng.chance(Math.min(0.95, (svc.weight ?? 0) / 100 * 1.3))
+  );
+  if (mine.length > 0) return mine;
+  // Everyone has the public broadcaster's free player.
+  return [services.find((svc) => svc.language === language && !svc.vodAds)!];
 }
 
 function pickCum(rng: Rng, cum: readonly number[]): number {

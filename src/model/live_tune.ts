@@ -1,11 +1,21 @@
 /**
  * A live channel tune: channel_start, heartbeats and stalls while playing,
  * the channel's scheduled ad breaks (some zapped away from), and
- * channel_end (docs/realism.md 3.4).
+ * channel_end (docs/realism.md 3.4). On operators' services a tune can be
+ * time-shifted: the program is the one that aired `timeshiftOffsetSec`
+ * ago, and its ad breaks are fast-forwarded.
  *
  * @module
  */
-import { adBreaksInHour, CHANNELS, LADDER, programAt } from "./catalog.ts";
+import {
+  type AdBreak,
+  adBreaksInHour,
+  CHANNELS,
+  isTvScreen,
+  LADDER,
+  programAt,
+  type Service,
+} from "./catalog.ts";
 import { adPod } from "./ad_pod.ts";
 import {
   type EventFields,
@@ -15,6 +25,7 @@ import {
 } from "./session.ts";
 import { flat, quote } from "./text.ts";
 import { HOUR_MS } from "./time.ts";
+import { liveAdsAllowed } from "../world/world.ts";
 
 /** What a tune's phases share: the fields every event opens with, the heartbeat clock, the playhead and rung. */
 interface Tune {
@@ -24,23 +35,53 @@ interface Tune {
   rung: number;
 }
 
+/** Fatal live errors: set-top boxes lose the multicast or the tuner; apps lose segments or licences. */
+const LIVE_FATAL_BOX = [
+  ',"errorCode":"IPTV-3016","errorMessage":"multicast stream lost"',
+  ',"errorCode":"STB-2201","errorMessage":"tuner signal lost"',
+];
+const LIVE_FATAL_APP = [
+  ',"errorCode":"NET-2004","errorMessage":"segment download failed after retries"',
+  ',"errorCode":"DRM-4032","errorMessage":"licence renewal failed"',
+  ',"errorCode":"CDN-503","errorMessage":"edge server returned 503"',
+];
+
+/** Draws a tune's zap latency: fast on set-top boxes, slower in apps (realism 1.2). */
+function zapLatency(s: SessionState): number {
+  const type = s.device.deviceType;
+  const median = type === "STB" ? 1_600 : isTvScreen(type) ? 2_400 : 3_000;
+  return Math.round(
+    Math.min(9_000, Math.max(700, s.rng.lognormal(median, 0.3))),
+  );
+}
+
+/** Draws how long a tune lasts (ms) and whether it is a surf. */
+function dwellOf(s: SessionState): { dwell: number; surf: boolean } {
+  const surf = s.rng.chance(0.42);
+  const dwell = surf
+    ? Math.min(9_400, s.rng.lognormal(4_000, 0.5))
+    : Math.min(4 * HOUR_MS, s.rng.lognormal(16 * 60_000, 1.25) + 10_000);
+  return { dwell: Math.round(dwell), surf };
+}
+
 /** Yields one tune of `channelIndex`, ending by `deadline`; returns its end reason. */
 export function* tune(
   s: SessionState,
   channelIndex: number,
   method: string,
   deadline: number,
+  service: Service,
 ): Generator<EventFields, string> {
   const channel = CHANNELS[channelIndex]!;
   const psid = s.nextPlaybackId();
   const t0 = s.t;
-  const surf = s.rng.chance(0.42);
-  let dwell = surf
-    ? Math.min(9_500, s.rng.lognormal(4_000, 0.5))
-    : Math.min(4 * HOUR_MS, s.rng.lognormal(14 * 60_000, 1.25) + 10_000);
-  dwell = Math.round(dwell);
-  let tEnd = Math.min(t0 + dwell, deadline);
-  const zapLatencyMs = Math.round(s.rng.uniform(1_200, 3_500));
+  const { dwell, surf } = dwellOf(s);
+  // Replay: about a sixth of linear minutes are time-shifted (realism 1.1).
+  const shiftMs = !surf && service.timeshift && s.rng.chance(0.13)
+    ? Math.round(Math.min(6 * HOUR_MS, s.rng.lognormal(25 * 60_000, 0.9)))
+    : 0;
+  let tEnd = Math.min(t0 + Math.round(shiftMs ? dwell * 1.5 : dwell), deadline);
+  const zapLatencyMs = zapLatency(s);
   const tn: Tune = {
     ref: flat(
       ',"playbackSessionId":"' + psid + '","channelId":"' + channel.id + '"',
@@ -50,39 +91,41 @@ export function* tune(
     rung: s.rungBase,
   };
   if (s.on("channel_start", t0)) {
-    const program = programAt(channel.id, t0);
+    const program = programAt(channel.id, t0 - shiftMs);
     yield tn.ref + ',"channelName":' + quote(channel.name) + ',"programId":' +
       quote(program.programId) + ',"programGenre":' + quote(program.genre) +
       ',"tuneMethod":"' + method + '","zapLatencyMs":' + zapLatencyMs +
-      ',"isLive":true,"timeshiftOffsetSec":0';
+      ',"isLive":' + (shiftMs === 0) + ',"timeshiftOffsetSec":' +
+      Math.round(shiftMs / 1000);
   }
-  // Linear ad breaks are the channel's schedule; a viewer sees the ones
-  // that start while tuned, and some zap away when a break starts.
-  const breaks = [
-    ...adBreaksInHour(channel.id, t0),
-    ...adBreaksInHour(channel.id, t0 + HOUR_MS),
-    ...adBreaksInHour(channel.id, t0 + 2 * HOUR_MS),
-    ...adBreaksInHour(channel.id, t0 + 3 * HOUR_MS),
-  ].filter((b) => b.startMs > t0 + 1_000);
-  // Most long tunes end by zapping; the TV is switched off after some.
+  // Most tunes end by zapping; a few with the screen switched off.
   let reason = tEnd >= deadline
     ? "app_exit"
-    : !surf && s.rng.chance(0.12)
+    : !surf && s.rng.chance(0.015)
     ? "power_off"
     : "zap";
+  // Linear ad breaks are the channel's schedule, the same pod for every
+  // viewer; some viewers zap away once a break starts (realism 1.5).
+  const breaks = shiftMs || !liveAdsAllowed(channel, service)
+    ? []
+    : breaksFrom(channel.id, t0);
   for (const b of breaks) {
     if (b.startMs >= tEnd) break;
     const bEnd = b.startMs + b.durationSec * 1000;
-    if (bEnd > deadline || s.rng.chance(0.15)) {
-      // Ad avoidance (15% live, realism 1.5): leave as the break starts.
+    if (bEnd > deadline) {
       tEnd = b.startMs;
-      reason = bEnd > deadline ? "app_exit" : "zap";
+      reason = "app_exit";
       break;
     }
     yield* playSegment(s, tn, b.startMs);
     if (s.t < b.startMs) break; // ended by a fatal error
-    yield* linearBreak(s, tn, psid, channel.id, b.adBreakId, b.durationSec);
+    const left = yield* linearBreak(s, tn, psid, channel.id, b);
     tn.position += (s.t - b.startMs) / 1000;
+    if (left) {
+      tEnd = s.t;
+      reason = "zap";
+      break;
+    }
     if (tEnd < s.t + 5_000) tEnd = s.t + 5_000;
     tEnd = Math.min(tEnd, deadline);
   }
@@ -92,22 +135,37 @@ export function* tune(
     reason = "error";
   }
   if (s.on("channel_end", s.t)) {
+    const watched = Math.round((s.t - t0) / 1000);
     yield tn.ref + ',"programId":' +
-      quote(programAt(channel.id, s.t).programId) +
-      ',"watchDurationSec":' + Math.round((s.t - t0) / 1000) +
-      ',"endReason":"' + reason + '","isSurf":' + (s.t - t0 < 10_000);
+      quote(programAt(channel.id, s.t - shiftMs).programId) +
+      ',"watchDurationSec":' + watched + ',"endReason":"' + reason +
+      '","isSurf":' + (watched < 10);
   }
   return reason;
 }
 
-/** Plays live content until `until`, emitting heartbeats and stalls. */
+/** The channel's breaks from just after `t0`, over the longest tune. */
+function breaksFrom(channelId: string, t0: number): AdBreak[] {
+  const out: AdBreak[] = [];
+  for (let h = 0; h <= 4; h++) {
+    for (const b of adBreaksInHour(channelId, t0 + h * HOUR_MS)) {
+      if (b.startMs > t0 + 1_000) out.push(b);
+    }
+  }
+  return out;
+}
+
+/** Plays live content until `until`, emitting heartbeats, rung changes and stalls. */
 function* playSegment(
   s: SessionState,
   tn: Tune,
   until: number,
 ): Generator<EventFields> {
   while (s.t < until) {
-    const next = tn.anchor + HEARTBEAT_MS;
+    // Players tick on their own timers: a heartbeat is 10 s after the
+    // last, give or take a few hundred milliseconds.
+    const next = tn.anchor + HEARTBEAT_MS +
+      Math.round(s.rng.uniform(-150, 250));
     if (next > until) {
       tn.position += (until - s.t) / 1000;
       s.t = until;
@@ -123,20 +181,52 @@ function* playSegment(
       if (at < until) {
         tn.position += (at - s.t) / 1000;
         s.t = at;
+        const codes = s.device.deviceType === "STB"
+          ? LIVE_FATAL_BOX
+          : LIVE_FATAL_APP;
+        const code = codes[s.rng.int(codes.length)]!;
         if (s.on("error", at)) {
-          yield tn.ref + ',"errorCode":"LIVE-3016","errorMessage":' +
-            '"multicast stream lost","severity":"fatal","phase":"playback"';
+          yield tn.ref + code + ',"severity":"fatal","phase":"playback"';
         }
         s.t = at + 200;
         s.fatal = true;
         return;
       }
     }
+    yield* rungChange(s, tn, next, 0.01);
     tn.position += (next - s.t) / 1000;
     s.t = next;
     tn.anchor = next;
-    yield* liveHeartbeat(s, tn, next);
+    const health = round1(s.rng.uniform(8, 30));
+    if (s.on("heartbeat", next)) {
+      yield tn.ref + ',"positionSec":' + round1(tn.position) +
+        ',"bitrateKbps":' + LADDER[tn.rung]!.kbps + ',"bufferHealthSec":' +
+        health;
+    }
   }
+}
+
+/** Sometimes, a change of rung somewhere before the heartbeat at `next`. */
+function* rungChange(
+  s: SessionState,
+  tn: Tune,
+  next: number,
+  p: number,
+): Generator<EventFields> {
+  if (!s.rng.chance(p)) return;
+  const to = Math.max(
+    0,
+    Math.min(LADDER.length - 1, tn.rung + (s.rng.chance(0.5) ? 1 : -1)),
+  );
+  if (to === tn.rung) return;
+  const at = Math.round(s.t + s.rng.uniform(0.05, 0.95) * (next - s.t));
+  tn.position += (at - s.t) / 1000;
+  s.t = at;
+  if (s.on("bitrate_change", at)) {
+    yield tn.ref + ',"fromKbps":' + LADDER[tn.rung]!.kbps + ',"toKbps":' +
+      LADDER[to]!.kbps + ',"resolution":"' + LADDER[to]!.resolution + '"';
+  }
+  tn.rung = to;
 }
 
 /** A network stall inside the next heartbeat interval; returns true when it ends the segment. */
@@ -172,48 +262,33 @@ function* liveStall(
   return false;
 }
 
-/** A heartbeat at `at`, after an occasional change of rung. */
-function* liveHeartbeat(
-  s: SessionState,
-  tn: Tune,
-  at: number,
-): Generator<EventFields> {
-  if (s.rng.chance(0.01)) {
-    const to = Math.max(
-      0,
-      Math.min(LADDER.length - 1, tn.rung + (s.rng.chance(0.5) ? 1 : -1)),
-    );
-    if (to !== tn.rung) {
-      if (s.on("bitrate_change", at)) {
-        yield tn.ref + ',"fromKbps":' + LADDER[tn.rung]!.kbps + ',"toKbps":' +
-          LADDER[to]!.kbps + ',"resolution":"' + LADDER[to]!.resolution + '"';
-      }
-      tn.rung = to;
-    }
-  }
-  const health = round1(s.rng.uniform(8, 30));
-  if (s.on("heartbeat", at)) {
-    yield tn.ref + ',"positionSec":' + round1(tn.position) + ',"bitrateKbps":' +
-      LADDER[tn.rung]!.kbps + ',"bufferHealthSec":' + health;
-  }
-}
-
-/** One of the channel's ad breaks, as 15 s and 30 s spots. */
+/**
+ * One of the channel's ad breaks, the pod every viewer sees. Returns true
+ * when the viewer zapped away during it: 15% of viewers avoid a live break
+ * (realism 1.5), most within seconds of its start; away from the big
+ * screen, more leave.
+ */
 function* linearBreak(
   s: SessionState,
   tn: Tune,
   psid: string,
   channelId: string,
-  adBreakId: string,
-  durationSec: number,
-): Generator<EventFields> {
-  const lengths: number[] = [];
-  let left = durationSec;
-  while (left >= 15) {
-    const len = left >= 30 && s.rng.chance(0.65) ? 30 : 15;
-    lengths.push(len);
-    left -= len;
-  }
-  yield* adPod(s, psid, { channelId }, adBreakId, "linear", lengths, false);
+  b: AdBreak,
+): Generator<EventFields, boolean> {
+  const pLeave = isTvScreen(s.device.deviceType) ? 0.15 : 0.25;
+  const leaveAfter = s.rng.chance(pLeave)
+    ? (s.rng.chance(0.7)
+      ? s.rng.uniform(1.5, 8)
+      : s.rng.uniform(8, b.durationSec - 1)) * 1000
+    : undefined;
+  const program = programAt(channelId, b.startMs);
+  const left = yield* adPod(s, psid, { channelId }, b.adBreakId, "linear", {
+    ads: b.ads,
+    skippable: false,
+    extra: ',"programId":' + quote(program.programId) + ',"programGenre":' +
+      quote(program.genre),
+    ...(leaveAfter !== undefined ? { leaveAfterMs: leaveAfter } : {}),
+  });
   tn.anchor = s.t;
+  return left;
 }

@@ -99,6 +99,13 @@ export class Rng {
     return -mean * Math.log(1 - this.next());
   }
 
+  /** Returns the number of failures before the first success, each try succeeding with p. */
+  geometric(p: number): number {
+    let k = 0;
+    while (k < 64 && !this.chance(p)) k++;
+    return k;
+  }
+
   /** Returns a Pareto variate with scale xm and shape alpha. */
   pareto(xm: number, alpha: number): number {
     return xm / Math.pow(1 - this.next(), 1 / alpha);

@@ -12,20 +12,18 @@
  * @module
  */
 import {
-  CATALOG_SIZE,
-  CHANNEL_WEIGHTS_FR,
-  CHANNEL_WEIGHTS_NL,
-  CHANNELS_FR,
-  CHANNELS_NL,
-  CONTENT_POPULARITY,
+  BROADCASTER_APPS,
+  channelPool,
   contentAt,
+  contentPopularity,
   isTvScreen,
   type Service,
-  SERVICE_WEIGHTS,
-  SERVICES,
+  SERVICE_BY_ID,
 } from "./catalog.ts";
 import type { DeviceType } from "./catalog.ts";
 import type { Device, Household } from "./household.ts";
+import { pickShare } from "./household.ts";
+import { appVersionOf, userAgentOf } from "./identity.ts";
 import { tune } from "./live_tune.ts";
 import type { Rng } from "./rng.ts";
 import { play } from "./vod_play.ts";
@@ -83,17 +81,31 @@ export const PAUSE_TIMEOUT_MS = 30 * 60_000;
 /** At most this many consecutive autoplays (binge guard, rule 10). */
 export const MAX_AUTOPLAY = 3;
 /** The longest app session: the lookback a resume needs. */
-export const MAX_SESSION_MS = 8 * HOUR_MS;
+export const MAX_SESSION_MS = 6 * HOUR_MS;
+
+/**
+ * Median raw app-session length per device type: prime-time sessions last
+ * 77 min on connected TVs, 45 on tablets, 39 on PCs, 32 on phones (realism
+ * 1.2); a session can end sooner, when someone else turns the screen on.
+ */
+const SESSION_MEDIAN_MIN: Record<DeviceType, number> = {
+  STB: 160,
+  SmartTV: 140,
+  CTVStick: 100,
+  Console: 85,
+  Tablet: 38,
+  Web: 33,
+  Mobile: 32,
+};
 
 /** Draws the raw length of an app session on a device type (ms). */
-export function drawSessionLength(rng: Rng, deviceType: DeviceType): number {
-  // CTV prime-time sessions ~77 min, mobile ~8-30 min (realism 1.2).
-  const median = isTvScreen(deviceType)
-    ? 70 * 60_000
-    : deviceType === "Mobile"
-    ? 14 * 60_000
-    : 40 * 60_000;
-  const length = rng.lognormal(median, 0.85);
+export function drawSessionLength(
+  rng: Rng,
+  deviceType: DeviceType,
+  scale = 1,
+): number {
+  const length = scale *
+    rng.lognormal(SESSION_MEDIAN_MIN[deviceType] * 60_000, 0.8);
   return Math.round(Math.min(MAX_SESSION_MS, Math.max(60_000, length)));
 }
 
@@ -163,17 +175,38 @@ export function round1(x: number): number {
   return Math.round(x * 10) / 10;
 }
 
+/**
+ * Share of sessions that watch live channels, per device type. Set-top
+ * boxes carry the operator's channels; on other screens about a third of
+ * streaming time is live and the rest on demand (realism 1.1: 63-70%).
+ */
+const LIVE_SHARE: Record<DeviceType, number> = {
+  STB: 1,
+  SmartTV: 0.3,
+  CTVStick: 0.15,
+  Console: 0.1,
+  Mobile: 0.25,
+  Tablet: 0.25,
+  Web: 0.25,
+};
+
+/** What a session opens: live channels of a service, or its catalogue. */
+interface Choice {
+  live: boolean;
+  service: Service;
+}
+
 /** Yields every event of one app session, in time order, none after `endMs`. */
 export function* appSession(ctx: SessionContext): Generator<EventFields> {
   const { rng, household, device } = ctx;
   const tv = isTvScreen(device.deviceType);
-  // Big screens watch linear TV most of the time (live ~84% of linear,
-  // streaming 63-70% on demand: realism 1.1).
-  const live = tv ? rng.chance(0.82) : rng.chance(0.22);
-  const service: Service | undefined = live
-    ? undefined
-    : SERVICES[rng.pickCumulative(SERVICE_WEIGHTS)];
-  ctx.sharedJson = sharedFields(ctx, tv, service);
+  const choice = chooseService(rng, household, device);
+  const network = device.deviceType === "Mobile" ||
+      device.deviceType === "Tablet"
+    ? pickShare(rng, { wifi: 0.75, "4G": 0.15, "5G": 0.1 })
+    : device.network;
+  const appVersion = appVersionOf(device, choice.service);
+  ctx.sharedJson = sharedFields(ctx, choice.service, appVersion, network);
   const s = new SessionState(ctx, tv);
   const cold = rng.chance(0.6);
   const coldStartMs = Math.round(
@@ -182,12 +215,16 @@ export function* appSession(ctx: SessionContext): Generator<EventFields> {
   if (s.on("app_start", s.t)) {
     yield ',"launchType":"' + (cold ? "cold" : "warm") + '","coldStartMs":' +
       Math.min(coldStartMs, 20_000) + ',"householdSize":' + household.size +
-      ',"tvCount":' + household.tvCount;
+      ',"tvCount":' + household.tvCount + ',"ipAddress":"' + household.ipv4 +
+      '"' + (household.ipv6 ? ',"ipv6Prefix":"' + household.ipv6 + '"' : "") +
+      ',"deviceModel":' + JSON.stringify(device.model) + ',"osVersion":' +
+      JSON.stringify(device.osVersion) + ',"userAgent":' +
+      JSON.stringify(userAgentOf(device, choice.service, appVersion));
   }
   s.t += Math.min(coldStartMs, 20_000);
-  const endReason = live
-    ? yield* watchLive(s, household, ctx.endMs - 1_000)
-    : yield* watchVod(s, service!, ctx.endMs - 1_000);
+  const endReason = choice.live
+    ? yield* watchLive(s, household, choice.service, ctx.endMs - 1_000)
+    : yield* watchVod(s, choice.service, ctx.endMs - 1_000);
   if (s.t > ctx.endMs) s.t = ctx.endMs;
   if (s.on("app_end", s.t)) {
     yield ',"endReason":"' + endReason + '","appSessionDurationSec":' +
@@ -195,62 +232,102 @@ export function* appSession(ctx: SessionContext): Generator<EventFields> {
   }
 }
 
+/**
+ * Picks what the session opens. A set-top box runs its operator's app;
+ * other screens watch live through the operator's app (with a TV
+ * subscription) or a broadcaster's, or open one of the household's
+ * on-demand services.
+ */
+function chooseService(rng: Rng, household: Household, device: Device): Choice {
+  const operatorApp = SERVICE_BY_ID.get(household.operator.service)!;
+  if (device.deviceType === "STB") return { live: true, service: operatorApp };
+  if (rng.chance(LIVE_SHARE[device.deviceType])) {
+    if (household.tvSubscription && rng.chance(0.5)) {
+      return { live: true, service: operatorApp };
+    }
+    const apps = BROADCASTER_APPS.filter((a) =>
+      a.language === (household.dutch ? "nl" : "fr")
+    );
+    let x = rng.next() * apps.reduce((a, b) => a + (b.weight ?? 0), 0);
+    for (const app of apps) {
+      x -= app.weight ?? 0;
+      if (x < 0) return { live: true, service: app };
+    }
+    return { live: true, service: apps[0]! };
+  }
+  const subs = household.services;
+  return { live: false, service: subs[rng.int(subs.length)]! };
+}
+
 /** The JSON text of the fields every event of the session carries after its head. */
 function sharedFields(
   ctx: SessionContext,
-  tv: boolean,
-  service: Service | undefined,
+  service: Service,
+  appVersion: string,
+  network: string,
 ): string {
   const { household, device } = ctx;
-  const serviceId = tv && device.deviceType === "STB"
-    ? (household.operator === "Telenet"
-      ? "Telenet TV"
-      : household.operator === "VOO"
-      ? "VOOmotion"
-      : "Pickx")
-    : undefined;
   const common = {
     householdId: household.householdId,
     userId: ctx.userId,
     tvId: device.tvId,
     region: household.city.name,
     regionCode: household.city.regionCode,
+    postalCode: household.postalCode,
+    isp: household.operator.id,
     deviceType: device.deviceType,
     os: device.os,
-    serviceId: serviceId ?? service?.id ??
-      (household.dutch ? "VRT MAX" : "Auvio"),
+    appVersion,
+    networkType: network,
+    serviceId: service.id,
     appSessionId: ctx.appSessionId,
   };
   return JSON.stringify(common).slice(1, -1);
 }
 
-/** Zaps between channels until a tune ends the session; returns the app's end reason. */
+/** How a device changes channel: remotes zap up and down, apps pick from a guide. */
+function tuneMethod(
+  s: SessionState,
+  first: boolean,
+  canGoBack: boolean,
+): string {
+  const remote = s.device.deviceType === "STB" ||
+    s.device.deviceType === "SmartTV";
+  if (first) return s.device.deviceType === "STB" ? "power_on" : "epg";
+  const x = s.rng.next();
+  if (canGoBack && x < (remote ? 0.15 : 0.1)) return "last_channel";
+  if (!remote) return x < 0.85 ? "epg" : x < 0.93 ? "up" : "down";
+  return x < 0.5 ? "up" : x < 0.7 ? "down" : x < 0.88 ? "number" : "epg";
+}
+
+/** Zaps between channels of a service's line-up until the session ends; returns the app's end reason. */
 function* watchLive(
   s: SessionState,
   household: Household,
+  service: Service,
   deadline: number,
 ): Generator<EventFields, string> {
   let lastChannel = -1;
   let currentChannel = -1;
   let first = true;
   while (s.t < deadline - 2_000) {
-    const nl = household.dutch ? s.rng.chance(0.9) : s.rng.chance(0.12);
-    const pool = nl ? CHANNELS_NL : CHANNELS_FR;
-    let ch =
-      pool[s.rng.pickCumulative(nl ? CHANNEL_WEIGHTS_NL : CHANNEL_WEIGHTS_FR)]!;
-    const method = first
-      ? "power_on"
-      : s.rng.chance(0.25) && lastChannel >= 0
-      ? "last_channel"
-      : ["up", "down", "number", "epg"][s.rng.int(4)]!;
+    const nl = household.dutch ? s.rng.chance(0.92) : s.rng.chance(0.06);
+    const pool = channelPool(
+      service,
+      nl ? "nl" : "fr",
+      household.city.province,
+    );
+    const method = tuneMethod(s, first, lastChannel >= 0);
+    let ch = pool.channels[s.rng.pickCumulative(pool.weights)]!;
     if (method === "last_channel") ch = lastChannel;
     first = false;
     if (ch === currentChannel) {
-      ch = pool[(pool.indexOf(ch) + 1) % pool.length]!;
+      const k = pool.channels.indexOf(ch);
+      ch = pool.channels[(k + 1) % pool.channels.length]!;
     }
     lastChannel = currentChannel;
     currentChannel = ch;
-    const reason = yield* tune(s, ch, method, deadline);
+    const reason = yield* tune(s, ch, method, deadline, service);
     if (reason === "error") return "error";
     // A tune that is not a zap ends the session (power off or app exit).
     if (reason !== "zap") break;
@@ -265,6 +342,7 @@ function* watchVod(
   deadline: number,
 ): Generator<EventFields, string> {
   let first = true;
+  const popularity = contentPopularity(svc.catalog);
   while (s.t < deadline - 2_000) {
     // Time to pick something: browsing before the play (realism 1.2).
     s.t += Math.round(
@@ -273,29 +351,32 @@ function* watchVod(
     first = false;
     if (s.t >= deadline - 2_000) break;
     // Viewers pick something that fits the time they have, most of the time.
-    let content = s.rng.pickCumulative(CONTENT_POPULARITY);
+    // Big screens seldom play clips.
+    const clipOk = s.device.deviceType === "Mobile" || s.rng.chance(0.1);
+    let content = s.rng.pickCumulative(popularity);
     for (
       let tries = 0;
       tries < 6 &&
-      contentAt(content).durationSec * 1000 > deadline - s.t &&
-      s.rng.chance(0.85);
+      (contentAt(svc, content).durationSec * 1000 > deadline - s.t &&
+          s.rng.chance(0.85) ||
+        !clipOk && contentAt(svc, content).contentType === "clip");
       tries++
-    ) content = s.rng.pickCumulative(CONTENT_POPULARITY);
+    ) content = s.rng.pickCumulative(popularity);
     let reason = yield* play(s, svc, content, false, deadline);
     let next = content;
     while (
       reason === "completed" && s.autoplays < MAX_AUTOPLAY &&
-      contentAt(next).contentType === "episode" && s.rng.chance(0.55)
+      contentAt(svc, next).contentType === "episode" && s.rng.chance(0.55)
     ) {
       // Autoplay countdown 5-15 s, then the next episode (rule 10).
       s.t += Math.round(s.rng.uniform(5_000, 15_000));
       if (s.t >= deadline - 2_000) break;
       s.autoplays++;
-      next = (next + 1) % CATALOG_SIZE;
+      next = (next + 1) % svc.catalog;
       reason = yield* play(s, svc, next, true, deadline);
     }
     s.autoplays = 0;
-    if (reason === "timeout" || s.rng.chance(0.35)) break;
+    if (reason === "timeout" || s.rng.chance(0.08)) break;
   }
   return "user";
 }

@@ -194,7 +194,9 @@ class Stream implements Simulator {
       const device = household.devices[a.device]!;
       const userId = device.owner >= 0
         ? household.userIds[device.owner]!
-        : household.userIds[a.rng.int(household.size)]!;
+        : household.userIds[
+          household.watchers[a.rng.int(household.watchers.length)]!
+        ]!;
       const ctx: SessionContext = {
         rng: a.rng,
         household,

@@ -7,8 +7,17 @@
  *
  * @module
  */
-import { type Content, contentAt, LADDER, type Service } from "./catalog.ts";
+import {
+  type Content,
+  contentAt,
+  CREATIVES,
+  isTvScreen,
+  LADDER,
+  type Service,
+} from "./catalog.ts";
 import { adPod } from "./ad_pod.ts";
+import { titleOf } from "./faker.ts";
+import { pickShare } from "./household.ts";
 import {
   type EventFields,
   HEARTBEAT_MS,
@@ -16,9 +25,55 @@ import {
   round1,
   type SessionState,
 } from "./session.ts";
-import { flat } from "./text.ts";
+import { flat, quote } from "./text.ts";
 
-const CDNS = ["Akamai", "Cloudfront", "Fastly", "Telenet CDN"];
+/** Start failures by platform: licence servers per DRM, manifests, edges. */
+const START_FAILURES: Record<string, readonly string[]> = {
+  apple: [
+    ',"errorCode":"DRM-4101","errorMessage":"FairPlay licence request failed"',
+    ',"errorCode":"NET-2001","errorMessage":"manifest download failed"',
+    ',"errorCode":"AVF-11800","errorMessage":"AVFoundation operation could not be completed"',
+  ],
+  android: [
+    ',"errorCode":"DRM-4031","errorMessage":"Widevine licence request failed"',
+    ',"errorCode":"NET-2001","errorMessage":"manifest download failed"',
+    ',"errorCode":"EXO-2004","errorMessage":"ExoPlayer source error"',
+  ],
+  tv: [
+    ',"errorCode":"DRM-4201","errorMessage":"PlayReady licence request failed"',
+    ',"errorCode":"HDCP-1001","errorMessage":"HDCP handshake failed"',
+    ',"errorCode":"CDN-503","errorMessage":"edge server returned 503"',
+  ],
+  web: [
+    ',"errorCode":"DRM-4031","errorMessage":"Widevine licence request failed"',
+    ',"errorCode":"MEDIA-4","errorMessage":"MEDIA_ERR_SRC_NOT_SUPPORTED"',
+    ',"errorCode":"GEO-451","errorMessage":"not available in this region"',
+  ],
+};
+/** Fatal errors while playing. */
+const PLAY_FAILURES = [
+  ',"errorCode":"NET-2004","errorMessage":"segment download failed after retries"',
+  ',"errorCode":"DEC-3001","errorMessage":"video decoder error"',
+  ',"errorCode":"DRM-4032","errorMessage":"licence renewal failed"',
+];
+/** Warnings: playing goes on. */
+const WARNINGS = [
+  ',"errorCode":"NET-1002","errorMessage":"segment retry"',
+  ',"errorCode":"ABR-1101","errorMessage":"bandwidth estimate dropped"',
+  ',"errorCode":"SUB-1201","errorMessage":"subtitle track failed to load"',
+];
+
+/** The platform family whose player and DRM a device uses. */
+function platform(os: string): string {
+  if (os === "iOS" || os === "iPadOS" || os === "tvOS" || os === "Safari") {
+    return "apple";
+  }
+  if (os === "Android" || os === "Google TV Streamer" || os === "Fire TV") {
+    return "android";
+  }
+  if (os === "Chrome" || os === "Edge" || os === "Firefox") return "web";
+  return "tv";
+}
 
 /** What the phases of one play share. */
 interface Play {
@@ -35,6 +90,10 @@ interface Play {
   rung: number;
   /** Where the viewer means to stop (seconds). */
   stopAt: number;
+  /** This heartbeat interval's offset from 10 s (ms). */
+  jitter: number;
+  /** Time of the last event inside the current heartbeat interval. */
+  lastT: number;
   nextMidroll: number;
   reason: string;
 }
@@ -57,7 +116,7 @@ export function* play(
   autoplay: boolean,
   deadline: number,
 ): Generator<EventFields, string> {
-  const content = contentAt(contentIndex);
+  const content = contentAt(svc, contentIndex);
   const psid = s.nextPlaybackId();
   const tag = flat(
     ',"playbackSessionId":"' + psid + '","contentId":"' + content.contentId +
@@ -67,15 +126,15 @@ export function* play(
       s.rng.chance(0.15)
     ? Math.floor(s.rng.uniform(0.1, 0.6) * content.durationSec)
     : 0;
-  const cdn = CDNS[s.rng.int(CDNS.length)]!;
+  const cdn = pickShare(s.rng, svc.cdns);
   if (s.on("playback_start", s.t)) {
-    const os = s.device.os;
-    const hls = os === "iOS" || os === "tvOS" || os === "iPadOS" ||
-      os === "Safari";
-    yield tag + ',"contentType":"' + content.contentType +
-      '","durationSec":' + content.durationSec + ',"startPositionSec":' +
-      resumeAt + ',"autoplay":' + autoplay + ',"cdn":"' + cdn +
-      '","protocol":"' + (hls ? "HLS" : "DASH") + '"';
+    const hls = platform(s.device.os) === "apple";
+    yield tag + ',"title":' +
+      quote(titleOf(content.contentId, content.index, svc.language ?? "en")) +
+      ',"contentType":"' + content.contentType + '","durationSec":' +
+      content.durationSec + ',"startPositionSec":' + resumeAt +
+      ',"autoplay":' + autoplay + ',"cdn":' + quote(cdn) + ',"protocol":"' +
+      (hls ? "HLS" : "DASH") + '"';
   }
   const p: Play = {
     psid,
@@ -88,21 +147,17 @@ export function* play(
     anchor: 0,
     rung: 0,
     stopAt: 0,
+    jitter: 0,
+    lastT: 0,
     nextMidroll: Infinity,
     reason: "user_exit",
   };
-  if (svc.ads && deadline - s.t > 120_000) {
+  if (svc.vodAds && deadline - s.t > 120_000) {
     s.t += Math.round(s.rng.uniform(150, 600));
-    const n = 1 + s.rng.int(2);
-    yield* adPod(
-      s,
-      psid,
-      { contentId: content.contentId },
-      `AB_${psid}_pre`,
-      "pre",
-      Array.from({ length: n }, () => (s.rng.chance(0.6) ? 15 : 30)),
-      true,
-    );
+    if (yield* preRoll(s, p)) {
+      yield* endEarly(s, p, "ebvs");
+      return p.reason;
+    }
   }
   const startup = yield* startUp(s, p, deadline);
   if (startup === undefined) return p.reason;
@@ -112,6 +167,36 @@ export function* play(
   const ended = end(s, p, p.reason, startup);
   if (ended !== undefined) yield ended;
   return p.reason;
+}
+
+/** How often a skippable spot is skipped: rarely on the big screen (realism 1.5 completion). */
+function skipRate(s: SessionState): number {
+  return isTvScreen(s.device.deviceType) ? 0.03 : 0.2;
+}
+
+/**
+ * A pre-roll of one or two spots; returns true when the viewer left during
+ * it: 19% during a spot of 10-15 s, 33% during longer ones (realism 1.5).
+ */
+function* preRoll(s: SessionState, p: Play): Generator<EventFields, boolean> {
+  const ads = Array.from(
+    { length: 1 + s.rng.int(2) },
+    () => s.rng.int(CREATIVES),
+  );
+  const leave = s.rng.chance(ads.length === 1 ? 0.19 : 0.33);
+  return yield* adPod(
+    s,
+    p.psid,
+    { contentId: p.content.contentId },
+    `AB_${p.psid}_pre`,
+    "pre",
+    {
+      ads,
+      skippable: true,
+      skipRate: skipRate(s),
+      ...(leave ? { leaveAfterMs: s.rng.uniform(1_500, 9_000) } : {}),
+    },
+  );
 }
 
 /**
@@ -132,12 +217,10 @@ function* startUp(
   if (s.rng.chance(0.012)) {
     // Video start failure: a fatal error before the first frame.
     s.t += Math.round(Math.min(startup, 8_000));
-    const drm = s.rng.chance(0.5);
+    const codes = START_FAILURES[platform(s.device.os)]!;
+    const code = codes[s.rng.int(codes.length)]!;
     if (s.on("error", s.t)) {
-      yield p.tag + (drm
-        ? ',"errorCode":"DRM-4031","errorMessage":"license request failed"'
-        : ',"errorCode":"NET-2001","errorMessage":"manifest download failed"') +
-        ',"severity":"fatal","phase":"startup"';
+      yield p.tag + code + ',"severity":"fatal","phase":"startup"';
     }
     s.t += 300;
     return yield* endEarly(s, p, "error");
@@ -177,14 +260,22 @@ function* endEarly(
  */
 function plan(s: SessionState, p: Play, svc: Service): void {
   const remaining = p.content.durationSec - p.position;
-  const intent = s.rng.chance(s.tv ? 0.34 : 0.27)
+  const type = s.device.deviceType;
+  // [complete, short look, partial up to]: big screens watch on (28.7 min
+  // per play), phones look briefly (8.6 min per play), realism 1.2.
+  const [whole, look, upTo] = type === "Mobile"
+    ? [0.2, 0.45, 0.5]
+    : type === "Tablet" || type === "Web"
+    ? [0.22, 0.35, 0.8]
+    : [0.55, 0.1, 0.98];
+  const intent = s.rng.chance(whole)
     ? remaining
-    : s.rng.chance(0.45)
-    ? Math.min(remaining * 0.94, s.rng.exp(150))
-    : remaining * s.rng.uniform(0.05, 0.93);
+    : s.rng.chance(look / (1 - whole))
+    ? Math.min(remaining * 0.94, s.rng.exp(120))
+    : remaining * s.rng.uniform(0.1, upTo);
   p.stopAt = p.position + intent;
   p.anchor = s.t;
-  p.nextMidroll = svc.ads ? p.position + s.rng.uniform(600, 900) : Infinity;
+  p.nextMidroll = svc.vodAds ? p.position + s.rng.uniform(600, 900) : Infinity;
 }
 
 /** The `playback_end` fields, or undefined while skipping. */
@@ -212,7 +303,7 @@ function* playStep(
   p: Play,
   deadline: number,
 ): Generator<EventFields, Flow> {
-  const toHeartbeat = p.anchor + HEARTBEAT_MS - s.t;
+  const toHeartbeat = p.anchor + HEARTBEAT_MS + p.jitter - s.t;
   const toStop = Math.max(
     0,
     (Math.min(p.stopAt, p.content.durationSec) - p.position) * 1000,
@@ -237,8 +328,11 @@ function* playStep(
     return "break";
   }
   if (step === toMidroll) return yield* midroll(s, p, deadline);
-  p.anchor = s.t;
   yield* vodHeartbeat(s, p);
+  p.anchor = s.t;
+  p.lastT = s.t;
+  // Players tick on their own timers, a few hundred ms either way.
+  p.jitter = Math.round(s.rng.uniform(-150, 250));
   return "continue";
 }
 
@@ -278,10 +372,9 @@ function* interruption(
   }
   if (r >= pSeek && r < pFatal) {
     advance();
+    const code = PLAY_FAILURES[s.rng.int(PLAY_FAILURES.length)]!;
     if (s.on("error", s.t)) {
-      yield p.tag + ',"errorCode":"NET-2004","errorMessage":' +
-        '"segment download failed after retries","severity":"fatal",' +
-        '"phase":"playback"';
+      yield p.tag + code + ',"severity":"fatal","phase":"playback"';
     }
     s.t += 400;
     p.reason = "error";
@@ -289,10 +382,11 @@ function* interruption(
   }
   if (r >= pFatal && r < pWarn) {
     advance();
+    const code = WARNINGS[s.rng.int(WARNINGS.length)]!;
     if (s.on("error", s.t)) {
-      yield p.tag + ',"errorCode":"NET-1002","errorMessage":' +
-        '"segment retry","severity":"warning","phase":"playback"';
+      yield p.tag + code + ',"severity":"warning","phase":"playback"';
     }
+    p.lastT = s.t;
     // A warning keeps playing: the heartbeat clock is not reset.
     return "continue";
   }
@@ -363,30 +457,62 @@ const seek: Phase = function* (s, p, deadline) {
     yield p.tag + ',"positionSec":' + p.position + ',"seekLatencyMs":' +
       latency;
   }
+  // The new position is not buffered yet, some of the time.
+  if (s.rng.chance(0.7)) yield* shortBuffer(s, p, "seek", deadline);
   p.anchor = s.t;
   return "continue";
 };
 
-/** A mid-roll of 2-4 spots, unless it would outlast the session. */
+/** A short buffering that is not a stall of the network (after a seek or an ad). */
+function* shortBuffer(
+  s: SessionState,
+  p: Play,
+  cause: string,
+  deadline: number,
+): Generator<EventFields> {
+  const dur = Math.round(s.rng.lognormal(500, 0.6));
+  if (s.t + dur >= deadline) return;
+  if (s.on("buffer_start", s.t)) {
+    yield p.tag + ',"positionSec":' + round1(p.position) + ',"cause":"' +
+      cause + '"';
+  }
+  s.t += dur;
+  if (s.on("buffer_end", s.t)) {
+    yield p.tag + ',"positionSec":' + round1(p.position) +
+      ',"bufferDurationMs":' + dur + ',"cause":"' + cause + '"';
+  }
+}
+
+/**
+ * A mid-roll of 2-4 spots, unless it would outlast the session. Some
+ * viewers leave during it (realism 1.5; see docs/realism.md for the rate).
+ */
 const midroll: Phase = function* (s, p, deadline) {
   p.position = round1(p.position);
-  const n = 2 + s.rng.int(3);
-  const lengths = Array.from(
-    { length: n },
-    () => (s.rng.chance(0.6) ? 30 : 15),
+  const ads = Array.from(
+    { length: 2 + s.rng.int(3) },
+    () => s.rng.int(CREATIVES),
   );
-  if (s.t + lengths.reduce((a, b) => a + b, 0) * 1000 >= deadline) {
-    return "break";
-  }
-  yield* adPod(
+  if (s.t + ads.length * 60_000 >= deadline) return "break";
+  const leave = s.rng.chance(0.12);
+  const left = yield* adPod(
     s,
     p.psid,
     { contentId: p.content.contentId },
     `AB_${p.psid}_${Math.round(p.position)}`,
     "mid",
-    lengths,
-    false,
+    {
+      ads,
+      skippable: false,
+      ...(leave ? { leaveAfterMs: s.rng.uniform(2_000, 25_000) } : {}),
+    },
   );
+  if (left) {
+    p.reason = "user_exit";
+    return "break";
+  }
+  // Stitched ads hand back to the content with a short rebuffer, sometimes.
+  if (s.rng.chance(0.3)) yield* shortBuffer(s, p, "ad_transition", deadline);
   p.nextMidroll = p.position + s.rng.uniform(600, 900);
   p.anchor = s.t;
   return "continue";
@@ -399,8 +525,11 @@ function* vodHeartbeat(s: SessionState, p: Play): Generator<EventFields> {
       0,
       Math.min(LADDER.length - 1, p.rung + (s.rng.chance(0.6) ? 1 : -1)),
     );
-    if (to !== p.rung) {
-      if (s.on("bitrate_change", s.t)) {
+    // The switch lands somewhere in the interval, after its last event.
+    const from = Math.max(p.anchor, p.lastT) + 1;
+    const at = Math.round(from + s.rng.uniform(0.05, 0.95) * (s.t - from));
+    if (to !== p.rung && at < s.t) {
+      if (s.on("bitrate_change", at)) {
         yield p.tag + ',"fromKbps":' + LADDER[p.rung]!.kbps + ',"toKbps":' +
           LADDER[to]!.kbps + ',"resolution":"' + LADDER[to]!.resolution + '"';
       }

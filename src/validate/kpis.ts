@@ -8,8 +8,7 @@ import { brusselsHour } from "../model/time.ts";
 import type { Kpi } from "./rules.ts";
 import { QUALITY_BANDS } from "./bands.ts";
 import type { Fields, HouseholdState, Play } from "./state.ts";
-
-const TV_LIKE = new Set(["STB", "SmartTV", "CTVStick", "Console"]);
+import { kpi, VolumeTally } from "./volume_kpis.ts";
 
 /** Running tallies of the KPIs. */
 export class KpiTally {
@@ -19,8 +18,8 @@ export class KpiTally {
   readonly channelSecVlg = new Map<string, number>();
   /** Linear breaks seen, by channel and hour: their planned lengths. */
   readonly breaks = new Map<string, Map<string, number>>();
-  /** Played minutes of each VoD play on a TV screen (histogram). */
-  readonly playMinutes = new Uint32Array(24 * 60 + 1);
+  /** Volumes, mixes and the marks of a machine. */
+  readonly volume = new VolumeTally();
   tunes = 0;
   surfs = 0;
   playStarts = 0;
@@ -31,14 +30,20 @@ export class KpiTally {
   playSec = 0;
   rebufferSec = 0;
 
+  /** Every event, first. */
+  event(e: Fields, type: string, t: number): void {
+    this.volume.event(e, type, t);
+  }
+
   /** A heartbeat at `t`: ten seconds of viewing in its hour. */
   heartbeat(t: number): void {
     this.hourSeconds[brusselsHour(t)]! += 10;
   }
 
-  /** A tune ended. */
-  tuneEnd(e: Fields): void {
+  /** A tune ended; `shifted` when it was time-shifted. */
+  tuneEnd(e: Fields, shifted: boolean): void {
     if (e["isSurf"] === true) this.surfs++;
+    this.volume.tune(e, e["watchDurationSec"] as number, shifted);
     if (e["regionCode"] === "VLG") {
       const ch = e["channelId"] as string;
       const dur = e["watchDurationSec"] as number;
@@ -50,7 +55,8 @@ export class KpiTally {
   playEnd(e: Fields, p: Play, reason: unknown): void {
     if (!p.firstFrame) {
       if (reason === "error") this.vsf++;
-      if (reason === "ebvs") this.ebvs++;
+      // Leaving during a pre-roll is counted with the pre-roll KPI.
+      if (reason === "ebvs" && !p.leftInPreRoll) this.ebvs++;
       return;
     }
     this.ffPlays++;
@@ -58,9 +64,7 @@ export class KpiTally {
     const played = e["playTimeSec"] as number;
     this.playSec += played;
     this.rebufferSec += e["rebufferTimeSec"] as number;
-    if (TV_LIKE.has(e["deviceType"] as string)) {
-      this.playMinutes[Math.min(24 * 60, Math.floor(played / 60))]!++;
-    }
+    this.volume.play(e, played);
   }
 
   /** Every KPI with its value, target range and source. */
@@ -68,12 +72,14 @@ export class KpiTally {
     adFreeViolations: number,
     households: Iterable<HouseholdState>,
   ): Kpi[] {
+    const list = [...households];
     return [
       ...this.#dayShape(),
       ...this.#viewing(),
       ...this.#quality(),
       ...this.#ads(adFreeViolations),
-      ...householdKpis(households),
+      ...householdKpis(list),
+      ...this.volume.kpis(list),
     ];
   }
 
@@ -119,18 +125,24 @@ export class KpiTally {
   }
 
   #viewing(): Kpi[] {
-    let vlgTotal = 0, vlgTop = 0;
-    for (const s of this.channelSecVlg.values()) {
-      vlgTotal += s;
-      vlgTop = Math.max(vlgTop, s);
-    }
+    const shares = [...this.channelSecVlg.values()].sort((a, b) => b - a);
+    const vlgTotal = shares.reduce((a, b) => a + b, 0);
+    const vlgTop = shares[0] ?? 0;
+    const top10 = shares.slice(0, 10).reduce((a, b) => a + b, 0);
     return [
       kpi(
         "top_channel_share_flanders",
         vlgTotal ? vlgTop / vlgTotal : null,
-        [0.22, 0.38],
+        [0.24, 0.34],
         "share of linear minutes",
         "CIM: Een/VRT 1 30.4% [V]",
+      ),
+      kpi(
+        "top10_channel_share_flanders",
+        vlgTotal ? top10 / vlgTotal : null,
+        [0.7, 0.8],
+        "share of linear minutes",
+        "Zipf head s 1.1-1.3: 72-77% [D]",
       ),
       kpi(
         "surf_share",
@@ -138,13 +150,6 @@ export class KpiTally {
         [0.2, 0.6],
         "tunes < 10 s",
         "STB dwell filters 5-20 s; Cha et al. [R/D]",
-      ),
-      kpi(
-        "vod_minutes_per_play_median_tv",
-        median(this.playMinutes),
-        [5, 35],
-        "minutes",
-        "Conviva Q4 2020: 28.7 min mean on TV [V]",
       ),
     ];
   }
@@ -242,34 +247,4 @@ function householdKpis(households: Iterable<HouseholdState>): Kpi[] {
       "EU 56% >= 2 sets; defaults 1.4-1.6 [V/D]",
     ),
   ];
-}
-
-function kpi(
-  name: string,
-  value: number | null,
-  [min, max]: readonly [number, number],
-  unit: string,
-  source: string,
-): Kpi {
-  return {
-    name,
-    value,
-    min,
-    max,
-    unit,
-    source,
-    ok: value !== null && value >= min && value <= max,
-  };
-}
-
-function median(hist: Uint32Array): number | null {
-  let n = 0;
-  for (const c of hist) n += c;
-  if (n === 0) return null;
-  let seen = 0;
-  for (let i = 0; i < hist.length; i++) {
-    seen += hist[i]!;
-    if (seen * 2 >= n) return i + 0.5;
-  }
-  return null;
 }

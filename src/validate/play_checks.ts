@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { adBreaksInHour, CHANNEL_BY_ID, programAt } from "../model/catalog.ts";
 import { HOUR_MS } from "../model/time.ts";
 import type { Fields, Flag, Play } from "./state.ts";
+import type { WorldChecks } from "./world_checks.ts";
 
 /** What a checker is given. */
 export interface PlayEvent {
@@ -17,6 +17,8 @@ export interface PlayEvent {
   t: number;
   /** Linear breaks seen, by channel and hour: their planned lengths (ad minutes KPI). */
   breaks: Map<string, Map<string, number>>;
+  /** The checks against the world's data. */
+  world: WorldChecks;
 }
 
 type Checker = (c: PlayEvent) => void;
@@ -32,24 +34,7 @@ export function checkPlayEvent(type: string, c: PlayEvent): void {
       `no heartbeat for ${((t - p.anchor) / 1000).toFixed(1)} s while playing`,
     );
   }
-  if (type.startsWith("ad_")) checkAdFree(c);
   CHECKERS[type]?.(c);
-}
-
-/** Ads only where the channel or service carries them, and never around news. */
-function checkAdFree({ flag, e, p, t }: PlayEvent): void {
-  if (p.live) {
-    const ch = CHANNEL_BY_ID.get(p.channelId!);
-    if (!ch || !ch.ads) {
-      flag("ad_free", e, `ad on ad-free channel ${p.channelId}`);
-    }
-    if (
-      programAt(p.channelId!, t).genre === "news" &&
-      e["event"] === "ad_break_start"
-    ) flag("ad_free", e, "ad break during news");
-  } else if (p.adFreeService) {
-    flag("ad_free", e, `ad on ad-free service ${e["serviceId"]}`);
-  }
 }
 
 /** Opens a pairing state from `from`, flagging when the play is elsewhere. */
@@ -156,7 +141,8 @@ const CHECKERS: Record<string, Checker> = {
     if (e["severity"] === "fatal") p.lastFatal = t;
   },
   ad_break_start: adBreakStart,
-  ad_start({ flag, e, p, t }) {
+  ad_start({ flag, e, p, t, world }) {
+    world.adStart(e, p.live);
     if (p.adBreak === undefined) flag("pairing", e, "ad outside a break");
     if (p.adOpen) flag("pairing", e, "ad inside an ad");
     p.adOpen = {
@@ -182,6 +168,7 @@ const CHECKERS: Record<string, Checker> = {
   },
   ad_complete: adEnd,
   ad_skip: adEnd,
+  ad_abandon: adEnd,
   ad_break_end({ flag, e, p, t }) {
     if (p.adBreak === undefined) {
       flag("pairing", e, "ad_break_end without a break");
@@ -197,7 +184,8 @@ const CHECKERS: Record<string, Checker> = {
 };
 
 /** A break opens: pre-rolls before the first frame, linear breaks on the schedule. */
-function adBreakStart({ flag, e, p, t, breaks }: PlayEvent): void {
+function adBreakStart({ flag, e, p, t, breaks, world }: PlayEvent): void {
+  world.adBreak(e, p, t);
   if (p.adBreak !== undefined) flag("pairing", e, "nested ad break");
   const pos = e["adPosition"];
   if (pos === "pre" && (p.firstFrame || p.state !== "starting")) {
@@ -213,10 +201,6 @@ function adBreakStart({ flag, e, p, t, breaks }: PlayEvent): void {
     let m = breaks.get(key);
     if (!m) breaks.set(key, m = new Map());
     m.set(p.adBreak, e["plannedDurationSec"] as number);
-    const sched = adBreaksInHour(p.channelId!, t).find((b) =>
-      b.adBreakId === p.adBreak
-    );
-    if (!sched) flag("ads", e, "linear break not in the channel's schedule");
   }
   p.state = p.state === "starting" ? "starting" : "ad";
 }
@@ -224,6 +208,7 @@ function adBreakStart({ flag, e, p, t, breaks }: PlayEvent): void {
 /** A spot ends: watched to its end, or skipped when allowed. */
 function adEnd({ flag, e, p }: PlayEvent): void {
   const type = e["event"] as string;
+  if (type === "ad_abandon" && p.state === "starting") p.leftInPreRoll = true;
   const a = p.adOpen;
   if (!a) flag("pairing", e, `${type} outside an ad`);
   else {

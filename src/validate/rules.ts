@@ -12,7 +12,8 @@ export const RULES = {
   app_bounds:
     "1: events of a device lie inside app_start..app_end; sessions do not overlap; time never goes back",
   single_playback: "2: at most one tune or play at a time per device",
-  watch_duration: "3: channel_end.watchDurationSec = end - start (+-1 s)",
+  watch_duration:
+    "3: channel_end.watchDurationSec = end - start (+-1 s); isSurf = watchDurationSec < 10",
   first_frame:
     "4: one first frame per play, after playback_start and any pre-roll; startupTimeMs matches, in [100 ms, 60 s]",
   pairing:
@@ -24,11 +25,16 @@ export const RULES = {
   end_reason:
     "8: completed => position >= 95%; ebvs => no first frame; error => a fatal error <= 1 s before",
   ads:
-    "9: pre-rolls before the first frame; quartiles in order and on time; skips only when skippable after 5 s; <= 12 ad minutes per channel hour",
-  epg: "12: programId is the EPG program airing on the channel",
+    "9: pre-rolls before the first frame; quartiles in order and on time; skips only when skippable after 5 s; one length per creative; every viewer of a linear break sees the same pod; <= 12 ad minutes per channel hour",
+  epg:
+    "12: programId names its channel and start; a program is named only from its start until the next one starts, with one genre",
   ad_free:
-    "13: no ads on VRT, premium or ad-free channels and services, none around news",
-  geography: "15: the city belongs to the region code; a household stays put",
+    "13: ads only where the channel's and the service's ad policies allow, none during news or kids programs",
+  lineup:
+    "13: channels from their service's line-up, regional ones in their province only; set-top boxes run their operator's app; power_on only on TV screens; time-shift only where offered",
+  catalogue: "14: titles from their service's catalogue, delivered by its CDNs",
+  geography:
+    "15: the city belongs to the region code, the postal code to the city, the ISP serves the region; a household stays put",
   household:
     "16: <= 8 devices and <= size users per household; concurrent plays <= size + 1",
   ladder: "17: bitrates are rungs of the ladder",

@@ -25,7 +25,8 @@ export interface Play {
   preEnd: number;
   durationSec?: number;
   channelId?: string;
-  adFreeService: boolean;
+  /** A time-shifted tune: how far behind the broadcast (ms). */
+  shiftMs: number;
   lastHbPos?: number;
   lastHbT?: number;
   /** Time not played since the last heartbeat (stalls, pauses, ads). */
@@ -43,6 +44,8 @@ export interface Play {
   };
   adBreak?: string;
   adBreakStart: number;
+  /** The viewer left during the pre-roll. */
+  leftInPreRoll?: boolean;
   pauseStart: number;
   bufferStart: number;
 }
@@ -63,6 +66,7 @@ export interface HouseholdState {
   users: Set<string>;
   size?: number;
   tvCount?: number;
+  regionCode?: string;
   /** Tunes and plays open now. */
   active: number;
 }

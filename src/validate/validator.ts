@@ -11,18 +11,16 @@
  *
  * @module
  */
-import {
-  CITY_BY_NAME,
-  LADDER_KBPS,
-  programAt,
-  SERVICE_BY_ID,
-} from "../model/catalog.ts";
 import { eventProblem } from "../model/event.ts";
+import { WORLD } from "../world/world.ts";
 import { idKey, IdSet } from "./id_set.ts";
 import { KpiTally } from "./kpis.ts";
 import { checkPlayEvent, type PlayEvent } from "./play_checks.ts";
 import { type Rule, RULES, type ValidationReport } from "./rules.ts";
 import type { DeviceState, Fields, HouseholdState, Play } from "./state.ts";
+import { WorldChecks } from "./world_checks.ts";
+
+const LADDER_KBPS = new Set(WORLD.ladder.map((r) => r.kbps));
 
 export { IdSet } from "./id_set.ts";
 export { type Kpi, type Rule, RULES, type ValidationReport } from "./rules.ts";
@@ -55,6 +53,7 @@ class Validator {
   readonly #households = new Map<string, HouseholdState>();
   readonly #ids = new IdSet();
   readonly #tally = new KpiTally();
+  readonly #world = new WorldChecks((rule, e, why) => this.flag(rule, e, why));
   #current: PlayEvent | undefined;
   #events = 0;
 
@@ -80,6 +79,7 @@ class Validator {
     }
     const type = e["event"] as string;
     const t = Date.parse(e["timestamp"] as string);
+    this.#tally.event(e, type, t);
     const idHash = idKey(e["eventId"] as string);
     if (this.#ids.has(idHash)) this.flag("unique_id", e, "eventId seen before");
     else this.#ids.add(idHash);
@@ -90,22 +90,21 @@ class Validator {
 
   /** Geography, household size and devices, ladder rungs: the checks every event gets. */
   #household(e: Fields, type: string): HouseholdState {
-    const city = CITY_BY_NAME.get(e["region"] as string);
-    if (!city || city.regionCode !== e["regionCode"]) {
-      this.flag("geography", e, "city not in its region code");
-    }
+    this.#world.household(e);
     const hhId = e["householdId"] as string;
     let hh = this.#households.get(hhId);
     if (!hh) {
       hh = {
-        region: e["region"] as string,
+        region: e["region"] + "|" + e["postalCode"] + "|" + e["isp"],
         devices: new Set(),
         users: new Set(),
         active: 0,
       };
       this.#households.set(hhId, hh);
-    } else if (hh.region !== e["region"]) {
-      this.flag("geography", e, "household moved city");
+    } else if (
+      hh.region !== e["region"] + "|" + e["postalCode"] + "|" + e["isp"]
+    ) {
+      this.flag("geography", e, "household moved or changed ISP");
     }
     hh.devices.add(e["tvId"] as string);
     hh.users.add(e["userId"] as string);
@@ -113,6 +112,7 @@ class Validator {
     if (type === "app_start") {
       hh.size = e["householdSize"] as number;
       hh.tvCount = e["tvCount"] as number;
+      hh.regionCode = e["regionCode"] as string;
     }
     if (hh.size !== undefined && hh.users.size > hh.size) {
       this.flag("household", e, "more users than household members");
@@ -194,7 +194,8 @@ class Validator {
       closePlay(d, hh);
     }
     const live = type === "channel_start";
-    const svc = SERVICE_BY_ID.get(e["serviceId"] as string);
+    const shiftMs = live ? (e["timeshiftOffsetSec"] as number) * 1000 : 0;
+    this.#world.open(e, live, t, shiftMs);
     d.play = {
       id: e["playbackSessionId"] as string,
       live,
@@ -206,7 +207,7 @@ class Validator {
       ...(live
         ? { channelId: e["channelId"] as string }
         : { durationSec: e["durationSec"] as number }),
-      adFreeService: !live && svc !== undefined && !svc.ads,
+      shiftMs,
       stallMs: 0,
       seekSinceHb: false,
       position: live ? 0 : e["startPositionSec"] as number,
@@ -223,9 +224,6 @@ class Validator {
       return;
     }
     this.#tally.tunes++;
-    if (programAt(e["channelId"] as string, t).programId !== e["programId"]) {
-      this.flag("epg", e, "programId is not the program airing");
-    }
   }
 
   /** A tune ends: its duration, its program, no open break. */
@@ -239,13 +237,14 @@ class Validator {
         `watchDurationSec ${dur} != ${((t - p.start) / 1000).toFixed(1)}`,
       );
     }
-    if (programAt(p.channelId!, t).programId !== e["programId"]) {
-      this.flag("epg", e, "programId is not the program airing at the end");
+    this.#world.program(e, p.channelId!, t - p.shiftMs);
+    if (e["isSurf"] !== (dur < 10)) {
+      this.flag("watch_duration", e, "isSurf disagrees with watchDurationSec");
     }
     if (p.adBreak !== undefined && p.state === "ad") {
       this.flag("pairing", e, "tune ended inside an ad break");
     }
-    this.#tally.tuneEnd(e);
+    this.#tally.tuneEnd(e, p.shiftMs > 0);
     closePlay(d, hh);
   }
 
@@ -283,6 +282,7 @@ class Validator {
       p,
       t,
       breaks: this.#tally.breaks,
+      world: this.#world,
     };
     c.p = p;
     c.e = e;
@@ -291,6 +291,7 @@ class Validator {
   }
 
   report(): ValidationReport {
+    this.#world.finish();
     const violations = this.#violations;
     const kpis = this.#tally.kpis(
       violations.ad_free.count,

@@ -64,6 +64,10 @@ const MUTATIONS: [Rule, string, (s: TelemetryEvent[]) => unknown[]][] = [
       coldStartMs: 100,
       householdSize: 2,
       tvCount: 1,
+      ipAddress: "94.224.1.2",
+      deviceModel: "LG OLED55C3",
+      osVersion: "23",
+      userAgent: "VRTMAX/1.0",
     };
     delete (late as Record<string, unknown>)["endReason"];
     delete (late as Record<string, unknown>)["appSessionDurationSec"];
@@ -130,7 +134,7 @@ const MUTATIONS: [Rule, string, (s: TelemetryEvent[]) => unknown[]][] = [
   }],
   ["ads", "a quartile out of order", (s) => {
     const i = nth(s, "ad_quartile", 4);
-    s[i]!.quartile = 3;
+    s[i]!.quartile = s[i]!.quartile === 3 ? 1 : 3;
     return s;
   }],
   ["epg", "a programId that is not airing", (s) => {

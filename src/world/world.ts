@@ -1,0 +1,137 @@
+/**
+ * The world the households live in, as data: regions, cities with their
+ * postal codes, operators (ISPs and pay-TV), channels with their ad policy,
+ * services with their line-ups, screens. It is read by the simulator,
+ * which draws from it, and by the validator, which checks events against
+ * it without calling any of the simulator's code.
+ *
+ * @module
+ */
+import belgium from "./belgium.json" with { type: "json" };
+
+/** Region codes used by Statbel. */
+export type RegionCode = "VLG" | "WAL" | "BRU";
+
+/** A region's share of households and of Dutch-speaking homes. */
+export interface Region {
+  households: number;
+  dutch: number;
+  /** How long its sessions last, relative to Flanders (CIM minutes per day). */
+  viewing: number;
+}
+
+/** A municipality households are drawn from, weighted by population. */
+export interface City {
+  name: string;
+  province: string;
+  regionCode: RegionCode;
+  population: number;
+  postalCodes: string[];
+}
+
+/** An internet and pay-TV operator. */
+export interface Operator {
+  id: string;
+  /** Its TV app, on its set-top box and elsewhere. */
+  service: string;
+  /** The `os` its set-top boxes report. */
+  box: string;
+  boxModels: string[];
+  /** Share of households it connects, per region. */
+  share: Record<RegionCode, number>;
+  /** IPv4 ranges (CIDR) its subscribers' addresses come from. */
+  ipv4: string[];
+  /** Its IPv6 prefix (first two groups), or null where it has none. */
+  ipv6: string | null;
+}
+
+/** A linear channel. */
+export interface Channel {
+  id: string;
+  name: string;
+  /** nl, fr, or en (offered to every household). */
+  language: string;
+  owner: string;
+  /** "none": no ad breaks, in any service; "commercial": breaks, at most 12 min an hour. */
+  ads: "none" | "commercial";
+  /** Relative share of viewing within its language. */
+  weight: number;
+  /** Regional channels: the only province that receives it. */
+  province?: string;
+  /** A single-genre channel. */
+  genre?: string;
+  /** A channel airing only these genres. */
+  genres?: string[];
+}
+
+/** A streaming service or TV app. */
+export interface Service {
+  id: string;
+  kind: "operator" | "broadcaster" | "svod" | "avod";
+  /** Operator apps: the operator. */
+  operator?: string;
+  /** Ads in on-demand plays. */
+  vodAds: boolean;
+  /** Ads in live streams, where the channel carries them (operators pass them through). */
+  liveAds?: boolean;
+  /** Channel ids, "*" for all, "*-A,B" for all but A and B, "" for none. */
+  lineup: string;
+  /** Time-shifted (replay) viewing of its channels. */
+  timeshift?: boolean;
+  /** Weight among on-demand services. */
+  weight?: number;
+  /** Language of its catalogue, where it has one. */
+  language?: string;
+  /** CDN -> share of its plays. */
+  cdns: Record<string, number>;
+  /** On-demand titles in its catalogue. */
+  catalog: number;
+  /** Prefix of its content ids. */
+  prefix?: string;
+}
+
+/** A screen type: its OS mix and network mix. */
+export interface DeviceProfile {
+  os: Record<string, number>;
+  networks: Record<string, number>;
+}
+
+/** The whole world. */
+export interface World {
+  name: string;
+  description: string;
+  regions: Record<RegionCode, Region>;
+  cities: City[];
+  operators: Operator[];
+  /** Share of households with a pay-TV subscription (and a set-top box). */
+  tvSubscription: number;
+  /** The bitrate ladder (Apple's HLS authoring ladder). */
+  ladder: { kbps: number; resolution: string }[];
+  channels: Channel[];
+  services: Service[];
+  devices: Record<string, DeviceProfile>;
+  /** Device models per OS. */
+  models: Record<string, string[]>;
+  /** OS versions per OS, newest first. */
+  osVersions: Record<string, string[]>;
+}
+
+/** The default world: Belgium (docs/realism.md section 4). */
+export const WORLD: World = belgium as unknown as World;
+
+/** Returns the channel ids in a service's line-up. */
+export function lineupOf(world: World, service: Service): string[] {
+  const spec = service.lineup.trim();
+  if (spec === "") return [];
+  if (spec.startsWith("*")) {
+    const except = new Set(spec.slice(2).split(",").filter(Boolean));
+    return world.channels.map((c) => c.id).filter((id) => !except.has(id));
+  }
+  return spec.split(",").map((s) => s.trim());
+}
+
+/** Whether a service shows ads in a live stream of a channel. */
+export function liveAdsAllowed(channel: Channel, service: Service): boolean {
+  if (channel.ads === "none") return false;
+  return service.kind === "operator" || service.liveAds === true;
+}
