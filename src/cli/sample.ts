@@ -5,7 +5,6 @@
  */
 import { DEFAULT_HOUSEHOLDS, type SampleConfig } from "../config.ts";
 import { createSimulator } from "../model/simulator.ts";
-import { DAY_MS } from "../model/time.ts";
 import { advertiserNames } from "../model/faker.ts";
 import { Utf8Lines } from "../kafka/lines.ts";
 
@@ -15,10 +14,9 @@ export async function runSample(
   write: (bytes: Uint8Array) => Promise<void>,
 ): Promise<number> {
   const g = config.generator;
-  // Without --from, sample the day that just ended: timestamps stay in the past.
-  const now = Date.now();
-  const startMs = g.fromMs ?? now - DAY_MS;
-  const endMs = g.toMs ?? (g.fromMs === undefined ? now : undefined);
+  // Without --from, the events of now: the world as it is at this instant.
+  const startMs = g.fromMs ?? Date.now();
+  const endMs = g.toMs;
   const sim = createSimulator({
     seed: g.seed,
     households: g.households ?? DEFAULT_HOUSEHOLDS,

@@ -434,7 +434,7 @@ export class VolumeTally {
       kpi(
         "buffering_not_network",
         causes ? 1 - (this.#causes.get("network") ?? 0) / causes : null,
-        [0.05, 0.8],
+        [0.02, 0.8],
         "of buffer_start",
         "seeks and ad transitions buffer too [D]",
       ),

@@ -37,6 +37,20 @@ function nth(list: TelemetryEvent[], type: string, k = 3): number {
   throw new Error(`no ${type}`);
 }
 
+/** Index of the first event matching `pred` on a device whose app_start is in the stream. */
+function first(
+  list: TelemetryEvent[],
+  pred: (e: TelemetryEvent) => boolean,
+): number {
+  const started = new Set<string>();
+  for (let i = 0; i < list.length; i++) {
+    const e = list[i]!;
+    if (e.event === "app_start") started.add(e.tvId as string);
+    if (started.has(e.tvId as string) && pred(e)) return i;
+  }
+  throw new Error("no such event");
+}
+
 Deno.test("validator finds no violation in a clean stream", () => {
   const r = check(CLEAN);
   for (const [rule, v] of Object.entries(r.violations)) {
@@ -176,6 +190,120 @@ const MUTATIONS: [Rule, string, (s: TelemetryEvent[]) => unknown[]][] = [
     s[nth(s, "heartbeat", 20)]!.bitrateKbps = 1234;
     return s;
   }],
+  ["lineup", "a VTM tune in VRT MAX", (s) => {
+    const i = first(
+      s,
+      (e) => e.event === "channel_start" && e.serviceId === "VRT MAX",
+    );
+    s[i]!.channelId = "VTM";
+    return s;
+  }],
+  ["lineup", "a regional channel outside its province", (s) => {
+    const i = first(
+      s,
+      (e) =>
+        e.event === "channel_start" && e.region !== "Antwerp" &&
+        e.isp === "Telenet",
+    );
+    s[i]!.channelId = "ATV";
+    return s;
+  }],
+  ["lineup", "a set-top box of another operator", (s) => {
+    const i = first(
+      s,
+      (e) => e.event === "channel_start" && e.os === "Telenet TV-box",
+    );
+    s[i]!.os = "Proximus Pickx box";
+    return s;
+  }],
+  ["lineup", "power_on on a phone", (s) => {
+    const i = first(
+      s,
+      (e) => e.event === "channel_start" && e.deviceType === "Mobile",
+    );
+    s[i]!.tuneMethod = "power_on";
+    return s;
+  }],
+  ["catalogue", "a Netflix title in VTM GO", (s) => {
+    const i = first(
+      s,
+      (e) => e.event === "playback_start" && e.serviceId === "VTM GO",
+    );
+    s[i]!.contentId = "NFLX_00001";
+    return s;
+  }],
+  ["catalogue", "Netflix on a Telenet CDN", (s) => {
+    const i = first(
+      s,
+      (e) => e.event === "playback_start" && e.serviceId === "Netflix",
+    );
+    s[i]!.cdn = "Telenet CDN";
+    return s;
+  }],
+  ["epg", "a program still named after the next one began", (s) => {
+    const i = first(s, (e) =>
+      e.event === "channel_end" &&
+      s.some((o) =>
+        o.channelId === e.channelId && o.programId !== undefined &&
+        (o.programId as string) < (e.programId as string)
+      ));
+    const e = s[i]!;
+    const older = s.find((o) =>
+      o.channelId === e.channelId && o.programId !== undefined &&
+      (o.programId as string) < (e.programId as string)
+    )!;
+    e.programId = older.programId;
+    return s;
+  }],
+  ["ads", "one creative with two lengths", (s) => {
+    const i = nth(s, "ad_start", 3);
+    for (let k = i + 1; k < s.length; k++) {
+      const e = s[k]!;
+      if (e.event === "ad_start" && e.adId !== s[i]!.adId) {
+        e.adId = s[i]!.adId;
+        e.adDurationSec = (s[i]!.adDurationSec as number) + 5;
+      }
+    }
+    return s;
+  }],
+  ["ads", "two viewers of one linear break see different pods", (s) => {
+    const seen = new Set<string>();
+    for (const e of s) {
+      if (e.event !== "ad_break_start" || e.adPosition !== "linear") continue;
+      const id = e.adBreakId as string;
+      if (seen.has(id)) {
+        e.plannedDurationSec = (e.plannedDurationSec as number) + 15;
+      }
+      seen.add(id);
+    }
+    return s;
+  }],
+  ["ad_free", "a linear break during the news", (s) => {
+    const i = first(
+      s,
+      (e) => e.event === "ad_break_start" && e.adPosition === "linear",
+    );
+    s[i]!.programGenre = "news";
+    return s;
+  }],
+  ["watch_duration", "a surf of a minute", (s) => {
+    const i = first(
+      s,
+      (e) => e.event === "channel_end" && (e.watchDurationSec as number) > 60,
+    );
+    s[i]!.isSurf = true;
+    return s;
+  }],
+  ["geography", "a postal code of another city", (s) => {
+    const i = first(s, (e) => e.region === "Ghent");
+    s[i]!.postalCode = "1000";
+    return s;
+  }],
+  ["geography", "an ISP that does not serve the region", (s) => {
+    const i = first(s, (e) => e.regionCode === "WAL");
+    s[i]!.isp = "Telenet";
+    return s;
+  }],
 ];
 
 for (const [rule, what, mutate] of MUTATIONS) {
@@ -202,6 +330,43 @@ Deno.test("validator KPIs fall out of range when the data is unrealistic", () =>
   assert.ok(kpi.value! > 0.5);
   assert.equal(kpi.ok, false);
 });
+
+const KPI_BREAKS: [string, (s: TelemetryEvent[]) => TelemetryEvent[]][] = [
+  ["timestamps_on_whole_second", (s) => {
+    for (const e of s) e.timestamp = e.timestamp.slice(0, 19) + ".000Z";
+    return s;
+  }],
+  ["error_codes", (s) => {
+    for (const e of s) if (e.event === "error") e.errorCode = "E-1";
+    return s;
+  }],
+  ["buffering_not_network", (s) => {
+    for (const e of s) if (e.cause !== undefined) e.cause = "network";
+    return s;
+  }],
+  ["pre_roll_exits", (s) => s.filter((e) => e.event !== "ad_abandon")],
+  ["heartbeats_exactly_10s", (s) => {
+    const last = new Map<string, number>();
+    for (const e of s) {
+      if (e.event !== "heartbeat") continue;
+      const id = e.playbackSessionId as string;
+      const prev = last.get(id);
+      const t = prev === undefined ? Date.parse(e.timestamp) : prev + 10_000;
+      e.timestamp = new Date(t).toISOString();
+      last.set(id, t);
+    }
+    return s;
+  }],
+];
+
+for (const [name, mutate] of KPI_BREAKS) {
+  Deno.test(`validator KPI ${name} goes out of range on a machine-made stream`, () => {
+    const before = check(copy()).kpis.find((k) => k.name === name)!;
+    assert.ok(before.ok, `${name} = ${before.value} on the clean stream`);
+    const after = check(mutate(copy())).kpis.find((k) => k.name === name)!;
+    assert.equal(after.ok, false, `${name} = ${after.value}`);
+  });
+}
 
 Deno.test("a 7-day backfill validates with zero violations and every KPI in range", async () => {
   const { createSimulator } = await import("../../src/model/simulator.ts");
