@@ -164,7 +164,7 @@ export async function runFaultChaos(
   const topic = `faults_${options.seed}`;
   const group = `tvstream-${topic}`;
   await cluster.fault({ op: "topic", topic, partitions: 4, replication: 3 });
-  const window = chaosWindow(80, options.seed);
+  const window = chaosWindow(23, options.seed);
   const kafka = ["--bootstrap", cluster.bootstrap, "--topic", topic];
   // Spread the window (about 50k events) over the schedule.
   const spanSec = (options.steps * (options.minMs + options.maxMs)) / 2000;

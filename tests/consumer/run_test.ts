@@ -338,7 +338,7 @@ Deno.test({
 Deno.test("runConsumer() compacts a closed day into one file per partition, counts unchanged", async () => {
   await using tmp = await withTmpDir();
   const topic = new FakeTopic(2);
-  const evs = events(40_000, { households: 120, from: "2026-11-02T21:00:00Z" });
+  const evs = events(40_000, { households: 120, from: "2026-11-02T23:20:00Z" });
   evs.forEach((e, i) => topic.append(i % 2, JSON.stringify(e)));
   const table = `${tmp.path}/warehouse/t`;
   await consume(tmp.path, topic, {
