@@ -221,19 +221,16 @@ export class Arrivals {
 
   /**
    * How many of the household's raw arrivals run at `t`, by their nominal
-   * ends; records this one's. It sends a new arrival to another screen,
-   * and caps concurrency (rule 16) at size + 1.
+   * ends; records this one's. It sends a new arrival to another screen.
    */
   #running(h: number, t: number, rng: Rng): number {
-    let ends = this.#householdBusy.get(h);
-    if (!ends) this.#householdBusy.set(h, ends = []);
-    let running = 0;
-    for (let k = ends.length - 1; k >= 0; k--) {
-      if (ends[k]! > t) running++;
-      else ends.splice(k, 1);
-    }
-    ends.push(t + Math.min(MAX_SESSION_MS, rng.lognormal(55 * 60_000, 0.8)));
-    return running;
+    const nominal = rng.lognormal(55 * 60_000, 0.8);
+    return runningAt(
+      this.#householdBusy,
+      h,
+      t,
+      t + Math.min(MAX_SESSION_MS, nominal),
+    );
   }
 
   /**
@@ -242,15 +239,7 @@ export class Arrivals {
    * depend on what was kept.
    */
   #full(h: number, t: number, rawEnd: number, size: number): boolean {
-    let ends = this.#rawEnds.get(h);
-    if (!ends) this.#rawEnds.set(h, ends = []);
-    let running = 0;
-    for (let k = ends.length - 1; k >= 0; k--) {
-      if (ends[k]! > t) running++;
-      else ends.splice(k, 1);
-    }
-    ends.push(rawEnd);
-    return running >= size + 1;
+    return runningAt(this.#rawEnds, h, t, rawEnd) >= size + 1;
   }
 
   /** Drops households idle since `before`. */
@@ -282,4 +271,25 @@ export class Arrivals {
 function pickDevice(rng: Rng, hh: HouseholdCore, running: number): number {
   const d = rng.pickCumulative(hh.deviceWeights);
   return d < running && running < hh.tvCount ? running : d;
+}
+
+/**
+ * Counts the ends recorded for household `h` that are still ahead at `t`
+ * (dropping the passed ones), then records `end`.
+ */
+function runningAt(
+  ends: Map<number, number[]>,
+  h: number,
+  t: number,
+  end: number,
+): number {
+  let list = ends.get(h);
+  if (!list) ends.set(h, list = []);
+  let running = 0;
+  for (let k = list.length - 1; k >= 0; k--) {
+    if (list[k]! > t) running++;
+    else list.splice(k, 1);
+  }
+  list.push(end);
+  return running;
 }

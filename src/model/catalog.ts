@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { cumulative, hash32 } from "./rng.ts";
+import { cumulative, hash32, hashString, type Shares, shares } from "./rng.ts";
 import { HOUR_MS } from "./time.ts";
 import {
   type Channel,
@@ -101,12 +101,31 @@ export function channelPool(
 export const VOD_SERVICES: readonly Service[] = ALL_SERVICES.filter((s) =>
   s.catalog > 0
 );
-/** Broadcasters' apps, which stream their own channels live. */
-export const BROADCASTER_APPS: readonly Service[] = ALL_SERVICES.filter((s) =>
-  s.kind === "broadcaster"
+/** Broadcasters' apps of one language, which stream their own channels live, with cumulative weights. */
+export interface AppChoice {
+  apps: Service[];
+  weights: Float64Array;
+}
+
+/** Broadcasters' apps by catalogue language (nl, fr). */
+export const BROADCASTER_APPS: ReadonlyMap<string, AppChoice> = new Map(
+  ["nl", "fr"].map((language) => {
+    const apps = ALL_SERVICES.filter((s) =>
+      s.kind === "broadcaster" && s.language === language
+    );
+    return [language, {
+      apps,
+      weights: cumulative(apps.map((a) => a.weight ?? 0)),
+    }];
+  }),
 );
 
-/** The operator with this id. */
+/** CDN shares per service id. */
+export const SERVICE_CDNS: ReadonlyMap<string, Shares> = new Map(
+  ALL_SERVICES.map((s) => [s.id, shares(s.cdns)]),
+);
+
+/** The operators: internet and pay-TV providers. */
 export const OPERATORS: readonly Operator[] = WORLD.operators;
 
 /** Device types (realism 3.1). */
@@ -127,32 +146,26 @@ export function isTvScreen(type: DeviceType): boolean {
   return type === "STB" || type === "SmartTV";
 }
 
-/** Operating systems per device type, with cumulative shares; set-top boxes report their operator's box. */
-export const DEVICE_OS: Record<
-  DeviceType,
-  { names: string[]; weights: Float64Array }
-> = Object.fromEntries(
-  DEVICE_TYPES.map((t) => {
-    const os = WORLD.devices[t]?.os ?? {};
-    return [t, {
-      names: Object.keys(os),
-      weights: cumulative(Object.values(os)),
-    }];
-  }),
-) as Record<DeviceType, { names: string[]; weights: Float64Array }>;
-
-/** Cumulative weights of the on-demand services. */
-export const SERVICE_WEIGHTS: Float64Array = cumulative(
-  VOD_SERVICES.map((s) => s.weight ?? 0),
+/** Operating systems per device type; set-top boxes report their operator's box instead. */
+export const DEVICE_OS: Record<DeviceType, Shares> = byDeviceType((t) =>
+  shares(WORLD.devices[t]?.os ?? {})
 );
+
+/** Home networks of fixed screens per device type. */
+export const DEVICE_NETWORKS: Record<DeviceType, Shares> = byDeviceType((t) =>
+  shares(WORLD.devices[t]!.networks)
+);
+
+function byDeviceType<T>(f: (t: DeviceType) => T): Record<DeviceType, T> {
+  return Object.fromEntries(DEVICE_TYPES.map((t) => [t, f(t)])) as Record<
+    DeviceType,
+    T
+  >;
+}
 
 /** Apple HLS authoring ladder (kbps, resolution), realism 1.4. */
 export const LADDER: readonly { kbps: number; resolution: string }[] =
   WORLD.ladder;
-/** Ladder bitrates, for the validator. */
-export const LADDER_KBPS: ReadonlySet<number> = new Set(
-  LADDER.map((r) => r.kbps),
-);
 
 /** Program genres. */
 export const GENRES = [
@@ -237,13 +250,7 @@ const programInSlot = memo((channelId: string, at: number): Program => {
 const codeCache = new Map<string, number>();
 function channelCode(id: string): number {
   let code = codeCache.get(id);
-  if (code === undefined) {
-    code = 0;
-    for (let i = 0; i < id.length; i++) {
-      code = (Math.imul(code, 31) + id.charCodeAt(i)) >>> 0;
-    }
-    codeCache.set(id, code);
-  }
+  if (code === undefined) codeCache.set(id, code = hashString(id));
   return code;
 }
 

@@ -9,6 +9,7 @@ import {
   CITIES,
   type City,
   CITY_WEIGHTS,
+  DEVICE_NETWORKS,
   DEVICE_OS,
   type DeviceType,
   type Operator,
@@ -128,7 +129,7 @@ export function householdCoreAt(seed: number, index: number): HouseholdCore {
     if (deviceTypes.length >= MAX_DEVICES) return;
     deviceTypes.push(deviceType);
     const os = DEVICE_OS[deviceType];
-    deviceOs.push(os.names.length ? rng.pickCumulative(os.weights) : 0);
+    deviceOs.push(os.keys.length ? rng.pickCumulative(os.cumulative) : 0);
     owners.push(owner);
     deviceWeights.push(sum += weight);
   };
@@ -178,7 +179,7 @@ export function expandHousehold(core: HouseholdCore): Household {
   const devices: Device[] = core.deviceTypes.map((deviceType, d) => {
     const os = deviceType === "STB"
       ? operator.box
-      : DEVICE_OS[deviceType].names[core.deviceOs[d]!]!;
+      : DEVICE_OS[deviceType].keys[core.deviceOs[d]!]!;
     const models = deviceType === "STB"
       ? operator.boxModels
       : WORLD.models[os] ?? [os];
@@ -190,7 +191,7 @@ export function expandHousehold(core: HouseholdCore): Household {
       // Newer versions are more common: each older one half as likely.
       osVersion: versions[Math.min(versions.length - 1, rng.geometric(0.5))]!,
       model: models[rng.int(models.length)]!,
-      network: pickShare(rng, WORLD.devices[deviceType]!.networks),
+      network: rng.pickKey(DEVICE_NETWORKS[deviceType]),
       owner: core.owners[d]!,
       weight: core.deviceWeights[d]! - (d > 0 ? core.deviceWeights[d - 1]! : 0),
     };
@@ -207,54 +208,53 @@ export function expandHousehold(core: HouseholdCore): Household {
     operator,
     tvSubscription: core.tvSubscription,
     postalCode: city.postalCodes[rng.int(city.postalCodes.length)]!,
-    ipv4: addressIn(operator.ipv4[rng.int(operator.ipv4.length)]!, rng),
+    ipv4: addressIn(IPV4_RANGES[core.operator]!, rng),
     ipv6: operator.ipv6 === null ? undefined : operator.ipv6 + ":" +
-      hex4(rng.int(0x10000)) + ":" + hex4(rng.int(0x10000)) + "::/64",
+      rng.int(0x10000).toString(16) + ":" + rng.int(0x10000).toString(16) +
+      "::/64",
     dutch: core.dutch,
     watchers,
-    services: householdServices(core.identity, core.dutch, VOD_SERVICES),
+    services: householdServices(core.identity, core.dutch),
   };
 }
 
-/** Draws a key of `shares` in proportion to its value. */
-export function pickShare(rng: Rng, shares: Record<string, number>): string {
-  const keys = Object.keys(shares);
-  let x = rng.next() * keys.reduce((a, k) => a + shares[k]!, 0);
-  for (const k of keys) {
-    x -= shares[k]!;
-    if (x < 0) return k;
-  }
-  return keys[keys.length - 1]!;
+/** An IPv4 range as numbers: its first address and size. */
+interface Range {
+  start: number;
+  size: number;
 }
 
-/** A host address inside an IPv4 CIDR range (never the network or broadcast address). */
-function addressIn(cidr: string, rng: Rng): string {
-  const [base, bits] = cidr.split("/");
-  const start = base!.split(".").reduce((a, o) => a * 256 + Number(o), 0);
-  const size = 2 ** (32 - Number(bits));
-  const n = start + 1 + rng.int(size - 2);
+/** Each operator's IPv4 ranges, parsed once. */
+const IPV4_RANGES: Range[][] = OPERATORS.map((o) =>
+  o.ipv4.map((cidr) => {
+    const [base, bits] = cidr.split("/");
+    return {
+      start: base!.split(".").reduce((a, o) => a * 256 + Number(o), 0),
+      size: 2 ** (32 - Number(bits)),
+    };
+  })
+);
+
+/** A host address in one of the ranges (never a network or broadcast address). */
+function addressIn(ranges: Range[], rng: Rng): string {
+  const r = ranges[rng.int(ranges.length)]!;
+  const n = r.start + 1 + rng.int(r.size - 2);
   return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
 }
 
-function hex4(n: number): string {
-  return n.toString(16);
-}
-
 /** Draws the on-demand services a household uses (CIM 2023 shares), once per household. */
-function householdServices(
-  identity: number,
-  dutch: boolean,
-  services: readonly Service[],
-): Service[] {
+function householdServices(identity: number, dutch: boolean): Service[] {
   const rng = new Rng(hash32(identity, 0x5e7));
   const language = dutch ? "nl" : "fr";
-  const mine = services.filter((svc) =>
+  const mine = VOD_SERVICES.filter((svc) =>
     (svc.language === undefined || svc.language === language) &&
     rng.chance(Math.min(0.95, (svc.weight ?? 0) / 100 * 1.3))
   );
   if (mine.length > 0) return mine;
   // Everyone has the public broadcaster's free player.
-  return [services.find((svc) => svc.language === language && !svc.vodAds)!];
+  return [
+    VOD_SERVICES.find((svc) => svc.language === language && !svc.vodAds)!,
+  ];
 }
 
 function pickCum(rng: Rng, cum: readonly number[]): number {

@@ -7,7 +7,7 @@
  */
 import type { Service } from "./catalog.ts";
 import type { Device } from "./household.ts";
-import { hash32 } from "./rng.ts";
+import { hash32, hashString as code } from "./rng.ts";
 
 /** The share of devices on the newest, previous and older app releases. */
 const RELEASE_SPREAD = [0.62, 0.25, 0.09, 0.04];
@@ -64,12 +64,4 @@ export function userAgentOf(
     default:
       return `${app}/${appVersion} (${model}; ${os} ${v})`;
   }
-}
-
-function code(s: string): number {
-  let h = 0;
-  for (let i = 0; i < s.length; i++) {
-    h = (Math.imul(h, 31) + s.charCodeAt(i)) >>> 0;
-  }
-  return h;
 }

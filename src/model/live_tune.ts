@@ -108,7 +108,7 @@ export function* tune(
   // viewer; some viewers zap away once a break starts (realism 1.5).
   const breaks = shiftMs || !liveAdsAllowed(channel, service)
     ? []
-    : breaksFrom(channel.id, t0);
+    : breaksBetween(channel.id, t0, tEnd);
   for (const b of breaks) {
     if (b.startMs >= tEnd) break;
     const bEnd = b.startMs + b.durationSec * 1000;
@@ -144,10 +144,19 @@ export function* tune(
   return reason;
 }
 
-/** The channel's breaks from just after `t0`, over the longest tune. */
-function breaksFrom(channelId: string, t0: number): AdBreak[] {
+/**
+ * The channel's breaks from just after `t0` to the tune's planned end. A
+ * break can push the end a few minutes on, never as far as the next
+ * break, so the hours up to ten minutes past it hold every break the tune
+ * can reach (a surf asks for one hour, not the longest tune's five).
+ */
+function breaksBetween(channelId: string, t0: number, tEnd: number): AdBreak[] {
   const out: AdBreak[] = [];
-  for (let h = 0; h <= 4; h++) {
+  const last = Math.min(
+    4,
+    Math.floor((tEnd + 600_000) / HOUR_MS) - Math.floor(t0 / HOUR_MS),
+  );
+  for (let h = 0; h <= last; h++) {
     for (const b of adBreaksInHour(channelId, t0 + h * HOUR_MS)) {
       if (b.startMs > t0 + 1_000) out.push(b);
     }

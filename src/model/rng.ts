@@ -28,6 +28,15 @@ export function hashWord(h: number, word: number): number {
   return mix(mix(h ^ lo) ^ hi ^ 0x85ebca6b);
 }
 
+/** Hashes a string to 32 bits (the Java string hash): a stable code per id. */
+export function hashString(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) {
+    h = (Math.imul(h, 31) + s.charCodeAt(i)) >>> 0;
+  }
+  return h;
+}
+
 function mix(x: number): number {
   x = Math.imul(x ^ (x >>> 16), 0x7feb352d);
   x = Math.imul(x ^ (x >>> 15), 0x846ca68b);
@@ -127,6 +136,11 @@ export class Rng {
     return k;
   }
 
+  /** Picks a key of `shares` in proportion to its share. */
+  pickKey(shares: Shares): string {
+    return shares.keys[this.pickCumulative(shares.cumulative)]!;
+  }
+
   /** Picks an index from cumulative weights (last entry = total). */
   pickCumulative(cumulative: Float64Array | readonly number[]): number {
     const total = cumulative[cumulative.length - 1]!;
@@ -150,4 +164,18 @@ export function cumulative(weights: readonly number[]): Float64Array {
     out[i] = sum;
   }
   return out;
+}
+
+/** Keys with cumulative shares, for {@linkcode Rng.pickKey}. */
+export interface Shares {
+  keys: string[];
+  cumulative: Float64Array;
+}
+
+/** Builds {@linkcode Shares} from a key -> share record. */
+export function shares(record: Record<string, number>): Shares {
+  return {
+    keys: Object.keys(record),
+    cumulative: cumulative(Object.values(record)),
+  };
 }

@@ -22,10 +22,10 @@ import {
 } from "./catalog.ts";
 import type { DeviceType } from "./catalog.ts";
 import type { Device, Household } from "./household.ts";
-import { pickShare } from "./household.ts";
 import { appVersionOf, userAgentOf } from "./identity.ts";
 import { tune } from "./live_tune.ts";
-import type { Rng } from "./rng.ts";
+import { quote } from "./text.ts";
+import { type Rng, shares } from "./rng.ts";
 import { play } from "./vod_play.ts";
 import { HOUR_MS } from "./time.ts";
 
@@ -190,6 +190,9 @@ const LIVE_SHARE: Record<DeviceType, number> = {
   Web: 0.25,
 };
 
+/** Networks of a phone or tablet session: home wifi mostly, mobile data sometimes. */
+const ON_THE_MOVE = shares({ wifi: 0.75, "4G": 0.15, "5G": 0.1 });
+
 /** What a session opens: live channels of a service, or its catalogue. */
 interface Choice {
   live: boolean;
@@ -203,7 +206,7 @@ export function* appSession(ctx: SessionContext): Generator<EventFields> {
   const choice = chooseService(rng, household, device);
   const network = device.deviceType === "Mobile" ||
       device.deviceType === "Tablet"
-    ? pickShare(rng, { wifi: 0.75, "4G": 0.15, "5G": 0.1 })
+    ? rng.pickKey(ON_THE_MOVE)
     : device.network;
   const appVersion = appVersionOf(device, choice.service);
   ctx.sharedJson = sharedFields(ctx, choice.service, appVersion, network);
@@ -217,9 +220,9 @@ export function* appSession(ctx: SessionContext): Generator<EventFields> {
       Math.min(coldStartMs, 20_000) + ',"householdSize":' + household.size +
       ',"tvCount":' + household.tvCount + ',"ipAddress":"' + household.ipv4 +
       '"' + (household.ipv6 ? ',"ipv6Prefix":"' + household.ipv6 + '"' : "") +
-      ',"deviceModel":' + JSON.stringify(device.model) + ',"osVersion":' +
-      JSON.stringify(device.osVersion) + ',"userAgent":' +
-      JSON.stringify(userAgentOf(device, choice.service, appVersion));
+      ',"deviceModel":' + quote(device.model) + ',"osVersion":' +
+      quote(device.osVersion) + ',"userAgent":' +
+      quote(userAgentOf(device, choice.service, appVersion));
   }
   s.t += Math.min(coldStartMs, 20_000);
   const endReason = choice.live
@@ -245,15 +248,11 @@ function chooseService(rng: Rng, household: Household, device: Device): Choice {
     if (household.tvSubscription && rng.chance(0.5)) {
       return { live: true, service: operatorApp };
     }
-    const apps = BROADCASTER_APPS.filter((a) =>
-      a.language === (household.dutch ? "nl" : "fr")
-    );
-    let x = rng.next() * apps.reduce((a, b) => a + (b.weight ?? 0), 0);
-    for (const app of apps) {
-      x -= app.weight ?? 0;
-      if (x < 0) return { live: true, service: app };
-    }
-    return { live: true, service: apps[0]! };
+    const choice = BROADCASTER_APPS.get(household.dutch ? "nl" : "fr")!;
+    return {
+      live: true,
+      service: choice.apps[rng.pickCumulative(choice.weights)]!,
+    };
   }
   const subs = household.services;
   return { live: false, service: subs[rng.int(subs.length)]! };
@@ -310,13 +309,12 @@ function* watchLive(
   let lastChannel = -1;
   let currentChannel = -1;
   let first = true;
+  const province = household.city.province;
+  const dutch = channelPool(service, "nl", province);
+  const french = channelPool(service, "fr", province);
   while (s.t < deadline - 2_000) {
     const nl = household.dutch ? s.rng.chance(0.92) : s.rng.chance(0.06);
-    const pool = channelPool(
-      service,
-      nl ? "nl" : "fr",
-      household.city.province,
-    );
+    const pool = nl ? dutch : french;
     const method = tuneMethod(s, first, lastChannel >= 0);
     let ch = pool.channels[s.rng.pickCumulative(pool.weights)]!;
     if (method === "last_channel") ch = lastChannel;

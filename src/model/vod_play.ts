@@ -14,10 +14,10 @@ import {
   isTvScreen,
   LADDER,
   type Service,
+  SERVICE_CDNS,
 } from "./catalog.ts";
 import { adPod } from "./ad_pod.ts";
 import { titleOf } from "./faker.ts";
-import { pickShare } from "./household.ts";
 import {
   type EventFields,
   HEARTBEAT_MS,
@@ -126,7 +126,7 @@ export function* play(
       s.rng.chance(0.15)
     ? Math.floor(s.rng.uniform(0.1, 0.6) * content.durationSec)
     : 0;
-  const cdn = pickShare(s.rng, svc.cdns);
+  const cdn = s.rng.pickKey(SERVICE_CDNS.get(svc.id)!);
   if (s.on("playback_start", s.t)) {
     const hls = platform(s.device.os) === "apple";
     yield tag + ',"title":' +

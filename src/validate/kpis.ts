@@ -4,11 +4,12 @@
  *
  * @module
  */
-import { brusselsHour } from "../model/time.ts";
-import type { Kpi } from "./rules.ts";
+import { brusselsOffsetMs, DAY_MS, HOUR_MS } from "../model/time.ts";
+import { type Kpi, kpi } from "./rules.ts";
 import { QUALITY_BANDS } from "./bands.ts";
 import type { Fields, HouseholdState, Play } from "./state.ts";
-import { kpi, VolumeTally } from "./volume_kpis.ts";
+import { MarkTally } from "./marks_kpis.ts";
+import { VolumeTally } from "./volume_kpis.ts";
 
 /** Running tallies of the KPIs. */
 export class KpiTally {
@@ -20,6 +21,8 @@ export class KpiTally {
   readonly breaks = new Map<string, Map<string, number>>();
   /** Volumes, mixes and the marks of a machine. */
   readonly volume = new VolumeTally();
+  /** The marks a machine leaves. */
+  readonly marks = new MarkTally();
   tunes = 0;
   surfs = 0;
   playStarts = 0;
@@ -33,11 +36,14 @@ export class KpiTally {
   /** Every event, first. */
   event(e: Fields, type: string, t: number): void {
     this.volume.event(e, type, t);
+    this.marks.event(e, type, t);
   }
 
-  /** A heartbeat at `t`: ten seconds of viewing in its hour. */
+  /** A heartbeat at `t`: ten seconds of viewing in its Brussels hour and day. */
   heartbeat(t: number): void {
-    this.hourSeconds[brusselsHour(t)]! += 10;
+    const local = t + brusselsOffsetMs(t);
+    this.hourSeconds[Math.floor(local / HOUR_MS) % 24]! += 10;
+    this.volume.viewingDay(Math.floor(local / DAY_MS), t);
   }
 
   /** A tune ended; `shifted` when it was time-shifted. */
@@ -80,6 +86,7 @@ export class KpiTally {
       ...this.#ads(adFreeViolations),
       ...householdKpis(list),
       ...this.volume.kpis(list),
+      ...this.marks.kpis(),
     ];
   }
 

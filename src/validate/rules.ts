@@ -61,3 +61,22 @@ export interface ValidationReport {
   kpis: Kpi[];
   ok: boolean;
 }
+
+/** A KPI against its range [min, max]. */
+export function kpi(
+  name: string,
+  value: number | null,
+  [min, max]: readonly [number, number],
+  unit: string,
+  source: string,
+): Kpi {
+  return {
+    name,
+    value,
+    min,
+    max,
+    unit,
+    source,
+    ok: value !== null && value >= min && value <= max,
+  };
+}

@@ -62,6 +62,8 @@ export interface DeviceState {
 /** What the events of a household have shown of it. */
 export interface HouseholdState {
   region: string;
+  postalCode: string;
+  isp: string;
   devices: Set<string>;
   users: Set<string>;
   size?: number;

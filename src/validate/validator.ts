@@ -95,14 +95,17 @@ class Validator {
     let hh = this.#households.get(hhId);
     if (!hh) {
       hh = {
-        region: e["region"] + "|" + e["postalCode"] + "|" + e["isp"],
+        region: e["region"] as string,
+        postalCode: e["postalCode"] as string,
+        isp: e["isp"] as string,
         devices: new Set(),
         users: new Set(),
         active: 0,
       };
       this.#households.set(hhId, hh);
     } else if (
-      hh.region !== e["region"] + "|" + e["postalCode"] + "|" + e["isp"]
+      hh.region !== e["region"] || hh.postalCode !== e["postalCode"] ||
+      hh.isp !== e["isp"]
     ) {
       this.flag("geography", e, "household moved or changed ISP");
     }

@@ -2,19 +2,13 @@
  * The KPIs of how much is watched, where and how (docs/realism.md 1.1-1.5):
  * linear minutes per person by region, the week's shape, time-shift and
  * on-demand shares, device mix, minutes per play and session lengths by
- * device, ad completion and abandonment, and the marks a machine leaves
- * (heartbeats on exact periods, whole-second timestamps, breaks on the
- * minute). Tallied event by event from the data alone.
+ * device, ad completion and abandonment. Tallied event by event from the
+ * data alone.
  *
  * @module
  */
-import {
-  brusselsHour,
-  brusselsOffsetMs,
-  brusselsWeekday,
-  dateKey,
-} from "../model/time.ts";
-import type { Kpi } from "./rules.ts";
+import { brusselsHour, DAY_MS } from "../model/time.ts";
+import { type Kpi, kpi } from "./rules.ts";
 import type { Fields, HouseholdState } from "./state.ts";
 
 const BIG_SCREENS = new Set(["STB", "SmartTV", "CTVStick", "Console"]);
@@ -58,9 +52,10 @@ export class VolumeTally {
   readonly #streamVodSec: Record<string, number> = {};
   readonly #perPlay = meanMap();
   readonly #primeSession = meanMap();
-  readonly #daySec = new Map<string, number>();
+  /** Viewing seconds per Brussels day (days since the epoch, local). */
+  readonly #daySec = new Map<number, number>();
   /** Per Brussels date: first and last event time seen. */
-  readonly #daySpan = new Map<string, [number, number]>();
+  readonly #daySpan = new Map<number, [number, number]>();
   readonly #adStarts: Record<string, number> = {
     tv: 0,
     mobile: 0,
@@ -78,66 +73,27 @@ export class VolumeTally {
   #preRollExits = 0;
   #linearBreaks = 0;
   #linearLeft = 0;
-  #events = 0;
-  #wholeSecond = 0;
-  #heartbeats = 0;
-  #exactPeriod = 0;
-  readonly #lastBeat = new Map<string, number>();
-  #rungChanges = 0;
-  #rungOnBeat = 0;
-  readonly #lastRung = new Map<string, number>();
-  #minuteBreaks = 0;
-  readonly #errorCodes = new Set<string>();
-  readonly #causes = new Map<string, number>();
   #minT = Infinity;
   #maxT = -Infinity;
 
   /** Every event. */
   event(e: Fields, type: string, t: number): void {
-    this.#events++;
-    if (t % 1000 === 0) this.#wholeSecond++;
     if (t < this.#minT) this.#minT = t;
     if (t > this.#maxT) this.#maxT = t;
     const psid = e["playbackSessionId"] as string | undefined;
-    if (type === "heartbeat") this.#heartbeat(psid!, t);
-    else if (type === "bitrate_change") {
-      this.#rungChanges++;
-      this.#lastRung.set(psid!, t);
-    } else if (type.startsWith("ad_")) this.#ad(e, type, psid!, t);
-    else if (type === "error") this.#errorCodes.add(e["errorCode"] as string);
-    else if (type === "buffer_start") {
-      const c = e["cause"] as string;
-      this.#causes.set(c, (this.#causes.get(c) ?? 0) + 1);
-    } else if (type === "channel_end" || type === "playback_end") {
-      this.#lastBeat.delete(psid!);
-      this.#lastRung.delete(psid!);
+    if (type.startsWith("ad_")) this.#ad(e, type, psid!);
+    else if (type === "channel_end" || type === "playback_end") {
       this.#breakPos.delete(psid!);
     } else if (type === "app_end") this.#session(e, t);
   }
 
-  #heartbeat(psid: string, t: number): void {
-    this.#heartbeats++;
-    const last = this.#lastBeat.get(psid);
-    if (last !== undefined && t - last === 10_000) this.#exactPeriod++;
-    this.#lastBeat.set(psid, t);
-    if (this.#lastRung.get(psid) === t) this.#rungOnBeat++;
-    const day = dateKey(t + brusselsOffsetMs(t));
-    this.#daySec.set(day, (this.#daySec.get(day) ?? 0) + 10);
-    const span = this.#daySpan.get(day);
-    if (!span) this.#daySpan.set(day, [t, t]);
-    else span[1] = t;
-  }
-
-  #ad(e: Fields, type: string, psid: string, t: number): void {
+  #ad(e: Fields, type: string, psid: string): void {
     const cls = deviceClass(e["deviceType"] as string);
     if (type === "ad_break_start") {
       const pos = e["adPosition"] as string;
       this.#breakPos.set(psid, pos);
       if (pos === "pre") this.#preRolls++;
-      if (pos === "linear") {
-        this.#linearBreaks++;
-        if (t % 60_000 === 0) this.#minuteBreaks++;
-      }
+      if (pos === "linear") this.#linearBreaks++;
     } else if (type === "ad_start") this.#adStarts[cls]!++;
     else if (type === "ad_complete") this.#adDone[cls]!++;
     else if (type === "ad_abandon") {
@@ -153,6 +109,14 @@ export class VolumeTally {
     if (h >= 19 && h < 23) {
       this.#primeSession[deviceClass(e["deviceType"] as string)]!.add(dur / 60);
     }
+  }
+
+  /** A heartbeat at `t` on Brussels day `day`: ten seconds of that day's viewing. */
+  viewingDay(day: number, t: number): void {
+    this.#daySec.set(day, (this.#daySec.get(day) ?? 0) + 10);
+    const span = this.#daySpan.get(day);
+    if (!span) this.#daySpan.set(day, [t, t]);
+    else span[1] = t;
   }
 
   /** A tune ended after `sec` seconds; `shifted` when time-shifted. */
@@ -181,12 +145,11 @@ export class VolumeTally {
       ...this.#week(),
       ...this.#mix(),
       ...this.#ads(),
-      ...this.#marks(),
     ];
   }
 
   #volume(households: HouseholdState[]): Kpi[] {
-    const days = (this.#maxT - this.#minT) / 86_400_000;
+    const days = (this.#maxT - this.#minT) / DAY_MS;
     const persons: Record<string, number> = { VLG: 0, WAL: 0, BRU: 0 };
     const homes: Record<string, number> = { VLG: 0, WAL: 0, BRU: 0 };
     let seen = 0, members = 0;
@@ -254,7 +217,7 @@ export class VolumeTally {
     for (const d of days) {
       const v = this.#daySec.get(d)!;
       sum += v;
-      const wd = brusselsWeekday(Date.parse(d + "T12:00:00Z"));
+      const wd = new Date(d * DAY_MS).getUTCDay();
       if (wd === 0) (sun += v, nSun++);
       if (wd === 6) (sat += v, nSat++);
     }
@@ -392,77 +355,10 @@ export class VolumeTally {
       ),
     ];
   }
-
-  #marks(): Kpi[] {
-    const causes = [...this.#causes.values()].reduce((a, b) => a + b, 0);
-    return [
-      kpi(
-        "heartbeats_exactly_10s",
-        this.#heartbeats ? this.#exactPeriod / this.#heartbeats : null,
-        [0, 0.05],
-        "of heartbeats",
-        "players tick on their own timers [D]",
-      ),
-      kpi(
-        "timestamps_on_whole_second",
-        this.#events ? this.#wholeSecond / this.#events : null,
-        [0, 0.01],
-        "of events",
-        "1 in 1000 by chance [D]",
-      ),
-      kpi(
-        "rung_changes_on_a_heartbeat",
-        this.#rungChanges ? this.#rungOnBeat / this.#rungChanges : null,
-        [0, 0.05],
-        "of rung changes",
-        "ABR switches on segment boundaries [D]",
-      ),
-      kpi(
-        "linear_breaks_on_the_minute",
-        this.#linearBreaks ? this.#minuteBreaks / this.#linearBreaks : null,
-        [0, 0.05],
-        "of breaks",
-        "breaks start when the program allows [D]",
-      ),
-      kpi(
-        "error_codes",
-        this.#errorCodes.size,
-        [8, 1000],
-        "distinct codes",
-        "players report many failure kinds [D]",
-      ),
-      kpi(
-        "buffering_not_network",
-        causes ? 1 - (this.#causes.get("network") ?? 0) / causes : null,
-        [0.02, 0.8],
-        "of buffer_start",
-        "seeks and ad transitions buffer too [D]",
-      ),
-    ];
-  }
 }
 
 function sumOf(r: Record<string, number>): number {
   return Object.values(r).reduce((a, b) => a + b, 0);
-}
-
-/** A KPI against its range [min, max]. */
-export function kpi(
-  name: string,
-  value: number | null,
-  [min, max]: readonly [number, number],
-  unit: string,
-  source: string,
-): Kpi {
-  return {
-    name,
-    value,
-    min,
-    max,
-    unit,
-    source,
-    ok: value !== null && value >= min && value <= max,
-  };
 }
 
 /** A KPI that needs more data than a short sample has: passes, marked, when it cannot be measured. */

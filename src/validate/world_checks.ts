@@ -18,6 +18,10 @@ import {
 import type { Fields, Flag, Play } from "./state.ts";
 
 const CITY = new Map<string, City>(WORLD.cities.map((c) => [c.name, c]));
+const POSTAL_CODES = new Map<string, Set<string>>(
+  WORLD.cities.map((c) => [c.name, new Set(c.postalCodes)]),
+);
+const OPERATOR = new Map(WORLD.operators.map((o) => [o.id, o]));
 const CHANNEL = new Map<string, Channel>(WORLD.channels.map((c) => [c.id, c]));
 const SERVICE = new Map<string, Service>(WORLD.services.map((s) => [s.id, s]));
 const LINEUP = new Map<string, Set<string>>(
@@ -70,10 +74,10 @@ export class WorldChecks {
       this.#flag("geography", e, "city not in its region code");
       return;
     }
-    if (!city.postalCodes.includes(e["postalCode"] as string)) {
+    if (!POSTAL_CODES.get(city.name)!.has(e["postalCode"] as string)) {
       this.#flag("geography", e, "postal code not in the city");
     }
-    const isp = WORLD.operators.find((o) => o.id === e["isp"]);
+    const isp = OPERATOR.get(e["isp"] as string);
     if (!isp || !(isp.share[city.regionCode] > 0)) {
       this.#flag("geography", e, "ISP does not serve the region");
     }
@@ -142,23 +146,24 @@ export class WorldChecks {
    */
   program(e: Fields, channelId: string, t: number, genre?: string): void {
     const id = e["programId"] as string;
-    const start = programStart(id);
-    if (start === undefined || !id.startsWith(`${channelId}-`)) {
-      this.#flag("epg", e, "programId does not name its channel and start");
-      return;
-    }
-    if (t < start - 1_000) {
-      this.#flag("epg", e, "program named before it starts");
-    }
     let programs = this.#programs.get(channelId);
     if (!programs) this.#programs.set(channelId, programs = new Map());
-    const seen = programs.get(id);
+    let seen = programs.get(id);
     if (!seen) {
-      programs.set(id, { start, genre: genre ?? "", lastSeen: t });
-      return;
-    }
-    if (genre !== undefined && seen.genre !== "" && genre !== seen.genre) {
+      // A program's id is read once per channel: its start, its channel.
+      const start = programStart(id);
+      if (start === undefined || !id.startsWith(`${channelId}-`)) {
+        this.#flag("epg", e, "programId does not name its channel and start");
+        return;
+      }
+      programs.set(id, seen = { start, genre: genre ?? "", lastSeen: t });
+    } else if (
+      genre !== undefined && seen.genre !== "" && genre !== seen.genre
+    ) {
       this.#flag("epg", e, "program changed genre");
+    }
+    if (t < seen.start - 1_000) {
+      this.#flag("epg", e, "program named before it starts");
     }
     if (t > seen.lastSeen) seen.lastSeen = t;
   }

@@ -23,32 +23,25 @@ function copy(): TelemetryEvent[] {
   return CLEAN.map((e) => ({ ...e }));
 }
 
-/** Index of the k-th event of a type on a device whose app_start is in the stream. */
-function nth(list: TelemetryEvent[], type: string, k = 3): number {
+/** Index of the k-th event matching `pred` on a device whose app_start is in the stream. */
+function first(
+  list: TelemetryEvent[],
+  pred: (e: TelemetryEvent) => boolean,
+  k = 0,
+): number {
   let seen = 0;
   const started = new Set<string>();
   for (let i = 0; i < list.length; i++) {
     const e = list[i]!;
     if (e.event === "app_start") started.add(e.tvId as string);
-    if (e.event === type && started.has(e.tvId as string) && seen++ === k) {
-      return i;
-    }
-  }
-  throw new Error(`no ${type}`);
-}
-
-/** Index of the first event matching `pred` on a device whose app_start is in the stream. */
-function first(
-  list: TelemetryEvent[],
-  pred: (e: TelemetryEvent) => boolean,
-): number {
-  const started = new Set<string>();
-  for (let i = 0; i < list.length; i++) {
-    const e = list[i]!;
-    if (e.event === "app_start") started.add(e.tvId as string);
-    if (started.has(e.tvId as string) && pred(e)) return i;
+    if (started.has(e.tvId as string) && pred(e) && seen++ === k) return i;
   }
   throw new Error("no such event");
+}
+
+/** Index of the k-th event of a type on a device whose app_start is in the stream. */
+function nth(list: TelemetryEvent[], type: string, k = 3): number {
+  return first(list, (e) => e.event === type, k);
 }
 
 Deno.test("validator finds no violation in a clean stream", () => {
