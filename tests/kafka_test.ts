@@ -5,6 +5,7 @@
  * being killed, and secrets never reach the output.
  */
 import assert from "node:assert/strict";
+import { SCHEMA_VERSION } from "../src/model/event.ts";
 import { readTable } from "../tools/read_table.ts";
 import { spawnTvstream, tvstream } from "./_cli.ts";
 import { events, withTmpDir } from "./_helpers.ts";
@@ -98,7 +99,7 @@ test("tvstream produce -> kcat: values parse, keys are tvId, timestamps and head
       assert.equal(Number(ts), Date.parse(e.timestamp));
       if (headers === "all") {
         assert.match(h!, new RegExp(`event=${e.event}`));
-        assert.match(h!, /schema=1/);
+        assert.match(h!, new RegExp(`schema=${SCHEMA_VERSION}(,|$)`));
       } else {
         assert.match(h!, /^seq=\d+$/, "only the seq header");
       }
@@ -231,7 +232,7 @@ test("a checkpoint behind the broker's retention stops the consumer naming the r
 test("produce killed with SIGKILL twice resumes the same stream: the warehouse has exactly the uninterrupted run", async () => {
   await using cluster = await startMockCluster();
   await using tmp = await withTmpDir();
-  const flags = windowFlags(17, 22, 40, 4);
+  const flags = windowFlags(17, 22, 14, 4);
   const args = [
     "produce",
     "--bootstrap",
@@ -285,7 +286,7 @@ test("produce killed with SIGKILL twice resumes the same stream: the warehouse h
 test("brokers frozen mid-run cost time, never events: producer and consumer resume, the warehouse is exact", async () => {
   await using cluster = await startMockCluster();
   await using tmp = await withTmpDir();
-  const flags = windowFlags(18, 20, 30, 6);
+  const flags = windowFlags(18, 20, 12, 6);
   const producer = spawnTvstream([
     "produce",
     "--bootstrap",

@@ -22,8 +22,16 @@ import { brusselsHour, brusselsWeekday } from "./time.ts";
 /** Length of one arrival slot. */
 export const SLOT_MS = 60_000;
 
-/** App sessions started per household per day, on average (calibrated to realism 1.1 volumes). */
-const ARRIVALS_PER_HOUSEHOLD_DAY = 6.6;
+/**
+ * App sessions that could start per household per day (calibrated to
+ * realism 1.1 volumes); households with fewer than {@linkcode FULL_HOUSE}
+ * watchers start proportionally fewer.
+ */
+const ARRIVALS_PER_HOUSEHOLD_DAY = 14.5;
+/** Share of arrivals at a TV set in use that join the viewing rather than take over. */
+const JOIN_SHARE = 0.5;
+/** Watchers from whom a household's viewing stops growing with its size. */
+const FULL_HOUSE = 3;
 /**
  * How much of a device's time raw sessions cover at the peak hour: a new
  * arrival ends the session running on its device, so viewing grows as
@@ -56,8 +64,8 @@ export function slotArrivalMean(households: number, slotStart: number): number {
  * sessions run through prime time, the day's are short.
  */
 const LENGTH_BY_HOUR = [
-  0.7,
-  0.6,
+  0.5,
+  0.5,
   0.5,
   0.5,
   0.5,
@@ -78,8 +86,8 @@ const LENGTH_BY_HOUR = [
   1.2,
   1.1,
   0.9,
-  0.7,
   0.6,
+  0.5,
 ];
 
 /** Per city: how long its region's sessions last, relative to Flanders. */
@@ -203,8 +211,12 @@ export class Arrivals {
     for (const p of picks) {
       const hh = this.#core(p.h);
       const srng = new Rng(hash32(this.#seed, slot, p.i, 0xa5));
+      // Viewing grows with the people who watch: CIM's minutes are per
+      // person, so a household of three watches about three times one.
+      if (!srng.chance(Math.min(1, watchersOf(hh) / FULL_HOUSE))) continue;
       const running = this.#running(p.h, p.t, srng);
       const d = pickDevice(srng, hh, running);
+      if (d < 0) continue;
       const rawEnd = p.t + drawSessionLength(
         srng,
         hh.deviceTypes[d]!,
@@ -264,13 +276,23 @@ export class Arrivals {
 }
 
 /**
- * Picks the screen of an arrival by weight; when that is a TV set likely
- * in use (one of the `running` first) and the household has a free one,
- * the next TV set.
+ * Picks the screen of an arrival by weight. When that is a TV set likely in
+ * use (one of the `running` first), the arrival goes to a free TV set if
+ * the household has one; otherwise, half the time, the newcomer joins
+ * what is on (-1: no session) instead of taking the remote.
  */
 function pickDevice(rng: Rng, hh: HouseholdCore, running: number): number {
   const d = rng.pickCumulative(hh.deviceWeights);
-  return d < running && running < hh.tvCount ? running : d;
+  if (d >= running || d >= hh.tvCount) return d;
+  if (running < hh.tvCount) return running;
+  return rng.chance(JOIN_SHARE) ? -1 : d;
+}
+
+/** Members of a household who watch at all. */
+function watchersOf(hh: HouseholdCore): number {
+  let n = 0;
+  for (let w = hh.watchers; w; w &= w - 1) n++;
+  return n;
 }
 
 /**

@@ -7,18 +7,20 @@
  *   a pure function of (seed, slot): a Poisson count whose mean follows the
  *   Brussels diurnal and weekly curves, each arrival with its own time,
  *   household, device and session seed.
- * - A device takes an arrival only if no earlier *raw* arrival on it (kept or
- *   not) is still running. Raw lengths are drawn first from the session seed,
- *   so whether a device is busy depends only on the last
- *   {@linkcode MAX_SESSION_MS} of raw arrivals, never on the whole history.
+ * - Everything about a raw arrival depends on raw arrivals at most
+ *   {@linkcode MAX_SESSION_MS} away (arrivals.ts): its screen on how many of
+ *   its household's arrivals run (by nominal lengths drawn apart from the
+ *   screen), its end on the next raw arrival on that screen, whether it is
+ *   kept on the ends of its household's arrivals of the last
+ *   {@linkcode MAX_SESSION_MS}, whose screens depend on the
+ *   {@linkcode MAX_SESSION_MS} before theirs.
  * - A session still running at a resume point started at most
- *   {@linkcode MAX_SESSION_MS} before it, and whether it was kept depends on
- *   the raw arrivals up to {@linkcode MAX_SESSION_MS} before its own start.
- *   Resuming at a position therefore replays twice that of raw arrivals
- *   (cheap: no events), fast-forwards the sessions still running, and skips
- *   what was already emitted; a fresh start does the same, so that both
- *   see the same history. Memory holds active sessions and busy devices,
- *   never the population.
+ *   {@linkcode MAX_SESSION_MS} before it. Resuming at a position therefore
+ *   replays three times that of raw arrivals (cheap: no events),
+ *   fast-forwards the sessions still running, and skips what was already
+ *   emitted; a fresh start does the same, so that both see the same
+ *   history. Memory holds active sessions and the raw arrivals of the
+ *   lookback and lookahead, never the population.
  *
  * @module
  */
@@ -120,7 +122,7 @@ class Stream implements Simulator {
     this.#lastT = resume ? resume.t : options.startMs;
     this.#atLastT = resume ? resume.n : 0;
     this.#arrivals = new Arrivals(options.seed, options.households);
-    this.#slot = Math.floor((this.#emitFrom - 2 * MAX_SESSION_MS) / SLOT_MS);
+    this.#slot = Math.floor((this.#emitFrom - 3 * MAX_SESSION_MS) / SLOT_MS);
   }
 
   peekTime(): number | undefined {

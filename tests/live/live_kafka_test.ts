@@ -181,7 +181,9 @@ function spawnPair(
     "--partitions",
     "4",
     "--from",
-    "2026-11-02T19:00:00Z",
+    // Five minutes before the first ad breaks of the hour: the run's few
+    // minutes of event time reach them.
+    "2026-11-02T19:05:00Z",
     "--rate",
     "2500",
     "--events",
