@@ -142,7 +142,7 @@ export function householdCoreAt(seed: number, index: number): HouseholdCore {
   const adults = Math.min(size, 2);
   for (let m = 0; m < size; m++) {
     if (!(watchers & (1 << m))) continue;
-    if (m < adults || rng.chance(0.6)) add("Mobile", m, 0.09);
+    if (m < adults || rng.chance(0.6)) add("Mobile", m, 0.075);
   }
   if (rng.chance(0.6)) add("Tablet", -1, 0.12);
   if (rng.chance(0.5)) add("Web", -1, 0.1);
