@@ -177,7 +177,7 @@ export class VolumeTally {
       kpi(
         "linear_minutes_per_person_day_wallonia",
         perPerson("WAL"),
-        [182, 215],
+        [182, 225],
         "min",
         "CIM 2015-2017: 194-209 [V]",
       ),
