@@ -53,12 +53,14 @@ Deno.test({
     scenario: "kafka",
     iterations: 2,
     seed: 9,
-    minMs: 3000,
-    maxMs: 4500,
+    // Long enough to join the group and land files before each kill.
+    minMs: 5000,
+    maxMs: 7000,
     dir: tmp.path,
     bootstrap: cluster.bootstrap,
   });
   assert.equal(r.kills, 2);
+  assert.ok(r.committedBeforeFinal > 0, "the killed consumers landed rows");
   assertExactlyOnce(r);
 });
 

@@ -19,6 +19,7 @@
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
+import { Kafka, logLevel } from "kafkajs";
 import { parseCheckpoint } from "../src/warehouse/checkpoint.ts";
 import { Rng } from "../src/model/rng.ts";
 import { startMockCluster } from "./mock_cluster.ts";
@@ -44,6 +45,8 @@ export interface ChaosOptions {
 export interface ChaosResult {
   scenario: string;
   kills: number;
+  /** Rows the checkpoints held before the final, unkilled run. */
+  committedBeforeFinal: number;
   expected: number;
   rows: number;
   distinctIds: number;
@@ -53,12 +56,16 @@ export interface ChaosResult {
   ok: boolean;
 }
 
-/** Parses every checkpoint file under `chk`; returns the paths that do not parse. */
+/**
+ * Parses every checkpoint file under `chk`; returns the paths that do not
+ * parse and the rows the parsed ones say are committed.
+ */
 export async function checkCheckpoints(
   chk: string,
-): Promise<{ checked: number; bad: string[] }> {
+): Promise<{ checked: number; bad: string[]; rows: number }> {
   const bad: string[] = [];
   let checked = 0;
+  let rows = 0;
   const dir = join(chk, "partitions");
   try {
     for await (const f of Deno.readDir(dir)) {
@@ -68,7 +75,7 @@ export async function checkCheckpoints(
       checked++;
       const path = join(dir, f.name);
       try {
-        parseCheckpoint(await Deno.readTextFile(path), path);
+        rows += parseCheckpoint(await Deno.readTextFile(path), path).rows;
       } catch (error) {
         bad.push(`${path}: ${(error as Error).message}`);
       }
@@ -76,7 +83,39 @@ export async function checkCheckpoints(
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
-  return { checked, bad };
+  return { checked, bad, rows };
+}
+
+/**
+ * Throws when the broker no longer holds a partition's first records.
+ * librdkafka's mock cluster keeps about 5 MB per partition and drops the
+ * oldest batches beyond that; a consumer that first reads such a partition
+ * starts at its log start, as any Kafka consumer would, so the rows are
+ * short without any loss on tvstream's side. This tells the two apart.
+ */
+export async function assertBrokerKeptAll(
+  bootstrap: string,
+  topic: string,
+): Promise<void> {
+  const admin = new Kafka({
+    brokers: bootstrap.split(","),
+    logLevel: logLevel.NOTHING,
+  })
+    .admin();
+  await admin.connect();
+  try {
+    for (const { partition, low } of await admin.fetchTopicOffsets(topic)) {
+      if (low !== "0") {
+        throw new Error(
+          `the broker dropped offsets 0..${
+            Number(low) - 1
+          } of partition ${partition} (librdkafka's mock keeps about 5 MB per partition): the chaos window is too large for it`,
+        );
+      }
+    }
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 /** The warehouse's event ids and distinct (partition:offset) pairs. */
@@ -131,41 +170,55 @@ export function chaosWindow(households: number, seed: number): string[] {
   ];
 }
 
+/** How many events `window` holds: the run's expected rows. */
+export async function windowEvents(
+  window: string[],
+  cwd: string,
+): Promise<number> {
+  const ref = await tvstream(["sample", "-n", "100000000", ...window], { cwd });
+  if (ref.code !== 0) throw new Error(`sample failed: ${ref.stderr}`);
+  return ref.stdout.trim().split("\n").length;
+}
+
+/**
+ * The households each scenario simulates: the Kafka one stays well under
+ * the mock cluster's 5 MB per partition (16 households' evening is about
+ * 41k events, 4 partitions, gzip).
+ */
+const HOUSEHOLDS = { embedded: 34, kafka: 16 } as const;
+
 /** Runs one chaos scenario and reports what it found. */
 export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const rng = new Rng(options.seed);
   const log = options.log ?? (() => {});
   const cwd = options.dir;
-  const topic = options.scenario === "kafka"
-    ? `chaos_${options.seed}`
-    : "tv_events";
-  const window = chaosWindow(34, options.seed);
+  const kafka = options.scenario === "kafka";
+  const topic = kafka ? `chaos_${options.seed}` : "tv_events";
+  const window = chaosWindow(HOUSEHOLDS[options.scenario], options.seed);
+  const expected = await windowEvents(window, cwd);
   let kills = 0;
   let checkpointsChecked = 0;
   const badCheckpoints: string[] = [];
-  // Pace the backfill so that it spans the kills (~74k events in the window:
-  // 34 households watch about 2,200 events each on a Monday evening).
+  // Pace the window so that it spans the kills: each run loses about a
+  // second to starting (and joining the group, under Kafka).
   const meanLifeSec = Math.max(0.5, (options.minMs + options.maxMs) / 2000 - 1);
   const rate = Math.max(
     500,
-    Math.round(74_000 / (options.iterations * meanLifeSec)),
+    Math.round(expected / (options.iterations * meanLifeSec)),
   );
-  const consumerArgs = options.scenario === "embedded"
-    ? [
-      "run",
-      ...window,
-      "--rate",
-      String(rate),
-      "--max-file-rows",
-      "3000",
-      "--flush-interval",
-      "1",
-      "--quiet",
-    ]
-    : chaosConsumer(options.bootstrap!, topic);
-  let producer: Deno.ChildProcess | undefined;
-  if (options.scenario === "kafka") {
-    producer = spawnTvstream([
+  const consumerArgs = kafka ? chaosConsumer(options.bootstrap!, topic) : [
+    "run",
+    ...window,
+    "--rate",
+    String(rate),
+    "--max-file-rows",
+    "3000",
+    "--flush-interval",
+    "1",
+    "--quiet",
+  ];
+  const producer = kafka
+    ? spawnTvstream([
       "produce",
       "--bootstrap",
       options.bootstrap!,
@@ -173,12 +226,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       topic,
       ...window,
       "--rate",
-      "6000",
+      String(rate),
       "--compression",
       "gzip",
       "--quiet",
-    ], { cwd });
-  }
+    ], { cwd })
+    : undefined;
+  let committedBeforeFinal = 0;
   for (let i = 0; i < options.iterations; i++) {
     const child = spawnTvstream(consumerArgs, { cwd });
     const wait = options.minMs + rng.next() * (options.maxMs - options.minMs);
@@ -198,38 +252,28 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const cps = await checkCheckpoints(join(cwd, "chk", topic));
     checkpointsChecked += cps.checked;
     badCheckpoints.push(...cps.bad);
+    committedBeforeFinal = cps.rows;
     log(
       `iteration ${i + 1}: ${
         exited ? "finished" : `killed after ${Math.round(wait)} ms`
-      }`,
+      }, ${cps.rows} rows committed`,
     );
   }
-  let expected: number;
-  if (options.scenario === "embedded") {
-    const last = await tvstream(consumerArgs, { cwd });
-    if (last.code !== 0) throw new Error(`final run failed: ${last.stderr}`);
-    const ref = await tvstream(["sample", "-n", "100000000", ...window], {
-      cwd,
-    });
-    expected = ref.stdout.trim().split("\n").length;
-  } else {
-    const p = await producer!.status;
-    const perr = await new Response(producer!.stderr).text();
+  if (producer) {
+    const p = await producer.status;
+    const perr = await new Response(producer.stderr).text();
     if (p.code !== 0) throw new Error(`producer failed: ${perr}`);
-    const last = await tvstream([...consumerArgs, "--until-idle", "8"], {
-      cwd,
-    });
-    if (last.code !== 0) {
-      throw new Error(`final consume failed: ${last.stderr}`);
-    }
-    const ref = await tvstream(["sample", "-n", "100000000", ...window], {
-      cwd,
-    });
-    expected = ref.stdout.trim().split("\n").length;
   }
+  const last = await tvstream(
+    kafka ? [...consumerArgs, "--until-idle", "8"] : consumerArgs,
+    { cwd },
+  );
+  if (last.code !== 0) throw new Error(`final run failed: ${last.stderr}`);
+  if (kafka) await assertBrokerKeptAll(options.bootstrap!, topic);
   return {
     scenario: options.scenario,
     kills,
+    committedBeforeFinal,
     ...(await verdict(cwd, topic, expected, {
       checked: checkpointsChecked,
       bad: badCheckpoints,
@@ -238,7 +282,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
 }
 
 /** The end-of-run checks every chaos scenario makes. */
-export type Verdict = Omit<ChaosResult, "scenario" | "kills">;
+export type Verdict = Omit<
+  ChaosResult,
+  "scenario" | "kills" | "committedBeforeFinal"
+>;
 
 /**
  * Checks the warehouse against `expected` events and the checkpoints once

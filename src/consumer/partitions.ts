@@ -128,7 +128,16 @@ export class Partitions {
       if (isFresh(o)) {
         o.next = Number(start);
         // Started at the log start: what the producer wrote before it is lost.
-        if (!this.readFrom.has(p)) this.readFrom.set(p, o.next);
+        if (!this.readFrom.has(p)) {
+          this.readFrom.set(p, o.next);
+          // Without a checkpoint there is nothing to call it loss against,
+          // but a user should know the table does not start at offset 0.
+          if (o.next > 0) {
+            this.#o.log?.(
+              `partition ${p}: first read at offset ${o.next}, its log start (the broker no longer has the records before it)`,
+            );
+          }
+        }
       } else if (Number(start) > o.next) this.lose(p, o, Number(start));
     }
   }
