@@ -295,7 +295,7 @@ export const FLAGS: Record<string, FlagSpec> = {
 
 const SUMMARIES: Record<Command, string> = {
   run: "pipeline: generator -> transport -> consumer -> Parquet (default)",
-  sample: "print N events as JSON lines on stdout",
+  sample: "print N events as JSON lines: the last N before now, or from --from",
   produce: "generator -> Kafka only",
   consume: "Kafka -> Parquet only",
   inspect: "summarise a warehouse: partitions, files, rows, event counts",

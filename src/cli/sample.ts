@@ -7,6 +7,10 @@ import { DEFAULT_HOUSEHOLDS, type SampleConfig } from "../config.ts";
 import { createSimulator } from "../model/simulator.ts";
 import { advertiserNames } from "../model/faker.ts";
 import { Utf8Lines } from "../kafka/lines.ts";
+import { DAY_MS } from "../model/time.ts";
+
+/** How far back `sample` without `--from` looks for its last N events. */
+const LOOKBACKS_MS = [5 * 60_000, 3_600_000, 6 * 3_600_000, DAY_MS];
 
 /** Prints `config.count` events to `write`, as UTF-8; returns the exit code. */
 export async function runSample(
@@ -14,31 +18,60 @@ export async function runSample(
   write: (bytes: Uint8Array) => Promise<void>,
 ): Promise<number> {
   const g = config.generator;
-  // Without --from, the events of now: the world as it is at this instant.
-  const startMs = g.fromMs ?? Date.now();
-  const endMs = g.toMs;
-  const sim = createSimulator({
+  const limit = g.events !== undefined
+    ? Math.min(g.events, config.count)
+    : config.count;
+  const lines = new Utf8Lines();
+  const print = async (json: string) => {
+    lines.push(
+      config.pretty ? JSON.stringify(JSON.parse(json), null, 2) : json,
+    );
+    if (lines.size >= 1 << 20) {
+      await write(lines.view());
+      lines.clear();
+    }
+  };
+  if (g.fromMs !== undefined) {
+    const sim = simulator(config, g.fromMs, g.toMs);
+    for (let i = 0; i < limit; i++) {
+      const r = sim.nextRecord();
+      if (!r) break;
+      await print(r.json);
+    }
+  } else {
+    for (const json of lastEvents(config, limit, Date.now())) await print(json);
+  }
+  await write(lines.view());
+  return 0;
+}
+
+function simulator(config: SampleConfig, startMs: number, endMs?: number) {
+  const g = config.generator;
+  return createSimulator({
     seed: g.seed,
     households: g.households ?? DEFAULT_HOUSEHOLDS,
     startMs,
     advertisers: advertiserNames(),
     ...(endMs !== undefined ? { endMs } : {}),
   });
-  const limit = g.events !== undefined
-    ? Math.min(g.events, config.count)
-    : config.count;
-  const lines = new Utf8Lines();
-  for (let i = 0; i < limit; i++) {
-    const r = sim.nextRecord();
-    if (!r) break;
-    lines.push(
-      config.pretty ? JSON.stringify(JSON.parse(r.json), null, 2) : r.json,
-    );
-    if (lines.size >= 1 << 20) {
-      await write(lines.view());
-      lines.clear();
+}
+
+/**
+ * The world as of now: the last `n` events before `now`, looking back
+ * further only when the recent minutes (a quiet night) hold fewer.
+ */
+function lastEvents(config: SampleConfig, n: number, now: number): string[] {
+  let last: string[] = [];
+  for (const back of LOOKBACKS_MS) {
+    const sim = simulator(config, now - back, now);
+    const ring: string[] = [];
+    let seen = 0;
+    for (let r = sim.nextRecord(); r; r = sim.nextRecord()) {
+      ring[seen++ % n] = r.json;
     }
+    const start = seen % n;
+    last = seen <= n ? ring : [...ring.slice(start), ...ring.slice(0, start)];
+    if (seen >= n) break;
   }
-  await write(lines.view());
-  return 0;
+  return last;
 }
