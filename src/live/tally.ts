@@ -20,6 +20,8 @@ interface Open {
   device: string;
   region: string;
   lastSeen: number;
+  /** Its viewer left during an ad (before the first frame: a pre-roll exit). */
+  leftInAd?: boolean;
 }
 
 /** Ten seconds of quality figures. */
@@ -107,7 +109,7 @@ export class AudienceTally {
     if (TALLIED.has(type)) this.observe(JSON.parse(json), t);
     else {
       this.byType[type] = (this.byType[type] ?? 0) + 1;
-      this.#seen(tvId, t, type === "heartbeat");
+      this.#seen(tvId, t, type);
     }
   }
 
@@ -117,7 +119,7 @@ export class AudienceTally {
     const type = e["event"] as string;
     this.byType[type] = (this.byType[type] ?? 0) + 1;
     if (!TALLIED.has(type)) {
-      this.#seen(tv, t, type === "heartbeat");
+      this.#seen(tv, t, type);
       return;
     }
     if (t > this.#asOf) this.#asOf = t;
@@ -142,10 +144,17 @@ export class AudienceTally {
     }
   }
 
-  /** An event the figures need only the time of; a heartbeat also keeps its device watching. */
-  #seen(tv: string, t: number, heartbeat: boolean): void {
+  /**
+   * An event the figures need only the time and device of: a heartbeat
+   * keeps its device watching, an ad_abandon marks its play.
+   */
+  #seen(tv: string, t: number, type: string): void {
     if (t > this.#asOf) this.#asOf = t;
-    if (!heartbeat) return;
+    if (type === "ad_abandon") {
+      const o = this.#open.get(tv);
+      if (o) o.leftInAd = true;
+    }
+    if (type !== "heartbeat") return;
     const o = this.#open.get(tv);
     if (o) o.lastSeen = t;
   }
@@ -164,16 +173,18 @@ export class AudienceTally {
   }
 
   #end(e: Record<string, unknown>, tv: string, t: number): void {
-    if (this.#open.get(tv)?.session === e["playbackSessionId"]) {
-      this.#open.delete(tv);
-    }
+    const o = this.#open.get(tv);
+    const mine = o?.session === e["playbackSessionId"];
+    if (mine) this.#open.delete(tv);
     if (e["event"] !== "playback_end") return;
     const slot = this.#slot(t);
     const reason = e["endReason"];
-    // A play that never showed a frame has no start-up time.
+    // A play that never showed a frame has no start-up time. Leaving during
+    // a pre-roll is an ad figure, not an exit before video start (as in
+    // `validate`).
     if (e["startupTimeMs"] === undefined) {
       if (reason === "error") slot.failures++;
-      else if (reason === "ebvs") slot.exits++;
+      else if (reason === "ebvs" && !(mine && o!.leftInAd)) slot.exits++;
       return;
     }
     slot.playSec += e["playTimeSec"] as number;

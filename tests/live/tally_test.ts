@@ -88,9 +88,13 @@ Deno.test("tally: quality over the last five minutes of event time", () => {
   list.push(ev("playback_end", "TV_20", 512, { endReason: "error" }));
   list.push(ev("playback_start", "TV_21", 511));
   list.push(ev("playback_end", "TV_21", 515, { endReason: "ebvs" }));
+  // Left during the pre-roll: an ad figure, not an exit before video start.
+  list.push(ev("playback_start", "TV_22", 511));
+  list.push(ev("ad_abandon", "TV_22", 514));
+  list.push(ev("playback_end", "TV_22", 514, { endReason: "ebvs" }));
   feed(tally, list);
   const q = tally.figures().quality;
-  assert.deepEqual(q.attempts, 12);
+  assert.deepEqual(q.attempts, 13);
   assert.deepEqual(q.failures, 1);
   assert.deepEqual(q.exits, 1);
   assert.deepEqual(q.playSec, 990);
@@ -145,6 +149,11 @@ Deno.test("tally: on a generated stream, the five-minute counts equal a plain co
     const slot = Math.floor(Date.parse(e.timestamp) / 10_000);
     return slot > last - 30 && slot <= last;
   });
+  const leftInAd = new Set(
+    list.filter((e) => e.event === "ad_abandon").map((e) =>
+      e.playbackSessionId as string
+    ),
+  );
   const count = (pred: (e: Record<string, unknown>) => boolean) =>
     inWindow.filter(pred).length;
   assert.deepEqual(
@@ -159,7 +168,8 @@ Deno.test("tally: on a generated stream, the five-minute counts equal a plain co
     f.quality.exits,
     count((e) =>
       e.event === "playback_end" && e.endReason === "ebvs" &&
-      e.startupTimeMs === undefined
+      e.startupTimeMs === undefined &&
+      !leftInAd.has(e.playbackSessionId as string)
     ),
   );
   const viewers = Object.values(f.viewers).reduce((a, b) => a + b, 0);
