@@ -5,11 +5,8 @@
  * @module
  */
 import { DEFAULT_HOUSEHOLDS, type GeneratorSettings } from "../config.ts";
-import {
-  createSimulator,
-  naturalRatePerHousehold,
-  type Position,
-} from "../model/simulator.ts";
+import { createSimulator, type Position } from "../model/simulator.ts";
+import { householdsForRate } from "../model/rate_profile.ts";
 import type { Clock, OutRecord, Sink } from "../ports.ts";
 import { emptyStats, type Stats } from "../protocol.ts";
 import { Histogram } from "../live/histogram.ts";
@@ -37,38 +34,66 @@ export interface GeneratorRunOptions {
   tally?: AudienceTally;
 }
 
-/** Backlog kept in live `--rate` mode so that pacing never starves (ms). */
-const LIVE_BACKLOG_MS = 120_000;
-
-/** Returns the population and start instant the settings imply. */
+/**
+ * Returns the population and window the settings imply. A live `--rate`
+ * stream keeps event time on the wall clock and thins its audience to the
+ * rate (`thin`) instead of pacing events, which would let time fall behind.
+ */
 export function planPopulation(
   settings: GeneratorSettings,
   now: number,
-  advertisers: readonly string[],
-): { households: number; startMs: number; endMs?: number; sized: boolean } {
-  const live = settings.fromMs === undefined;
-  if (!live) {
+): {
+  households: number;
+  startMs: number;
+  endMs?: number;
+  thin?: number;
+  sized: boolean;
+} {
+  if (settings.fromMs !== undefined) {
     return {
       households: settings.households ?? DEFAULT_HOUSEHOLDS,
-      startMs: settings.fromMs!,
+      startMs: settings.fromMs,
       ...(settings.toMs !== undefined ? { endMs: settings.toMs } : {}),
       sized: false,
     };
   }
-  const rate = settings.rate;
-  if (settings.households !== undefined || rate === undefined) {
+  const rate = settings.rate && settings.rate > 0 ? settings.rate : undefined;
+  if (rate === undefined) {
     return {
       households: settings.households ?? DEFAULT_HOUSEHOLDS,
-      startMs: rate === undefined ? now : now - LIVE_BACKLOG_MS,
+      startMs: now,
       sized: false,
     };
   }
-  // Size the population so that its natural rate this hour is a little
-  // above --rate: the pacer then holds the rate exactly and the simulated
-  // clock trails the wall clock slightly instead of running dry.
-  const perHousehold = naturalRatePerHousehold(settings.seed, now, advertisers);
-  const households = Math.max(1, Math.ceil(rate * 1.08 / perHousehold));
-  return { households, startMs: now - LIVE_BACKLOG_MS, sized: true };
+  return {
+    households: settings.households ?? householdsForRate(rate),
+    startMs: now,
+    thin: rate,
+    sized: settings.households === undefined,
+  };
+}
+
+/** The simulator the options describe, and the plan it follows. */
+function openSimulator(options: GeneratorRunOptions, now: number) {
+  const { settings } = options;
+  const plan = planPopulation(settings, now);
+  if (plan.thin !== undefined) {
+    options.log?.(
+      `${plan.households} households${
+        plan.sized ? "" : " (--households)"
+      }, of which each day's audience keeps about ${plan.thin} events/s`,
+    );
+  }
+  const sim = createSimulator({
+    seed: settings.seed,
+    households: plan.households,
+    startMs: plan.startMs,
+    advertisers: options.advertisers,
+    ...(plan.endMs !== undefined ? { endMs: plan.endMs } : {}),
+    ...(plan.thin !== undefined ? { rate: plan.thin } : {}),
+    ...(options.resume ? { resume: options.resume } : {}),
+  });
+  return { plan, sim };
 }
 
 /** Runs the generator until the window, count, duration or signal ends it. */
@@ -78,21 +103,8 @@ export async function runGenerator(
   const { settings, sink, clock, signal } = options;
   const batchSize = options.batchSize ?? 2000;
   const started = clock.now();
-  const plan = planPopulation(settings, started, options.advertisers);
-  if (plan.sized) {
-    options.log?.(
-      `sized the population to ${plan.households} households for --rate ${settings.rate}`,
-    );
-  }
+  const { plan, sim } = openSimulator(options, started);
   const live = settings.fromMs === undefined;
-  const sim = createSimulator({
-    seed: settings.seed,
-    households: plan.households,
-    startMs: plan.startMs,
-    advertisers: options.advertisers,
-    ...(plan.endMs !== undefined ? { endMs: plan.endMs } : {}),
-    ...(options.resume ? { resume: options.resume } : {}),
-  });
   const stats = emptyStats();
   const acks = new Histogram();
   const tally = options.tally;
@@ -101,7 +113,10 @@ export async function runGenerator(
   const deadline = settings.durationSec !== undefined
     ? started + settings.durationSec * 1000
     : Infinity;
-  const rate = settings.rate && settings.rate > 0 ? settings.rate : undefined;
+  // A backfill is paced by tokens; a live stream by its events' times.
+  const rate = !live && settings.rate && settings.rate > 0
+    ? settings.rate
+    : undefined;
   let lastReport = started;
   const alreadySent = options.resume?.seq ?? 0;
   let batch: OutRecord[] = [];

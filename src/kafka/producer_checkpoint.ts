@@ -26,6 +26,9 @@ function fingerprint(config: PipelineConfig): string {
     g.households ?? null,
     g.fromMs ?? null,
     g.toMs ?? null,
+    // A live stream's audience is thinned to its rate: another rate is
+    // another stream. (Appended only then, so older checkpoints still match.)
+    ...(g.fromMs === undefined && g.rate ? [g.rate] : []),
   ]);
 }
 

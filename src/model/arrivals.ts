@@ -16,6 +16,7 @@ import {
   MAX_DEVICES,
 } from "./household.ts";
 import { hash32, Rng } from "./rng.ts";
+import { audienceAt } from "./rate_profile.ts";
 import { drawSessionLength, MAX_SESSION_MS } from "./session.ts";
 import { brusselsHour, brusselsWeekday } from "./time.ts";
 
@@ -133,6 +134,8 @@ interface Raw {
 export class Arrivals {
   readonly #seed: number;
   readonly #households: number;
+  /** Events/s the audience is thinned to, if any. */
+  readonly #rate: number | undefined;
   /** Raw arrivals generated ahead, by slot. */
   readonly #ahead = new Map<number, Raw[]>();
   /** Start times of the raw arrivals ahead, per device (household * MAX_DEVICES + device). */
@@ -149,10 +152,14 @@ export class Arrivals {
   /** Next slot to generate. */
   #generated: number | undefined;
 
-  /** Arrivals of a seeded population of `households`. */
-  constructor(seed: number, households: number) {
+  /**
+   * Arrivals of a seeded population of `households`; with `rate`, only
+   * those of the day's audience for about `rate` events/s.
+   */
+  constructor(seed: number, households: number, rate?: number) {
     this.#seed = seed;
     this.#households = households;
+    this.#rate = rate;
   }
 
   /** The arrivals of `slot` that are admitted, in time order. */
@@ -197,14 +204,24 @@ export class Arrivals {
   #generate(slot: number): void {
     const slotStart = slot * SLOT_MS;
     const rng = new Rng(hash32(this.#seed, slot, 0x5107));
-    const count = rng.poisson(slotArrivalMean(this.#households, slotStart));
+    // A thinned stream draws from the slot's audience: each of its
+    // households arrives as often as in the whole population.
+    const audience = this.#rate === undefined ? undefined : audienceAt(
+      this.#seed,
+      this.#households,
+      this.#rate,
+      slotStart + SLOT_MS / 2,
+    );
+    const count = rng.poisson(
+      slotArrivalMean(audience?.size ?? this.#households, slotStart),
+    );
     const picks: { t: number; i: number; h: number }[] = [];
     for (let i = 0; i < count; i++) {
-      picks.push({
-        t: slotStart + rng.int(SLOT_MS),
-        i,
-        h: rng.int(this.#households),
-      });
+      const t = slotStart + rng.int(SLOT_MS);
+      const h = audience
+        ? audience.household(rng.int(audience.size))
+        : rng.int(this.#households);
+      picks.push({ t, i, h });
     }
     picks.sort((a, b) => a.t - b.t || a.i - b.i);
     const raw: Raw[] = [];

@@ -31,7 +31,7 @@ import { flat } from "./text.ts";
 import { HASH_START, hashWord } from "./rng.ts";
 import { appSession, MAX_SESSION_MS, type SessionContext } from "./session.ts";
 import { type Entry, SessionHeap } from "./session_heap.ts";
-import { HOUR_MS, isoTime } from "./time.ts";
+import { isoTime } from "./time.ts";
 
 export { SLOT_MS, slotArrivalMean } from "./arrivals.ts";
 
@@ -57,6 +57,11 @@ export interface SimulatorOptions {
   resume?: Position;
   /** Advertiser catalog (built by the faker adapter). */
   advertisers: readonly string[];
+  /**
+   * Thin the audience to about this many events/s (live `--rate`): whole
+   * households drop out, so every session kept is one the population has.
+   */
+  rate?: number;
 }
 
 /**
@@ -121,7 +126,11 @@ class Stream implements Simulator {
     this.#seq = resume ? resume.seq : 0;
     this.#lastT = resume ? resume.t : options.startMs;
     this.#atLastT = resume ? resume.n : 0;
-    this.#arrivals = new Arrivals(options.seed, options.households);
+    this.#arrivals = new Arrivals(
+      options.seed,
+      options.households,
+      options.rate,
+    );
     this.#slot = Math.floor((this.#emitFrom - 3 * MAX_SESSION_MS) / SLOT_MS);
   }
 
@@ -312,23 +321,4 @@ export function eventUuid(seed: number, seq: number): string {
     x[(d >>> 4) & 15]!,
     x[d & 15]!,
   );
-}
-
-/** Estimates events per second per household around an instant (for --rate sizing). */
-export function naturalRatePerHousehold(
-  seed: number,
-  atMs: number,
-  advertisers: readonly string[],
-): number {
-  const households = 400;
-  const sim = createSimulator({
-    seed: seed ^ 0x5a5a,
-    households,
-    startMs: atMs - HOUR_MS / 2,
-    endMs: atMs + HOUR_MS / 2,
-    advertisers,
-  });
-  let count = 0;
-  while (sim.next()) count++;
-  return Math.max(count, 1) / 3600 / households;
 }
