@@ -202,7 +202,9 @@ function* playSegment(
         return;
       }
     }
-    yield* rungChange(s, tn, next, 0.01);
+    // Drawn here: a generator per heartbeat for a 1% event costs more
+    // than the heartbeat itself.
+    if (s.rng.chance(0.01)) yield* rungChange(s, tn, next);
     tn.position += (next - s.t) / 1000;
     s.t = next;
     tn.anchor = next;
@@ -215,14 +217,12 @@ function* playSegment(
   }
 }
 
-/** Sometimes, a change of rung somewhere before the heartbeat at `next`. */
+/** A change of rung somewhere before the heartbeat at `next`. */
 function* rungChange(
   s: SessionState,
   tn: Tune,
   next: number,
-  p: number,
 ): Generator<EventFields> {
-  if (!s.rng.chance(p)) return;
   const to = Math.max(
     0,
     Math.min(LADDER.length - 1, tn.rung + (s.rng.chance(0.5) ? 1 : -1)),

@@ -162,7 +162,7 @@ export function* play(
   const startup = yield* startUp(s, p, deadline);
   if (startup === undefined) return p.reason;
   plan(s, p, svc);
-  while ((yield* playStep(s, p, deadline)) !== "break");
+  yield* playSteps(s, p, deadline);
   if (s.t > deadline) s.t = deadline;
   const ended = end(s, p, p.reason, startup);
   if (ended !== undefined) yield ended;
@@ -294,60 +294,81 @@ function end(
 }
 
 /**
- * Plays up to the next thing that must happen (a heartbeat, the stop, a
- * mid-roll, the deadline), drawing the random interruptions of each
- * heartbeat interval first.
+ * Plays to the end: step by step up to the next thing that must happen (a
+ * heartbeat, the stop, a mid-roll, the deadline), drawing the random
+ * interruptions of each heartbeat interval first. One generator for the
+ * whole play: one per step cost more than the heartbeats themselves.
  */
-function* playStep(
+function* playSteps(
   s: SessionState,
   p: Play,
   deadline: number,
-): Generator<EventFields, Flow> {
-  const toHeartbeat = p.anchor + HEARTBEAT_MS + p.jitter - s.t;
-  const toStop = Math.max(
-    0,
-    (Math.min(p.stopAt, p.content.durationSec) - p.position) * 1000,
-  );
-  const toMidroll = Math.max(0, (p.nextMidroll - p.position) * 1000);
-  const toDeadline = deadline - s.t;
-  const step = Math.min(toHeartbeat, toStop, toMidroll, toDeadline);
-  if (step === toHeartbeat && toHeartbeat > 0) {
-    const flow = yield* interruption(s, p, toHeartbeat, deadline);
-    if (flow !== "none") return flow;
-  }
-  if (step <= 0 && step === toDeadline) return "break";
-  s.t += Math.round(step);
-  p.position += step / 1000;
-  p.playedMs += Math.round(step);
-  if (step === toDeadline) return "break";
-  if (step === toStop) {
-    if (p.stopAt >= p.content.durationSec) {
-      p.position = p.content.durationSec;
-      p.reason = "completed";
+): Generator<EventFields> {
+  while (true) {
+    const toHeartbeat = p.anchor + HEARTBEAT_MS + p.jitter - s.t;
+    const toStop = Math.max(
+      0,
+      (Math.min(p.stopAt, p.content.durationSec) - p.position) * 1000,
+    );
+    const toMidroll = Math.max(0, (p.nextMidroll - p.position) * 1000);
+    const toDeadline = deadline - s.t;
+    const step = Math.min(toHeartbeat, toStop, toMidroll, toDeadline);
+    if (step === toHeartbeat && toHeartbeat > 0) {
+      const r = s.rng.next();
+      const at = Math.round(s.rng.uniform(0.05, 0.95) * toHeartbeat);
+      if (r < interruptionOdds(s)) {
+        const flow = yield* interruption(s, p, r, at, deadline);
+        if (flow === "break") return;
+        if (flow === "continue") continue;
+      }
     }
-    return "break";
+    if (step <= 0 && step === toDeadline) return;
+    s.t += Math.round(step);
+    p.position += step / 1000;
+    p.playedMs += Math.round(step);
+    if (step === toDeadline) return;
+    if (step === toStop) {
+      if (p.stopAt >= p.content.durationSec) {
+        p.position = p.content.durationSec;
+        p.reason = "completed";
+      }
+      return;
+    }
+    if (step === toMidroll) {
+      if ((yield* midroll(s, p, deadline)) === "break") return;
+      continue;
+    }
+    if (s.rng.chance(0.02)) yield* rungSwitch(s, p);
+    const health = round1(s.rng.uniform(10, 40));
+    if (s.on("heartbeat", s.t)) {
+      yield p.tag + ',"positionSec":' + round1(p.position) +
+        ',"bitrateKbps":' + LADDER[p.rung]!.kbps + ',"bufferHealthSec":' +
+        health;
+    }
+    p.anchor = s.t;
+    p.lastT = s.t;
+    // Players tick on their own timers, a few hundred ms either way.
+    p.jitter = Math.round(s.rng.uniform(-150, 250));
   }
-  if (step === toMidroll) return yield* midroll(s, p, deadline);
-  yield* vodHeartbeat(s, p);
-  p.anchor = s.t;
-  p.lastT = s.t;
-  // Players tick on their own timers, a few hundred ms either way.
-  p.jitter = Math.round(s.rng.uniform(-150, 250));
-  return "continue";
+}
+
+/** The chance that a 10 s interval of play has an interruption. */
+function interruptionOdds(s: SessionState): number {
+  return (s.badNetwork ? 0.08 : 0.0008) + 0.004 + 0.0025 + 0.00015 + 0.001;
 }
 
 /**
- * Per 10 s of play: a stall (mostly on bad networks), a pause (about one
- * per 40 min), a seek, a fatal error, a warning, or nothing ("none").
+ * Per 10 s of play, `r` drawn uniform: a stall (mostly on bad networks), a
+ * pause (about one per 40 min), a seek, a fatal error, a warning, or
+ * nothing ("none"), `at` ms into the interval.
  */
 function* interruption(
   s: SessionState,
   p: Play,
-  toHeartbeat: number,
+  r: number,
+  at: number,
   deadline: number,
 ): Generator<EventFields, Flow> {
-  const r = s.rng.next();
-  const at = Math.round(s.rng.uniform(0.05, 0.95) * toHeartbeat);
   const pStall = s.badNetwork ? 0.08 : 0.0008;
   const pPause = pStall + 0.004;
   const pSeek = pPause + 0.0025;
@@ -518,27 +539,20 @@ const midroll: Phase = function* (s, p, deadline) {
   return "continue";
 };
 
-/** A heartbeat, after an occasional change of rung. */
-function* vodHeartbeat(s: SessionState, p: Play): Generator<EventFields> {
-  if (s.rng.chance(0.02)) {
-    const to = Math.max(
-      0,
-      Math.min(LADDER.length - 1, p.rung + (s.rng.chance(0.6) ? 1 : -1)),
-    );
-    // The switch lands somewhere in the interval, after its last event.
-    const from = Math.max(p.anchor, p.lastT) + 1;
-    const at = Math.round(from + s.rng.uniform(0.05, 0.95) * (s.t - from));
-    if (to !== p.rung && at < s.t) {
-      if (s.on("bitrate_change", at)) {
-        yield p.tag + ',"fromKbps":' + LADDER[p.rung]!.kbps + ',"toKbps":' +
-          LADDER[to]!.kbps + ',"resolution":"' + LADDER[to]!.resolution + '"';
-      }
-      p.rung = to;
+/** A change of rung somewhere in the interval ending now. */
+function* rungSwitch(s: SessionState, p: Play): Generator<EventFields> {
+  const to = Math.max(
+    0,
+    Math.min(LADDER.length - 1, p.rung + (s.rng.chance(0.6) ? 1 : -1)),
+  );
+  // The switch lands somewhere in the interval, after its last event.
+  const from = Math.max(p.anchor, p.lastT) + 1;
+  const at = Math.round(from + s.rng.uniform(0.05, 0.95) * (s.t - from));
+  if (to !== p.rung && at < s.t) {
+    if (s.on("bitrate_change", at)) {
+      yield p.tag + ',"fromKbps":' + LADDER[p.rung]!.kbps + ',"toKbps":' +
+        LADDER[to]!.kbps + ',"resolution":"' + LADDER[to]!.resolution + '"';
     }
-  }
-  const health = round1(s.rng.uniform(10, 40));
-  if (s.on("heartbeat", s.t)) {
-    yield p.tag + ',"positionSec":' + round1(p.position) + ',"bitrateKbps":' +
-      LADDER[p.rung]!.kbps + ',"bufferHealthSec":' + health;
+    p.rung = to;
   }
 }
