@@ -73,6 +73,14 @@ export interface GeneratorSettings {
   events?: number;
   /** Stop after this many seconds of wall time. */
   durationSec?: number;
+  /** Only the households of slice `index` (0-based) of `count` (`--shard K/N`). */
+  shard?: Shard;
+}
+
+/** One of `count` disjoint slices of the population: households h with h % count == index. */
+export interface Shard {
+  index: number;
+  count: number;
 }
 
 /** Consumer / warehouse settings. */
@@ -305,8 +313,10 @@ function generatorSettings(a: RawArgs): GeneratorSettings {
   const households = int(a.str("households"), "households", 1, 10_000_000);
   const events = int(a.str("events"), "events", 1);
   const durationSec = seconds(a.str("duration"), "duration");
+  const shard = shardOf(a.str("shard"));
   return {
     seed: int(a.str("seed"), "seed", 0, 2 ** 32 - 1) ?? 42,
+    ...(shard !== undefined ? { shard } : {}),
     ...(households !== undefined ? { households } : {}),
     ...(fromMs !== undefined ? { fromMs } : {}),
     ...(toMs !== undefined ? { toMs } : {}),
@@ -314,6 +324,20 @@ function generatorSettings(a: RawArgs): GeneratorSettings {
     ...(events !== undefined ? { events } : {}),
     ...(durationSec !== undefined ? { durationSec } : {}),
   };
+}
+
+/** `--shard K/N`: the K-th (1-based) of N slices. */
+function shardOf(raw: string | undefined): Shard | undefined {
+  if (raw === undefined) return undefined;
+  const m = /^(\d+)\/(\d+)$/.exec(raw.trim());
+  const k = m ? Number(m[1]) : NaN;
+  const n = m ? Number(m[2]) : NaN;
+  if (!(n >= 1 && n <= 1024 && k >= 1 && k <= n)) {
+    throw new RangeError(
+      `Cannot use --shard "${raw}": expected K/N with 1 <= K <= N <= 1024, e.g. 2/4`,
+    );
+  }
+  return { index: k - 1, count: n };
 }
 
 /** `--from` and `--to` (a day after `--from` by default). */

@@ -316,3 +316,26 @@ for (const command of ["run", "produce", "consume"]) {
     assert.match(err, /done/);
   });
 }
+
+Deno.test("tvstream sample --shard: shards 1/2 and 2/2 print the unsharded stream between them", async () => {
+  const window = [
+    "sample",
+    "-n",
+    "1000000",
+    "--from",
+    "2026-11-03T19:00:00Z",
+    "--to",
+    "2026-11-03T20:00:00Z",
+    "--households",
+    "30",
+  ];
+  const lines = (out: string) => out.trim().split("\n");
+  const whole = lines((await tvstream(window)).stdout);
+  const one = lines((await tvstream([...window, "--shard", "1/2"])).stdout);
+  const two = lines((await tvstream([...window, "--shard", "2/2"])).stdout);
+  assert.ok(
+    one.length > 100 && two.length > 100,
+    `${one.length}/${two.length}`,
+  );
+  assert.deepEqual([...one, ...two].sort(), [...whole].sort());
+});

@@ -82,6 +82,13 @@ export const FLAGS: Record<string, FlagSpec> = {
     help: "households simulated (default 1000, or sized from --rate)",
     commands: GEN,
   },
+  "shard": {
+    kind: "string",
+    value: "K/N",
+    help:
+      "only the K-th of N disjoint slices of the households: N processes with 1/N..N/N print one stream between them",
+    commands: ["sample"],
+  },
   "from": {
     kind: "string",
     value: "DATE",

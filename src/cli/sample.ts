@@ -53,6 +53,7 @@ function simulator(config: SampleConfig, startMs: number, endMs?: number) {
     startMs,
     advertisers: advertiserNames(),
     ...(endMs !== undefined ? { endMs } : {}),
+    ...(g.shard ? { shard: g.shard } : {}),
   });
 }
 

@@ -136,6 +136,8 @@ export class Arrivals {
   readonly #households: number;
   /** Events/s the audience is thinned to, if any. */
   readonly #rate: number | undefined;
+  /** The slice of the households kept, if any. */
+  readonly #shard: { index: number; count: number } | undefined;
   /** Raw arrivals generated ahead, by slot. */
   readonly #ahead = new Map<number, Raw[]>();
   /** Start times of the raw arrivals ahead, per device (household * MAX_DEVICES + device). */
@@ -154,12 +156,20 @@ export class Arrivals {
 
   /**
    * Arrivals of a seeded population of `households`; with `rate`, only
-   * those of the day's audience for about `rate` events/s.
+   * those of the day's audience for about `rate` events/s; with `shard`,
+   * only its slice of the households (each drawn as in the whole, so that
+   * the slices add up to it).
    */
-  constructor(seed: number, households: number, rate?: number) {
+  constructor(
+    seed: number,
+    households: number,
+    rate?: number,
+    shard?: { index: number; count: number },
+  ) {
     this.#seed = seed;
     this.#households = households;
     this.#rate = rate;
+    this.#shard = shard;
   }
 
   /** The arrivals of `slot` that are admitted, in time order. */
@@ -216,11 +226,13 @@ export class Arrivals {
       slotArrivalMean(audience?.size ?? this.#households, slotStart),
     );
     const picks: { t: number; i: number; h: number }[] = [];
+    const shard = this.#shard;
     for (let i = 0; i < count; i++) {
       const t = slotStart + rng.int(SLOT_MS);
       const h = audience
         ? audience.household(rng.int(audience.size))
         : rng.int(this.#households);
+      if (shard && h % shard.count !== shard.index) continue;
       picks.push({ t, i, h });
     }
     picks.sort((a, b) => a.t - b.t || a.i - b.i);

@@ -67,6 +67,12 @@ export interface SessionContext {
   /** Type of the event the session yielded last (set with `t`). */
   event?: string;
   /**
+   * Events the session has started, written or skipped: the last one's
+   * place in the session, which its id is made from, so that an event's
+   * id does not depend on the stream it is in (a shard, a resume).
+   */
+  n?: number;
+  /**
    * JSON text of the fields every event of this app session carries after
    * its head (household, device, service), without braces; set when the
    * session starts.
@@ -161,6 +167,7 @@ export class SessionState {
   on(event: string, timestamp: number): boolean {
     this.#ctx.t = timestamp;
     this.#ctx.event = event;
+    this.#ctx.n!++;
     return timestamp >= this.#emitFrom;
   }
 

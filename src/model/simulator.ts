@@ -62,6 +62,8 @@ export interface SimulatorOptions {
    * households drop out, so every session kept is one the population has.
    */
   rate?: number;
+  /** Only the households h with h % count == index: one of N disjoint slices. */
+  shard?: { index: number; count: number };
 }
 
 /**
@@ -130,6 +132,7 @@ class Stream implements Simulator {
       options.seed,
       options.households,
       options.rate,
+      options.shard,
     );
     this.#slot = Math.floor((this.#emitFrom - 3 * MAX_SESSION_MS) / SLOT_MS);
   }
@@ -145,7 +148,8 @@ class Stream implements Simulator {
     const record = this.#record;
     // The head, the session's shared fields, then the event's own: the
     // field order events have always had, and what JSON.stringify writes.
-    record.json = headOf(head.type) + eventUuid(this.#options.seed, this.#seq) +
+    record.json = headOf(head.type) +
+      eventUuid(this.#options.seed, head.ord, head.ctx.n!) +
       '","timestamp":"' + isoTime(t) + '",' + head.ctx.sharedJson +
       head.fields + "}";
     record.event = head.type;
@@ -218,6 +222,7 @@ class Stream implements Simulator {
         emitFrom: this.#emitFrom,
         t: a.t,
         event: "",
+        n: 0,
         sharedJson: "",
         advertisers: this.#options.advertisers,
         appSessionId: `AS_${slot.toString(36)}${
@@ -271,10 +276,10 @@ function headOf(type: string): string {
 const HEX_CODES = [..."0123456789abcdef"].map((c) => c.charCodeAt(0));
 const DASH = 45;
 
-/** Returns the deterministic UUID (v4 layout) of event `seq` in a seeded stream. */
-export function eventUuid(seed: number, seq: number): string {
-  // hash32(seed, seq, k) for k = 1..4, sharing the (seed, seq) prefix.
-  const h = hashWord(hashWord(HASH_START, seed), seq);
+/** The deterministic UUID (v4 layout) of the `n`-th event of session `session` (its arrival order) in a seeded world. */
+export function eventUuid(seed: number, session: number, n: number): string {
+  // hash32(seed, session, n, k) for k = 1..4, sharing the prefix.
+  const h = hashWord(hashWord(hashWord(HASH_START, seed), session), n);
   const a = hashWord(h, 1);
   const b = (hashWord(h, 2) & 0xffff0fff) | 0x4000;
   const c = (hashWord(h, 3) & 0x3fffffff) | 0x80000000;

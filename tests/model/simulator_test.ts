@@ -250,3 +250,31 @@ Deno.test("createSimulator(): resuming in a dense evening continues the identica
     }
   }
 });
+
+Deno.test("createSimulator(): four shards add up to the whole stream, event for event", async () => {
+  const options = {
+    advertisers,
+    seed: 8,
+    households: 60,
+    startMs: Date.parse("2026-11-05T18:00:00Z"),
+    endMs: Date.parse("2026-11-05T21:00:00Z"),
+  };
+  const digest = async (lines: string[]) =>
+    Array.from(
+      new Uint8Array(
+        await crypto.subtle.digest(
+          "SHA-256",
+          new TextEncoder().encode([...lines].sort().join("\n")),
+        ),
+      ),
+    ).map((b) => b.toString(16).padStart(2, "0")).join("");
+  const whole = drain(options).lines;
+  const shards = [0, 1, 2, 3].map((index) =>
+    drain({ ...options, shard: { index, count: 4 } }).lines
+  );
+  assert.ok(whole.length > 20_000, `${whole.length} events`);
+  for (const s of shards) assert.ok(s.length > 0 && s.length < whole.length);
+  assert.equal(await digest(shards.flat()), await digest(whole));
+  // Disjoint: no event in two shards.
+  assert.equal(shards.flat().length, whole.length);
+});
