@@ -276,14 +276,29 @@ function headOf(type: string): string {
 const HEX_CODES = [..."0123456789abcdef"].map((c) => c.charCodeAt(0));
 const DASH = 45;
 
+let lanesSeed = NaN;
+let lanes: number[] = [];
+
+/** hash32(k, seed) for the four words of an event id, kept for the last seed. */
+function lanesOf(seed: number): number[] {
+  if (seed !== lanesSeed) {
+    lanes = [1, 2, 3, 4].map((k) => hashWord(hashWord(HASH_START, k), seed));
+    lanesSeed = seed;
+  }
+  return lanes;
+}
+
 /** The deterministic UUID (v4 layout) of the `n`-th event of session `session` (its arrival order) in a seeded world. */
 export function eventUuid(seed: number, session: number, n: number): string {
-  // hash32(seed, session, n, k) for k = 1..4, sharing the prefix.
-  const h = hashWord(hashWord(hashWord(HASH_START, seed), session), n);
-  const a = hashWord(h, 1);
-  const b = (hashWord(h, 2) & 0xffff0fff) | 0x4000;
-  const c = (hashWord(h, 3) & 0x3fffffff) | 0x80000000;
-  const d = hashWord(h, 4);
+  // Four independent hash32(k, seed, session, n): each word passes through
+  // 32 bits of state, so one chain would make a 32-bit id (a million
+  // events would already share some).
+  const lane = lanesOf(seed);
+  const a = hashWord(hashWord(lane[0]!, session), n);
+  const b = (hashWord(hashWord(lane[1]!, session), n) & 0xffff0fff) | 0x4000;
+  const c = (hashWord(hashWord(lane[2]!, session), n) & 0x3fffffff) |
+    0x80000000;
+  const d = hashWord(hashWord(lane[3]!, session), n);
   const x = HEX_CODES;
   // One call that writes one flat string: the event's JSON is a rope of
   // pieces, and each piece that is itself a rope costs again when the sink
