@@ -7,10 +7,10 @@ import { DEFAULT_HOUSEHOLDS, type SampleConfig } from "../config.ts";
 import { createSimulator } from "../model/simulator.ts";
 import { advertiserNames } from "../model/faker.ts";
 import { Utf8Lines } from "../kafka/lines.ts";
-import { DAY_MS } from "../model/time.ts";
+import { DAY_MS, HOUR_MS } from "../model/time.ts";
 
 /** How far back `sample` without `--from` looks for its last N events. */
-const LOOKBACKS_MS = [5 * 60_000, 3_600_000, 6 * 3_600_000, DAY_MS];
+const LOOKBACKS_MS = [5 * 60_000, HOUR_MS, 6 * HOUR_MS, DAY_MS];
 
 /** Prints `config.count` events to `write`, as UTF-8; returns the exit code. */
 export async function runSample(
@@ -45,13 +45,16 @@ export async function runSample(
   return 0;
 }
 
+/** The advertiser catalogue, built once however many windows are tried. */
+let advertisers: readonly string[] | undefined;
+
 function simulator(config: SampleConfig, startMs: number, endMs?: number) {
   const g = config.generator;
   return createSimulator({
     seed: g.seed,
     households: g.households ?? DEFAULT_HOUSEHOLDS,
     startMs,
-    advertisers: advertiserNames(),
+    advertisers: advertisers ??= advertiserNames(),
     ...(endMs !== undefined ? { endMs } : {}),
     ...(g.shard ? { shard: g.shard } : {}),
   });

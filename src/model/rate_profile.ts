@@ -53,7 +53,7 @@ export interface Audience {
 }
 
 /** Largest population whose index products stay exact in a double. */
-export const MAX_THINNED_HOUSEHOLDS = 90_000_000;
+const MAX_THINNED_HOUSEHOLDS = 90_000_000;
 
 /**
  * The audience of a stream of `households` thinned to `rate` events/s for
@@ -75,13 +75,15 @@ export function audienceAt(
   const { b, aInverse } = dayOrder(seed, households, Math.floor(t / DAY_MS));
   return {
     size,
-    // u is the household's place in the day's order: invert u = a h + b.
+    // u is the household's place in the day's order: invert u = a h + b
+    // (exact: both factors are below n <= MAX_THINNED_HOUSEHOLDS, < 2^26.5).
     household: (u) =>
-      mulMod(aInverse, (u - b + households) % households, households),
+      (aInverse * ((u - b + households) % households)) %
+      households,
   };
 }
 
-const orders = new Map<string, { a: number; b: number; aInverse: number }>();
+const orders = new Map<string, { b: number; aInverse: number }>();
 
 /** The day's order u = (a h + b) mod n, with a coprime to n. */
 function dayOrder(seed: number, n: number, day: number) {
@@ -91,7 +93,7 @@ function dayOrder(seed: number, n: number, day: number) {
     let a = 1 + (hash32(seed, day, 0x0a) % Math.max(1, n - 1));
     while (gcd(a, n) !== 1) a++;
     const b = hash32(seed, day, 0x0b) % n;
-    order = { a, b, aInverse: inverseMod(a, n) };
+    order = { b, aInverse: inverseMod(a, n) };
     if (orders.size > 64) orders.clear();
     orders.set(key, order);
   }
@@ -101,11 +103,6 @@ function dayOrder(seed: number, n: number, day: number) {
 function gcd(x: number, y: number): number {
   while (y) [x, y] = [y, x % y];
   return x;
-}
-
-/** x * y mod n, exact while n stays within {@linkcode MAX_THINNED_HOUSEHOLDS}. */
-function mulMod(x: number, y: number, n: number): number {
-  return (x * y) % n;
 }
 
 /** The inverse of a modulo n (a and n coprime). */
