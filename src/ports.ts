@@ -27,6 +27,8 @@ export interface InRecord {
   value: Uint8Array | null;
   /** Stream position header (`seq`) when the producer set one. */
   seq?: number;
+  /** The producer's slice (`shard` header, `K/N`): its `seq` counts that slice's stream. */
+  shard?: string;
   /** `value` as text, when the source has it (decoded a batch at once, or never bytes). */
   text?: string;
   /**

@@ -250,6 +250,8 @@ export type FetchReply =
     textEnds?: Int32Array;
     offsets: Float64Array;
     seqs?: number[];
+    /** Each record's `shard` header, when any has one. */
+    shards?: string[];
   }
   /** A rebalance or the end of a window, in order with the batches. */
   | { type: "delivery"; delivery: Exclude<Delivery, { type: "batch" }> }

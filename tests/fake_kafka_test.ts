@@ -11,7 +11,7 @@ import {
   createFsWarehouse,
   createJsonCheckpointStore,
 } from "../src/warehouse/fs.ts";
-import { type OffsetMap, SYSTEM_CLOCK } from "../src/ports.ts";
+import { type OffsetMap, type Sink, SYSTEM_CLOCK } from "../src/ports.ts";
 import type { SinkSettings } from "../src/config.ts";
 import { readTable } from "../tools/read_table.ts";
 import { events, sinkSettings, withTmpDir } from "./_helpers.ts";
@@ -234,4 +234,54 @@ Deno.test("fake Kafka: a drain that can make no progress is an error after the r
     }),
     /did not reach the offsets the producer wrote within 2 s \(partition: next\/end 0: 100\/5000\)/,
   );
+});
+
+Deno.test("fake Kafka: four --shard producers interleaved in one topic, retries included, land exactly the unsharded stream", async () => {
+  await using tmp = await withTmpDir();
+  const settings = {
+    seed: 5,
+    households: 120,
+    fromMs: Date.parse("2026-11-02T19:00:00Z"),
+    toMs: Date.parse("2026-11-02T19:40:00Z"),
+    rate: 0,
+  };
+  const produce = (sink: Sink, shard?: { index: number; count: number }) =>
+    runGenerator({
+      settings: { ...settings, ...(shard ? { shard } : {}) },
+      sink,
+      clock: SYSTEM_CLOCK,
+      signal: new AbortController().signal,
+      advertisers: ["Acme"],
+      batchSize: 97,
+    });
+  const whole = new FakeKafka(TOPIC, 4);
+  await produce(whole.producer());
+  const values = (kafka: FakeKafka) =>
+    kafka.logs.flatMap((l) =>
+      l.records.map((r) => new TextDecoder().decode(r.value!))
+    );
+  const expected = values(whole);
+
+  const kafka = new FakeKafka(TOPIC, 4);
+  kafka.fail("produce", 6);
+  const sinks = [0, 1, 2, 3].map((index) => kafka.producer(`${index + 1}/4`));
+  const stats = await Promise.all(
+    sinks.map((sink, index) => produce(sink, { index, count: 4 })),
+  );
+  for (const s of stats) assert.ok(s.events > 0 && s.events < expected.length);
+  const until: OffsetMap = {};
+  kafka.logs.forEach((l, p) => until[String(p)] = String(l.records.length));
+  // The producers' batches interleave within each partition.
+  const seqs = kafka.logs[0]!.records.map((r) => r.seq!);
+  assert.ok(seqs.some((s, i) => i > 0 && s < seqs[i - 1]!));
+
+  const consumed = await consume(tmp.path, kafka, {
+    drain: { from: zeros(kafka), until },
+  });
+  assert.ok(consumed.duplicates > 0, "the produce faults wrote copies");
+  const rows = await readTable(`${tmp.path}/warehouse`, TOPIC, ["eventId"]);
+  const ids = rows.map((r) => r.values["eventId"] as string).sort();
+  const wholeIds = expected.map((v) => JSON.parse(v).eventId as string).sort();
+  assert.equal(ids.length, wholeIds.length);
+  assert.deepEqual(ids, wholeIds);
 });

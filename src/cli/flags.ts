@@ -86,8 +86,8 @@ export const FLAGS: Record<string, FlagSpec> = {
     kind: "string",
     value: "K/N",
     help:
-      "only the K-th of N disjoint slices of the households: N processes with 1/N..N/N print one stream between them",
-    commands: ["sample"],
+      "only the K-th of N disjoint slices of the households: N processes with 1/N..N/N make one stream between them",
+    commands: GEN,
   },
   "from": {
     kind: "string",

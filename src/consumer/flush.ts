@@ -154,6 +154,7 @@ export class Flusher {
         ...o.cp,
         next: String(o.next),
         ...(o.maxSeq !== undefined ? { maxSeq: o.maxSeq } : {}),
+        ...(o.shardSeqs ? { shardSeqs: { ...o.shardSeqs } } : {}),
         ...(o.pos ? { position: { ...o.pos } } : {}),
         watermark: o.watermark,
         gaps: o.gaps,

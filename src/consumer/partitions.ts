@@ -23,6 +23,8 @@ export interface Owned {
   /** Next offset expected. */
   next: number;
   maxSeq: number | undefined;
+  /** `maxSeq` of each producer slice (`--shard`), when records carry one. */
+  shardSeqs: Record<string, number> | undefined;
   /** Generator position reached, kept as numbers (updated per record). */
   pos: Position | undefined;
   watermark: number;
@@ -92,6 +94,7 @@ export class Partitions {
         cp,
         next: Number(cp.next),
         maxSeq: cp.maxSeq,
+        shardSeqs: cp.shardSeqs ? { ...cp.shardSeqs } : undefined,
         pos: cp.position ? { ...cp.position } : undefined,
         watermark: cp.watermark,
         lag: 0,

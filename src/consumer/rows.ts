@@ -40,6 +40,24 @@ function base64(bytes: Uint8Array): string {
   return btoa(s);
 }
 
+/**
+ * Whether `seq` is past the last one written from its producer slice, and
+ * if so notes it: each `--shard` producer counts its own stream, so their
+ * records interleave in a partition with unrelated seqs.
+ */
+function isNewSeq(o: Owned, seq: number, shard: string | undefined): boolean {
+  if (shard === undefined) {
+    if (o.maxSeq !== undefined && seq <= o.maxSeq) return false;
+    o.maxSeq = seq;
+    return true;
+  }
+  const seqs = o.shardSeqs ??= {};
+  const last = seqs[shard];
+  if (last !== undefined && seq <= last) return false;
+  seqs[shard] = seq;
+  return true;
+}
+
 /** What the consumer holds between flushes. */
 export class Rows {
   /** Day buffers by `date|partition`. */
@@ -112,12 +130,9 @@ export class Rows {
       o.next = offset + 1;
       o.dirty = true;
       stats.events++;
-      if (record.seq !== undefined) {
-        if (o.maxSeq !== undefined && record.seq <= o.maxSeq) {
-          stats.duplicates++;
-          continue;
-        }
-        o.maxSeq = record.seq;
+      if (record.seq !== undefined && !isNewSeq(o, record.seq, record.shard)) {
+        stats.duplicates++;
+        continue;
       }
       const fields = this.#parse(p, offset, record);
       if (fields) this.#append(p, o, offset, fields);

@@ -91,6 +91,7 @@ function openSimulator(options: GeneratorRunOptions, now: number) {
     advertisers: options.advertisers,
     ...(plan.endMs !== undefined ? { endMs: plan.endMs } : {}),
     ...(plan.thin !== undefined ? { rate: plan.thin } : {}),
+    ...(settings.shard ? { shard: settings.shard } : {}),
     ...(options.resume ? { resume: options.resume } : {}),
   });
   return { plan, sim };
@@ -114,8 +115,9 @@ export async function runGenerator(
     ? started + settings.durationSec * 1000
     : Infinity;
   // A backfill is paced by tokens; a live stream by its events' times.
+  // `--rate` is the whole stream's: a slice (`--shard`) takes its share.
   const rate = !live && settings.rate && settings.rate > 0
-    ? settings.rate
+    ? settings.rate / (settings.shard?.count ?? 1)
     : undefined;
   let lastReport = started;
   const alreadySent = options.resume?.seq ?? 0;

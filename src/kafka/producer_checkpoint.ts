@@ -1,5 +1,6 @@
 /**
- * The producer's checkpoint (`<checkpoint>/producer.json`): the stream
+ * The producer's checkpoint (`<checkpoint>/producer.json`, or
+ * `producer-K-of-N.json` for a `--shard K/N` slice): the stream
  * position of the last batch Kafka acknowledged, so that a restarted
  * `produce` continues the same stream. It belongs to one set of generator
  * flags (its fingerprint); another stream must use another checkpoint.
@@ -29,6 +30,7 @@ function fingerprint(config: PipelineConfig): string {
     // A live stream's audience is thinned to its rate: another rate is
     // another stream. (Appended only then, so older checkpoints still match.)
     ...(g.fromMs === undefined && g.rate ? [g.rate] : []),
+    ...(g.shard ? [`shard ${g.shard.index + 1}/${g.shard.count}`] : []),
   ]);
 }
 
@@ -42,7 +44,13 @@ export class ProducerCheckpoint {
 
   /** The checkpoint of the stream `config` describes. */
   constructor(config: PipelineConfig) {
-    this.#path = join(config.sink.checkpoint, "producer.json");
+    const shard = config.generator.shard;
+    this.#path = join(
+      config.sink.checkpoint,
+      shard
+        ? `producer-${shard.index + 1}-of-${shard.count}.json`
+        : "producer.json",
+    );
     this.#print = fingerprint(config);
   }
 
@@ -65,7 +73,7 @@ export class ProducerCheckpoint {
     }
     if (state.fingerprint !== this.#print) {
       throw new RangeError(
-        `Cannot resume from "${this.#path}": it was written with other --topic/--seed/--households/--from/--to flags; use another --checkpoint or remove it`,
+        `Cannot resume from "${this.#path}": it was written with other --topic/--seed/--households/--from/--to/--rate/--shard flags; use another --checkpoint or remove it`,
       );
     }
     return state.position;

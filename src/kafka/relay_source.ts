@@ -235,6 +235,7 @@ function packBatch(records: readonly InRecord[]): {
   textEnds?: Int32Array<ArrayBuffer>;
   offsets: Float64Array<ArrayBuffer>;
   seqs?: number[];
+  shards?: string[];
 } {
   let size = 0;
   for (const r of records) size += r.value?.length ?? 0;
@@ -244,6 +245,7 @@ function packBatch(records: readonly InRecord[]): {
   const textEnds = new Int32Array(records.length);
   const offsets = new Float64Array(records.length);
   let seqs: number[] | undefined;
+  let shards: string[] | undefined;
   let text: string | undefined = "";
   let at = 0;
   for (let i = 0; i < records.length; i++) {
@@ -264,6 +266,9 @@ function packBatch(records: readonly InRecord[]): {
     }
     offsets[i] = Number(r.offset);
     if (r.seq !== undefined) (seqs ??= new Array(records.length))[i] = r.seq;
+    if (r.shard !== undefined) {
+      (shards ??= new Array(records.length))[i] = r.shard;
+    }
   }
   return {
     values: bytes.buffer,
@@ -271,6 +276,7 @@ function packBatch(records: readonly InRecord[]): {
     ...(text !== undefined ? { text, textEnds } : {}),
     offsets,
     ...(seqs ? { seqs } : {}),
+    ...(shards ? { shards } : {}),
   };
 }
 
@@ -369,10 +375,12 @@ function unpackBatch(
   for (let i = 0; i < m.ends.length; i++) {
     const end = m.ends[i]!;
     const seq = m.seqs?.[i];
+    const shard = m.shards?.[i];
     const record: InRecord = {
       offset: String(m.offsets[i]),
       value: end < 0 ? null : bytes.subarray(start, end),
       ...(seq !== undefined ? { seq } : {}),
+      ...(shard !== undefined ? { shard } : {}),
     };
     if (end >= 0) {
       if (m.text !== undefined) {

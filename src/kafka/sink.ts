@@ -150,6 +150,8 @@ class KafkaSink implements Sink {
   readonly #compression: CompressionTypes;
   readonly #onRetry: OnRetry;
   #idempotent: boolean;
+  /** `K/N` with `--shard`: the consumer keeps each slice's seqs apart. */
+  readonly #shard: string | undefined;
   #current!: ReturnType<typeof openProducer>;
   /** kafkajs gave up on a batch: the next send goes out on a fresh producer. */
   #failedOnce = false;
@@ -164,6 +166,8 @@ class KafkaSink implements Sink {
     this.#log = ctx.log;
     this.#onRetry = ctx.onRetry;
     this.#idempotent = config.acks === -1;
+    const shard = config.generator.shard;
+    this.#shard = shard ? `${shard.index + 1}/${shard.count}` : undefined;
     this.#compression = config.kafkaCompression === "gzip"
       ? CompressionTypes.GZIP
       : CompressionTypes.None;
@@ -197,14 +201,19 @@ class KafkaSink implements Sink {
 
   async send(records: OutRecord[]): Promise<void> {
     const all = this.#config.headers === "all";
-    const messages = records.map((r) => ({
-      key: r.key,
-      value: wire(r.value),
-      timestamp: String(r.timestamp),
-      headers: all
+    const shard = this.#shard;
+    const messages = records.map((r) => {
+      const headers: Record<string, string> = all
         ? { event: r.event, schema: SCHEMA_HEADER, seq: String(r.seq) }
-        : { seq: String(r.seq) },
-    }));
+        : { seq: String(r.seq) };
+      if (shard !== undefined) headers["shard"] = shard;
+      return {
+        key: r.key,
+        value: wire(r.value),
+        timestamp: String(r.timestamp),
+        headers,
+      };
+    });
     const topic = this.#config.topic;
     const started = Date.now();
     let pending: Message[] = messages;

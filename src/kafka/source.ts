@@ -45,12 +45,14 @@ function toRecords(
     const m = messages[i]!;
     const seqHeader = m.headers?.["seq"];
     const seq = seqHeader === undefined ? undefined : Number(String(seqHeader));
+    const shard = m.headers?.["shard"];
     records[i - from] = {
       offset: m.offset,
       value: m.value
         ? new Uint8Array(m.value.buffer, m.value.byteOffset, m.value.byteLength)
         : null,
       ...(seq !== undefined && Number.isFinite(seq) ? { seq } : {}),
+      ...(shard !== undefined ? { shard: String(shard) } : {}),
     };
   }
   return records;

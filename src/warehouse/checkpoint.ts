@@ -19,6 +19,8 @@ export interface PartitionCheckpoint {
   next: string;
   /** Highest stream sequence written (duplicate filter for re-produced events). */
   maxSeq?: number;
+  /** The same per producer slice (`--shard K/N`): each slice counts its own stream. */
+  shardSeqs?: Record<string, number>;
   /** Embedded transport: the generator position after the last written event. */
   position?: Position;
   /** Highest event time written (ms): the watermark that closes days. */
@@ -79,6 +81,13 @@ export function parseCheckpoint(
   if (typeof v.partition !== "number") throw bad('missing "partition"');
   if (typeof v.next !== "string" || !/^\d+$/.test(v.next)) {
     throw bad('"next" must be a decimal string');
+  }
+  if (
+    v.shardSeqs !== undefined &&
+    (typeof v.shardSeqs !== "object" || v.shardSeqs === null ||
+      !Object.values(v.shardSeqs).every((s) => Number.isSafeInteger(s)))
+  ) {
+    throw bad('"shardSeqs" must map each shard to an integer');
   }
   return {
     ...emptyCheckpoint(v.topic, v.partition),

@@ -79,13 +79,19 @@ export class FakeKafka {
   }
 
   /** Appends one record as a producer would; returns its offset. */
-  append(partition: number, value: string | null, seq?: number): number {
+  append(
+    partition: number,
+    value: string | null,
+    seq?: number,
+    shard?: string,
+  ): number {
     const log = this.logs[partition]!;
     const offset = log.start + log.records.length;
     log.records.push({
       offset: String(offset),
       value: value === null ? null : new TextEncoder().encode(value),
       ...(seq !== undefined ? { seq } : {}),
+      ...(shard !== undefined ? { shard } : {}),
     });
     for (const m of this.members.values()) m.wake?.();
     return offset;
@@ -133,8 +139,9 @@ export class FakeKafka {
    * A producer: partitions by key, appends, acknowledges. A retriable
    * produce fault loses the acknowledgement of a batch that was written,
    * so the retry writes it again (as a non-idempotent producer does).
+   * A `shard` ("K/N") is set as the real producer's header is.
    */
-  producer(): Sink {
+  producer(shard?: string): Sink {
     const ends: OffsetMap = {};
     return {
       send: async (records: OutRecord[]) => {
@@ -144,7 +151,7 @@ export class FakeKafka {
             const value = typeof r.value === "string"
               ? r.value
               : new TextDecoder().decode(r.value);
-            ends[String(p)] = String(this.append(p, value, r.seq) + 1);
+            ends[String(p)] = String(this.append(p, value, r.seq, shard) + 1);
           }
         };
         while (this.hit("produce")) {
