@@ -17,6 +17,8 @@ import { runPipeline } from "./src/pipeline.ts";
 import { VERSION } from "./src/version.ts";
 import { preflight, readSecret } from "./src/cli/preflight.ts";
 import { redact } from "./src/cli/redact.ts";
+import { loadConfigScenario } from "./src/cli/scenario.ts";
+import { ScenarioError } from "./src/world/scenario.ts";
 
 const EXIT_OK = 0;
 const EXIT_RUNTIME = 1;
@@ -45,6 +47,14 @@ async function main(args: string[]): Promise<number> {
     console.log(topLevel ? helpText() : commandHelp(config.command));
     return EXIT_OK;
   }
+  try {
+    await loadConfigScenario(config);
+  } catch (error) {
+    if (!(error instanceof ScenarioError)) throw error;
+    console.error(`tvstream: ${error.message}`);
+    if (debug) console.error(error.stack);
+    return EXIT_USAGE;
+  }
   const tty = Deno.stderr.isTerminal();
   const logger = createLogger({
     format: config.output.logFormat,
@@ -64,6 +74,11 @@ async function main(args: string[]): Promise<number> {
         );
       case "schema":
         return await (await import("./src/cli/schema.ts")).runSchema(
+          config,
+          writeStdout,
+        );
+      case "scenario":
+        return await (await import("./src/cli/scenario.ts")).runScenario(
           config,
           writeStdout,
         );
@@ -90,6 +105,11 @@ async function main(args: string[]): Promise<number> {
       }
     }
   } catch (error) {
+    if (error instanceof ScenarioError) {
+      console.error(`tvstream: ${error.message}`);
+      if (debug) console.error(error.stack);
+      return EXIT_USAGE;
+    }
     logger.clearStatus();
     const message = error instanceof Error ? error.message : String(error);
     logger.log("error", redact(message));

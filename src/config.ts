@@ -10,6 +10,7 @@
  * @module
  */
 import { type RawArgs, readArgs } from "./cli/flags.ts";
+import type { World } from "./world/world.ts";
 import {
   checkDate,
   type HttpSettings,
@@ -75,6 +76,14 @@ export interface GeneratorSettings {
   durationSec?: number;
   /** Only the households of slice `index` (0-based) of `count` (`--shard K/N`). */
   shard?: Shard;
+  /** `--scenario`: a built-in scenario's name or a scenario file's path. */
+  scenario?: string;
+  /**
+   * The scenario's world and hash, loaded by main.ts before any work
+   * starts (absent: the built-in Belgian world).
+   */
+  world?: World;
+  scenarioHash?: string;
 }
 
 /** One of `count` disjoint slices of the population: households h with h % count == index. */
@@ -153,12 +162,25 @@ export interface ValidateConfig extends CommonConfig {
   json: boolean;
   /** Input file, `-` for stdin; absent = the warehouse. */
   input?: string;
+  /** `--scenario` the events were simulated in. */
+  scenario?: string;
+  /** Its world, loaded by main.ts. */
+  world?: World;
 }
 
 /** `schema`: the event JSON Schema and the Parquet schema. */
 export interface SchemaConfig extends CommonConfig {
   command: "schema";
   json: boolean;
+  /** `--scenario`: the scenario file's JSON Schema instead. */
+  scenario: boolean;
+}
+
+/** `scenario`: check a scenario, or print it. */
+export interface ScenarioConfig extends CommonConfig {
+  command: "scenario";
+  scenario: string;
+  print: boolean;
 }
 
 /** `compact`: a closed day's small files merged. */
@@ -177,6 +199,7 @@ export type Config =
   | InspectConfig
   | ValidateConfig
   | SchemaConfig
+  | ScenarioConfig
   | CompactConfig;
 
 /** Default topic, as in the Python demo tvstream grew out of. */
@@ -203,7 +226,19 @@ export function parseConfig(args: readonly string[]): Config {
         pretty: a.bool("pretty"),
       };
     case "schema":
-      return { command, ...base, json: a.bool("json") };
+      return {
+        command,
+        ...base,
+        json: a.bool("json"),
+        scenario: a.bool("scenario"),
+      };
+    case "scenario":
+      return {
+        command,
+        ...base,
+        scenario: a.str("scenario") ?? "belgium",
+        print: a.bool("print"),
+      };
     case "inspect": {
       const topic = topicOf(a);
       const kafka = kafkaSettings(a, base.help);
@@ -226,6 +261,9 @@ export function parseConfig(args: readonly string[]): Config {
         sink: sinkSettings(a, topic),
         json: a.bool("json"),
         ...(input !== undefined ? { input } : {}),
+        ...(a.str("scenario") !== undefined
+          ? { scenario: a.str("scenario")! }
+          : {}),
       };
     }
     case "compact": {
@@ -314,8 +352,10 @@ function generatorSettings(a: RawArgs): GeneratorSettings {
   const events = int(a.str("events"), "events", 1);
   const durationSec = seconds(a.str("duration"), "duration");
   const shard = shardOf(a.str("shard"));
+  const scenario = a.str("scenario");
   return {
     seed: int(a.str("seed"), "seed", 0, 2 ** 32 - 1) ?? 42,
+    ...(scenario !== undefined ? { scenario } : {}),
     ...(shard !== undefined ? { shard } : {}),
     ...(households !== undefined ? { households } : {}),
     ...(fromMs !== undefined ? { fromMs } : {}),

@@ -16,6 +16,7 @@ export const COMMANDS = [
   "inspect",
   "validate",
   "schema",
+  "scenario",
   "compact",
 ] as const;
 
@@ -31,6 +32,8 @@ export interface FlagSpec {
   value?: string;
   help: string;
   commands: readonly Command[];
+  /** Commands where it is a switch instead, with this help line. */
+  switchIn?: Partial<Record<Command, string>>;
 }
 
 const GEN: readonly Command[] = ["run", "sample", "produce"];
@@ -81,6 +84,19 @@ export const FLAGS: Record<string, FlagSpec> = {
     value: "N",
     help: "households simulated (default 1000, or sized from --rate)",
     commands: GEN,
+  },
+  "scenario": {
+    kind: "string",
+    value: "NAME|FILE",
+    help:
+      "the world simulated: a built-in scenario (belgium, demo) or a scenario JSON file (default belgium)",
+    commands: [...GEN, "validate", "scenario", "schema"],
+    switchIn: { schema: "print the scenario file's JSON Schema instead" },
+  },
+  "print": {
+    kind: "boolean",
+    help: "print the scenario as JSON (a starting point for your own)",
+    commands: ["scenario"],
   },
   "shard": {
     kind: "string",
@@ -309,6 +325,7 @@ const SUMMARIES: Record<Command, string> = {
   validate:
     "check events for coherence and realism (warehouse, JSON-lines file or stdin)",
   schema: "print the event JSON Schema and the Parquet schema",
+  scenario: "check a scenario file, or print one (--print) to start your own",
   compact: "merge a closed day's small Parquet files into large ones",
 };
 
@@ -338,9 +355,12 @@ export function commandHelp(command: Command): string {
   const rows = Object.entries(FLAGS)
     .filter(([, spec]) => spec.commands.includes(command))
     .map(([name, spec]) => {
+      const switchHelp = spec.switchIn?.[command];
       const short = spec.short ? `-${spec.short}, ` : "    ";
-      const left = `${short}--${name}${spec.value ? ` ${spec.value}` : ""}`;
-      return `  ${left.padEnd(36)} ${spec.help}`;
+      const value = spec.value && !switchHelp ? ` ${spec.value}` : "";
+      return `  ${`${short}--${name}${value}`.padEnd(36)} ${
+        switchHelp ?? spec.help
+      }`;
     });
   const positional = command === "validate" ? " [FILE|-]" : "";
   return [
@@ -387,9 +407,8 @@ export function readArgs(args: readonly string[]): RawArgs {
   }
   const options: Record<string, { type: FlagKind; short?: string }> = {};
   for (const [name, spec] of Object.entries(FLAGS)) {
-    options[name] = spec.short
-      ? { type: spec.kind, short: spec.short }
-      : { type: spec.kind };
+    const type = spec.switchIn?.[command] ? "boolean" : spec.kind;
+    options[name] = spec.short ? { type, short: spec.short } : { type };
   }
   let parsed;
   try {

@@ -5,6 +5,7 @@
  */
 import { DEFAULT_HOUSEHOLDS, type SampleConfig } from "../config.ts";
 import { createSimulator } from "../model/simulator.ts";
+import { catalogOf } from "../model/catalog.ts";
 import { advertiserNames } from "../model/faker.ts";
 import { Utf8Lines } from "../kafka/lines.ts";
 import { DAY_MS, HOUR_MS } from "../model/time.ts";
@@ -52,11 +53,13 @@ function simulator(config: SampleConfig, startMs: number, endMs?: number) {
   const g = config.generator;
   return createSimulator({
     seed: g.seed,
-    households: g.households ?? DEFAULT_HOUSEHOLDS,
+    households: g.households ?? g.world?.population?.households ??
+      DEFAULT_HOUSEHOLDS,
     startMs,
     advertisers: advertisers ??= advertiserNames(),
     ...(endMs !== undefined ? { endMs } : {}),
     ...(g.shard ? { shard: g.shard } : {}),
+    ...(g.world ? { catalog: catalogOf(g.world) } : {}),
   });
 }
 

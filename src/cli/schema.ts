@@ -6,12 +6,17 @@
 import type { SchemaConfig } from "../config.ts";
 import { eventJsonSchema } from "../model/event.ts";
 import { parquetSchema } from "../warehouse/table.ts";
+import { SCENARIO_SCHEMA } from "../world/scenario_schema.ts";
 
 /** Prints both schemas; `--json` prints one JSON document. */
 export async function runSchema(
   config: SchemaConfig,
   write: (text: string) => Promise<void>,
 ): Promise<number> {
+  if (config.scenario) {
+    await write(JSON.stringify(SCENARIO_SCHEMA, null, 2) + "\n");
+    return 0;
+  }
   const parquet = parquetSchema().slice(1).map((e) => ({
     name: e.name,
     type: e.logical_type?.type === "TIMESTAMP"

@@ -156,6 +156,7 @@ export class Flusher {
         ...(o.maxSeq !== undefined ? { maxSeq: o.maxSeq } : {}),
         ...(o.shardSeqs ? { shardSeqs: { ...o.shardSeqs } } : {}),
         ...(o.pos ? { position: { ...o.pos } } : {}),
+        ...(this.#o.stream !== undefined ? { stream: this.#o.stream } : {}),
         watermark: o.watermark,
         gaps: o.gaps,
         rows: o.cp.rows + (rowsBy.get(p) ?? 0),

@@ -13,6 +13,7 @@ import {
   type PartitionCheckpoint,
 } from "../warehouse/checkpoint.ts";
 import type { Position } from "../model/simulator.ts";
+import { FINGERPRINT_FLAGS } from "../generator/fingerprint.ts";
 import type { CheckpointStore, OffsetMap } from "../ports.ts";
 import type { ConsumerRunOptions } from "./run.ts";
 import type { Stats } from "../protocol.ts";
@@ -54,6 +55,20 @@ export async function loadPartitionCheckpoint(
   return cp;
 }
 
+/** Refuses a checkpoint that another embedded stream wrote. */
+function checkStream(
+  cp: PartitionCheckpoint,
+  stream: string | undefined,
+  dir: string,
+): void {
+  if (stream === undefined || cp.stream === undefined || cp.stream === stream) {
+    return;
+  }
+  throw new RangeError(
+    `Cannot resume from checkpoint "${dir}": it was written with other ${FINGERPRINT_FLAGS} flags; use another --checkpoint and --warehouse, or remove them`,
+  );
+}
+
 /** The partitions this consumer owns. */
 export class Partitions {
   /** Owned partitions by number. */
@@ -86,6 +101,7 @@ export class Partitions {
           p,
           settings.checkpoint,
         );
+        checkStream(cp, this.#o.stream, settings.checkpoint);
       } catch (error) {
         await store.release(p);
         throw error;

@@ -15,6 +15,7 @@ import {
 } from "../ports.ts";
 import type { Report } from "../protocol.ts";
 import { runConsumer } from "./run.ts";
+import { streamFingerprint } from "../generator/fingerprint.ts";
 import { AudienceTally } from "../live/tally.ts";
 
 /** What the consumer worker needs from the outside (built by its entry point). */
@@ -53,6 +54,9 @@ export function serveConsumer(
           ? { retryTimeoutMs: config.kafka.retryTimeoutMs }
           : {}),
         ...(config.http ? { tally: new AudienceTally() } : {}),
+        ...(config.kafka ? {} : {
+          stream: streamFingerprint(config.topic, config.generator),
+        }),
         report: (stats) =>
           post(endpoint, { type: "progress", role: "consumer", stats }),
         log: (message) =>

@@ -58,6 +58,11 @@ export interface ConsumerRunOptions {
    * no progress before it is an error. @default 300 s
    */
   retryTimeoutMs?: number;
+  /**
+   * The embedded stream's fingerprint: checkpoints record it, and one
+   * written by another stream (other generator flags) is refused.
+   */
+  stream?: string;
 }
 
 /** The steps of a flush, in order, for crash tests. */

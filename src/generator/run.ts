@@ -6,6 +6,7 @@
  */
 import { DEFAULT_HOUSEHOLDS, type GeneratorSettings } from "../config.ts";
 import { createSimulator, type Position } from "../model/simulator.ts";
+import { catalogOf } from "../model/catalog.ts";
 import { householdsForRate } from "../model/rate_profile.ts";
 import type { Clock, OutRecord, Sink } from "../ports.ts";
 import { emptyStats, type Stats } from "../protocol.ts";
@@ -51,7 +52,7 @@ export function planPopulation(
 } {
   if (settings.fromMs !== undefined) {
     return {
-      households: settings.households ?? DEFAULT_HOUSEHOLDS,
+      households: settings.households ?? defaultHouseholds(settings),
       startMs: settings.fromMs,
       ...(settings.toMs !== undefined ? { endMs: settings.toMs } : {}),
       sized: false,
@@ -60,7 +61,7 @@ export function planPopulation(
   const rate = settings.rate && settings.rate > 0 ? settings.rate : undefined;
   if (rate === undefined) {
     return {
-      households: settings.households ?? DEFAULT_HOUSEHOLDS,
+      households: settings.households ?? defaultHouseholds(settings),
       startMs: now,
       sized: false,
     };
@@ -71,6 +72,11 @@ export function planPopulation(
     thin: rate,
     sized: settings.households === undefined,
   };
+}
+
+/** Households when `--households` is not given: the scenario's, or the default. */
+function defaultHouseholds(settings: GeneratorSettings): number {
+  return settings.world?.population?.households ?? DEFAULT_HOUSEHOLDS;
 }
 
 /** The simulator the options describe, and the plan it follows. */
@@ -92,6 +98,7 @@ function openSimulator(options: GeneratorRunOptions, now: number) {
     ...(plan.endMs !== undefined ? { endMs: plan.endMs } : {}),
     ...(plan.thin !== undefined ? { rate: plan.thin } : {}),
     ...(settings.shard ? { shard: settings.shard } : {}),
+    ...(settings.world ? { catalog: catalogOf(settings.world) } : {}),
     ...(options.resume ? { resume: options.resume } : {}),
   });
   return { plan, sim };

@@ -11,27 +11,15 @@ import { join } from "node:path";
 import type { PipelineConfig } from "../config.ts";
 import type { Position } from "../model/simulator.ts";
 import { writeFileAtomic } from "../warehouse/fs.ts";
+import {
+  FINGERPRINT_FLAGS,
+  streamFingerprint,
+} from "../generator/fingerprint.ts";
 
 interface ProducerState {
   version: 1;
   fingerprint: string;
   position: Position;
-}
-
-/** The stream a producer checkpoint belongs to: same flags, same stream. */
-function fingerprint(config: PipelineConfig): string {
-  const g = config.generator;
-  return JSON.stringify([
-    config.topic,
-    g.seed,
-    g.households ?? null,
-    g.fromMs ?? null,
-    g.toMs ?? null,
-    // A live stream's audience is thinned to its rate: another rate is
-    // another stream. (Appended only then, so older checkpoints still match.)
-    ...(g.fromMs === undefined && g.rate ? [g.rate] : []),
-    ...(g.shard ? [`shard ${g.shard.index + 1}/${g.shard.count}`] : []),
-  ]);
 }
 
 /** Where a producer resumes, and the acknowledged positions it saves. */
@@ -51,7 +39,7 @@ export class ProducerCheckpoint {
         ? `producer-${shard.index + 1}-of-${shard.count}.json`
         : "producer.json",
     );
-    this.#print = fingerprint(config);
+    this.#print = streamFingerprint(config.topic, config.generator);
   }
 
   /** Reads where a restarted stream resumes; undefined for a new stream. */
@@ -73,7 +61,7 @@ export class ProducerCheckpoint {
     }
     if (state.fingerprint !== this.#print) {
       throw new RangeError(
-        `Cannot resume from "${this.#path}": it was written with other --topic/--seed/--households/--from/--to/--rate/--shard flags; use another --checkpoint or remove it`,
+        `Cannot resume from "${this.#path}": it was written with other ${FINGERPRINT_FLAGS} flags; use another --checkpoint or remove it`,
       );
     }
     return state.position;

@@ -8,8 +8,12 @@
  *
  * @module
  */
-import { CITIES, HOURLY_TEMPLATE, WEEKDAY_FACTOR } from "./catalog.ts";
-import { WORLD } from "../world/world.ts";
+import {
+  type Catalog,
+  DEFAULT_CATALOG,
+  HOURLY_TEMPLATE,
+  WEEKDAY_FACTOR,
+} from "./catalog.ts";
 import {
   type HouseholdCore,
   householdCoreAt,
@@ -91,9 +95,6 @@ const LENGTH_BY_HOUR = [
   0.5,
 ];
 
-/** Per city: how long its region's sessions last, relative to Flanders. */
-const VIEWING = CITIES.map((c) => WORLD.regions[c.regionCode].viewing);
-
 /** Lookahead of raw arrivals: a session can end no later than this after it starts. */
 const LOOKAHEAD_SLOTS = Math.ceil(MAX_SESSION_MS / SLOT_MS) + 1;
 
@@ -151,6 +152,7 @@ export class Arrivals {
   /** Raw ends of each household's raw arrivals. */
   readonly #rawEnds = new Map<number, number[]>();
   readonly #cores = new Map<number, HouseholdCore>();
+  readonly #catalog: Catalog;
   /** Next slot to generate. */
   #generated: number | undefined;
 
@@ -158,14 +160,16 @@ export class Arrivals {
    * Arrivals of a seeded population of `households`; with `rate`, only
    * those of the day's audience for about `rate` events/s; with `shard`,
    * only its slice of the households (each drawn as in the whole, so that
-   * the slices add up to it).
+   * the slices add up to it); households live in `catalog`'s world.
    */
   constructor(
     seed: number,
     households: number,
     rate?: number,
     shard?: { index: number; count: number },
+    catalog: Catalog = DEFAULT_CATALOG,
   ) {
+    this.#catalog = catalog;
     this.#seed = seed;
     this.#households = households;
     this.#rate = rate;
@@ -249,7 +253,7 @@ export class Arrivals {
       const rawEnd = p.t + drawSessionLength(
         srng,
         hh.deviceTypes[d]!,
-        VIEWING[hh.city]! * LENGTH_BY_HOUR[brusselsHour(p.t)]!,
+        this.#catalog.viewing[hh.city]! * LENGTH_BY_HOUR[brusselsHour(p.t)]!,
       );
       raw.push({ ...p, d, rng: srng, rawEnd });
       const key = p.h * MAX_DEVICES + d;
@@ -295,7 +299,7 @@ export class Arrivals {
   #core(index: number): HouseholdCore {
     let h = this.#cores.get(index);
     if (!h) {
-      h = householdCoreAt(this.#seed, index);
+      h = householdCoreAt(this.#seed, index, this.#catalog);
       // Bounded: households that watch often are looked up again soon.
       if (this.#cores.size >= 100_000) this.#cores.clear();
       this.#cores.set(index, h);

@@ -1,7 +1,9 @@
 /**
- * The fixed world the households live in: Belgian cities, linear channels,
- * streaming services, device profiles, the bitrate ladder, the EPG and the
- * linear ad-break schedule. Figures cite sections of docs/realism.md.
+ * The world the households live in, ready to draw from: a {@linkcode Catalog}
+ * of a scenario's cities, channels, services, operators and screens, the
+ * bitrate ladder, the EPG and the linear ad-break schedule; and the parts
+ * that do not depend on the scenario (genres, creatives, VoD titles, the
+ * diurnal template). Figures cite sections of docs/realism.md.
  *
  * @module
  */
@@ -12,8 +14,10 @@ import {
   type City,
   lineupOf,
   type Operator,
+  type RegionCode,
   type Service,
   WORLD,
+  type World,
 } from "../world/world.ts";
 
 export type {
@@ -24,109 +28,210 @@ export type {
   Service,
 } from "../world/world.ts";
 
-/** Cities households are drawn from (realism 4). */
-export const CITIES: readonly City[] = WORLD.cities;
-
-/**
- * Cumulative city weights: a region by its share of Belgian households
- * (Statbel), then a city by population within it.
- */
-export const CITY_WEIGHTS: Float64Array = cumulative(
-  CITIES.map((c) => {
-    const regionPop = CITIES.filter((x) => x.regionCode === c.regionCode)
-      .reduce((a, x) => a + x.population, 0);
-    return WORLD.regions[c.regionCode].households * c.population / regionPop;
-  }),
-);
-
-/** Linear channels (realism 1.2, 4). */
-export const CHANNELS: readonly Channel[] = WORLD.channels;
-
-/** Channel id -> channel. */
-export const CHANNEL_BY_ID: ReadonlyMap<string, Channel> = new Map(
-  CHANNELS.map((c) => [c.id, c]),
-);
-
-/** Every service, operators' apps included. */
-export const ALL_SERVICES: readonly Service[] = WORLD.services;
-
-/** Service id -> service. */
-export const SERVICE_BY_ID: ReadonlyMap<string, Service> = new Map(
-  ALL_SERVICES.map((s) => [s.id, s]),
-);
-
 /** Channel indices a household can tune in a service, with cumulative weights. */
 export interface ChannelPool {
   channels: number[];
   weights: Float64Array;
 }
 
-const pools = new Map<string, ChannelPool>();
-
-/**
- * The channels of a service's line-up a household watches: its language's
- * (and the English ones), and the regional channel of its own province only.
- */
-export function channelPool(
-  service: Service,
-  language: string,
-  province: string,
-): ChannelPool {
-  const key = `${service.id}|${language}|${province}`;
-  let pool = pools.get(key);
-  if (!pool) {
-    const lineup = new Set(lineupOf(WORLD, service));
-    const channels = CHANNELS.flatMap((c, i) =>
-      lineup.has(c.id) &&
-        (c.language === language || c.language === "en") &&
-        (c.province === undefined || c.province === province)
-        ? [i]
-        : []
-    );
-    // A broadcaster's app whose channels are all in the other language
-    // still plays them to whoever opens it.
-    const list = channels.length > 0
-      ? channels
-      : CHANNELS.flatMap((c, i) => lineup.has(c.id) && !c.province ? [i] : []);
-    pool = {
-      channels: list,
-      weights: cumulative(list.map((i) => CHANNELS[i]!.weight)),
-    };
-    pools.set(key, pool);
-  }
-  return pool;
-}
-
-/** On-demand services, with their weights (CIM 2023 shares). */
-export const VOD_SERVICES: readonly Service[] = ALL_SERVICES.filter((s) =>
-  s.catalog > 0
-);
 /** Broadcasters' apps of one language, which stream their own channels live, with cumulative weights. */
 export interface AppChoice {
   apps: Service[];
   weights: Float64Array;
 }
 
-/** Broadcasters' apps by catalogue language (nl, fr). */
-export const BROADCASTER_APPS: ReadonlyMap<string, AppChoice> = new Map(
-  ["nl", "fr"].map((language) => {
-    const apps = ALL_SERVICES.filter((s) =>
-      s.kind === "broadcaster" && s.language === language
+/** An IPv4 range as numbers: its first address and size. */
+export interface Range {
+  start: number;
+  size: number;
+}
+
+/** A scenario's world, with what the simulator draws from it built once. */
+export class Catalog {
+  /** The world this catalogue was built from. */
+  readonly world: World;
+  /** Cities households are drawn from (realism 4). */
+  readonly cities: readonly City[];
+  /**
+   * Cumulative city weights: a region by its share of households
+   * (Statbel), then a city by population within it.
+   */
+  readonly cityWeights: Float64Array;
+  /** Per city: how long its region's sessions last, relative to Flanders. */
+  readonly viewing: readonly number[];
+  /** Linear channels (realism 1.2, 4). */
+  readonly channels: readonly Channel[];
+  /** Channel id -> channel. */
+  readonly channelById: ReadonlyMap<string, Channel>;
+  /** Service id -> service (operators' apps included). */
+  readonly serviceById: ReadonlyMap<string, Service>;
+  /** On-demand services, with their weights (CIM 2023 shares). */
+  readonly vodServices: readonly Service[];
+  /** Broadcasters' apps by catalogue language (nl, fr). */
+  readonly broadcasterApps: ReadonlyMap<string, AppChoice>;
+  /** CDN shares per service id. */
+  readonly serviceCdns: ReadonlyMap<string, Shares>;
+  /** The operators: internet and pay-TV providers. */
+  readonly operators: readonly Operator[];
+  /** Per region: cumulative operator shares. */
+  readonly operatorWeights: Readonly<Record<RegionCode, Float64Array>>;
+  /** Each operator's IPv4 ranges, parsed. */
+  readonly ipv4Ranges: readonly Range[][];
+  /** Operating systems per device type; set-top boxes report their operator's box instead. */
+  readonly deviceOs: Readonly<Record<DeviceType, Shares>>;
+  /** Home networks of fixed screens per device type. */
+  readonly deviceNetworks: Readonly<Record<DeviceType, Shares>>;
+  /** Cumulative shares of households of 1..6 members. */
+  readonly householdSizes: readonly number[];
+  /** Cumulative shares of households with 1.. TV sets. */
+  readonly tvCounts: readonly number[];
+  /** Apple HLS authoring ladder (kbps, resolution), realism 1.4. */
+  readonly ladder: readonly { kbps: number; resolution: string }[];
+  readonly #pools = new Map<string, ChannelPool>();
+
+  /** Builds the catalogue of `world` (checked by the scenario loader). */
+  constructor(world: World) {
+    this.world = world;
+    const cities = this.cities = world.cities;
+    this.cityWeights = cumulative(cities.map((c) => {
+      const regionPop = cities.filter((x) => x.regionCode === c.regionCode)
+        .reduce((a, x) => a + x.population, 0);
+      return world.regions[c.regionCode].households * c.population /
+        regionPop;
+    }));
+    this.viewing = cities.map((c) => world.regions[c.regionCode].viewing);
+    this.channels = world.channels;
+    this.channelById = new Map(world.channels.map((c) => [c.id, c]));
+    this.serviceById = new Map(world.services.map((s) => [s.id, s]));
+    this.vodServices = world.services.filter((s) => s.catalog > 0);
+    this.broadcasterApps = new Map(["nl", "fr"].map((language) => {
+      const apps = world.services.filter((s) =>
+        s.kind === "broadcaster" && s.language === language
+      );
+      return [language, {
+        apps,
+        weights: cumulative(apps.map((a) => a.weight ?? 0)),
+      }];
+    }));
+    this.serviceCdns = new Map(
+      world.services.map((s) => [s.id, shares(s.cdns)]),
     );
-    return [language, {
-      apps,
-      weights: cumulative(apps.map((a) => a.weight ?? 0)),
-    }];
-  }),
-);
+    this.operators = world.operators;
+    this.operatorWeights = Object.fromEntries(
+      (["VLG", "WAL", "BRU"] as const).map((r) => [
+        r,
+        cumulative(world.operators.map((o) => o.share[r])),
+      ]),
+    ) as Record<RegionCode, Float64Array>;
+    this.ipv4Ranges = world.operators.map((o) => o.ipv4.map(parseCidr));
+    this.deviceOs = byDeviceType((t) => shares(world.devices[t]?.os ?? {}));
+    this.deviceNetworks = byDeviceType((t) =>
+      shares(world.devices[t]!.networks)
+    );
+    this.ladder = world.ladder;
+    // Statbel: mean 2.26 members, P(1) = 0.34; TVs: mean 1.52 (realism 1.3).
+    this.householdSizes = normalised(
+      world.population?.sizes ?? [0.34, 0.33, 0.14, 0.13, 0.045, 0.015],
+    );
+    this.tvCounts = normalised(world.population?.tvs ?? [0.6, 0.28, 0.12]);
+  }
 
-/** CDN shares per service id. */
-export const SERVICE_CDNS: ReadonlyMap<string, Shares> = new Map(
-  ALL_SERVICES.map((s) => [s.id, shares(s.cdns)]),
-);
+  /**
+   * The channels of a service's line-up a household watches: its language's
+   * (and the English ones), and the regional channel of its own province only.
+   */
+  channelPool(
+    service: Service,
+    language: string,
+    province: string,
+  ): ChannelPool {
+    const key = `${service.id}|${language}|${province}`;
+    let pool = this.#pools.get(key);
+    if (!pool) {
+      const lineup = new Set(lineupOf(this.world, service));
+      const channels = this.channels;
+      const mine = channels.flatMap((c, i) =>
+        lineup.has(c.id) &&
+          (c.language === language || c.language === "en") &&
+          (c.province === undefined || c.province === province)
+          ? [i]
+          : []
+      );
+      // A broadcaster's app whose channels are all in the other language
+      // still plays them to whoever opens it.
+      const list = mine.length > 0
+        ? mine
+        : channels.flatMap((c, i) =>
+          lineup.has(c.id) && !c.province ? [i] : []
+        );
+      pool = {
+        channels: list,
+        weights: cumulative(list.map((i) => channels[i]!.weight)),
+      };
+      this.#pools.set(key, pool);
+    }
+    return pool;
+  }
 
-/** The operators: internet and pay-TV providers. */
-export const OPERATORS: readonly Operator[] = WORLD.operators;
+  /**
+   * Returns the program airing on a channel at an instant (pure; the EPG is a
+   * function). The result is shared: do not modify it.
+   */
+  readonly programAt = (channelId: string, ms: number): Program =>
+    this.#programInSlot(channelId, Math.floor(ms / SLOT_MS));
+
+  /**
+   * Returns the ad breaks of a channel in the clock hour containing `ms`.
+   * Three or four breaks, at a second within their minute, each a pod of
+   * creatives up to 80-170 s: at most 12 minutes an hour (EU 20% cap), none
+   * on ad-free channels, none during news or kids programs. The result is
+   * shared: do not modify it.
+   */
+  readonly adBreaksInHour = (
+    channelId: string,
+    ms: number,
+  ): readonly AdBreak[] =>
+    this.#breaksInHour(channelId, Math.floor(ms / HOUR_MS));
+
+  readonly #programInSlot = memo((channelId: string, at: number) =>
+    programInSlot(this.channelById.get(channelId), channelId, at)
+  );
+
+  readonly #breaksInHour = memo((channelId: string, hour: number) =>
+    breaksInHour(
+      this.channelById.get(channelId),
+      channelId,
+      hour,
+      this.programAt,
+    )
+  );
+}
+
+const catalogs = new WeakMap<World, Catalog>();
+
+/** The catalogue of a world, built once per world. */
+export function catalogOf(world: World): Catalog {
+  let catalog = catalogs.get(world);
+  if (!catalog) catalogs.set(world, catalog = new Catalog(world));
+  return catalog;
+}
+
+/** Cumulative shares, the last exactly 1. */
+function normalised(shares: readonly number[]): number[] {
+  const total = shares.reduce((a, b) => a + b, 0);
+  let sum = 0;
+  const out = shares.map((s) => (sum += s) / total);
+  out[out.length - 1] = 1;
+  return out;
+}
+
+function parseCidr(cidr: string): Range {
+  const [base, bits] = cidr.split("/");
+  return {
+    start: base!.split(".").reduce((a, o) => a * 256 + Number(o), 0),
+    size: 2 ** (32 - Number(bits)),
+  };
+}
 
 /** Device types (realism 3.1). */
 export const DEVICE_TYPES = [
@@ -146,26 +251,12 @@ export function isTvScreen(type: DeviceType): boolean {
   return type === "STB" || type === "SmartTV";
 }
 
-/** Operating systems per device type; set-top boxes report their operator's box instead. */
-export const DEVICE_OS: Record<DeviceType, Shares> = byDeviceType((t) =>
-  shares(WORLD.devices[t]?.os ?? {})
-);
-
-/** Home networks of fixed screens per device type. */
-export const DEVICE_NETWORKS: Record<DeviceType, Shares> = byDeviceType((t) =>
-  shares(WORLD.devices[t]!.networks)
-);
-
 function byDeviceType<T>(f: (t: DeviceType) => T): Record<DeviceType, T> {
   return Object.fromEntries(DEVICE_TYPES.map((t) => [t, f(t)])) as Record<
     DeviceType,
     T
   >;
 }
-
-/** Apple HLS authoring ladder (kbps, resolution), realism 1.4. */
-export const LADDER: readonly { kbps: number; resolution: string }[] =
-  WORLD.ladder;
 
 /** Program genres. */
 export const GENRES = [
@@ -211,24 +302,19 @@ function memo<T>(
   };
 }
 
-/**
- * Returns the program airing on a channel at an instant (pure; the EPG is a
- * function). The result is shared: do not modify it.
- */
-export function programAt(channelId: string, ms: number): Program {
-  return programInSlot(channelId, Math.floor(ms / SLOT_MS));
-}
-
 /** Half-hour slots per EPG block: a program starts at least every block. */
 const BLOCK_SLOTS = 3;
 
-const programInSlot = memo((channelId: string, at: number): Program => {
+function programInSlot(
+  channel: Channel | undefined,
+  channelId: string,
+  at: number,
+): Program {
   // Programs are 30, 60 or 90 minutes, aligned to half hours. A program
   // starts at every block boundary and, by the hash, at some slots inside
   // a block; a slot belongs to the nearest start at or before it, and its
   // program ends at the next start. Since every block boundary is a start,
   // both searches stay inside one block and two programs never overlap.
-  const channel = CHANNEL_BY_ID.get(channelId);
   const code = channelCode(channelId);
   let slot = at;
   while (!programStartsAt(code, slot)) slot--;
@@ -245,7 +331,7 @@ const programInSlot = memo((channelId: string, at: number): Program => {
     startMs,
     endMs: end * SLOT_MS,
   };
-});
+}
 
 const codeCache = new Map<string, number>();
 function channelCode(id: string): number {
@@ -300,22 +386,12 @@ export function creativeLength(n: number): number {
   return len === 60 && (x >>> 8) % 4 !== 0 ? 30 : len;
 }
 
-/**
- * Returns the ad breaks of a channel in the clock hour containing `ms`.
- * Three or four breaks, at a second within their minute, each a pod of
- * creatives up to 80-170 s: at most 12 minutes an hour (EU 20% cap), none on
- * ad-free channels, none during news or kids programs. The result is
- * shared: do not modify it.
- */
-export function adBreaksInHour(
+function breaksInHour(
+  channel: Channel | undefined,
   channelId: string,
-  ms: number,
-): readonly AdBreak[] {
-  return breaksInHour(channelId, Math.floor(ms / HOUR_MS));
-}
-
-const breaksInHour = memo((channelId: string, hour: number): AdBreak[] => {
-  const channel = CHANNEL_BY_ID.get(channelId);
+  hour: number,
+  programAt: (channelId: string, ms: number) => Program,
+): AdBreak[] {
   if (!channel || channel.ads === "none") return [];
   const hourStart = hour * HOUR_MS;
   const code = channelCode(channelId);
@@ -346,7 +422,7 @@ const breaksInHour = memo((channelId: string, hour: number): AdBreak[] => {
     });
   }
   return breaks;
-});
+}
 
 /** A VoD asset. */
 export interface Content {
@@ -443,3 +519,7 @@ export const WEEKDAY_FACTOR: readonly number[] = [
   1.0,
   0.92,
 ];
+
+// Last: building it needs the module's constants above.
+/** The default world's catalogue (the built-in Belgian scenario). */
+export const DEFAULT_CATALOG: Catalog = catalogOf(WORLD);

@@ -6,19 +6,15 @@
  * @module
  */
 import {
-  CITIES,
+  type Catalog,
   type City,
-  CITY_WEIGHTS,
-  DEVICE_NETWORKS,
-  DEVICE_OS,
+  DEFAULT_CATALOG,
   type DeviceType,
   type Operator,
-  OPERATORS,
+  type Range,
   type Service,
-  VOD_SERVICES,
 } from "./catalog.ts";
-import { cumulative, hash32, Rng } from "./rng.ts";
-import { WORLD } from "../world/world.ts";
+import { hash32, Rng } from "./rng.ts";
 
 /** One screen in a household. */
 export interface Device {
@@ -62,11 +58,6 @@ export interface Household {
   services: Service[];
 }
 
-/** Household size distribution P(1..6): mean 2.26, P(1) = 0.34 (Statbel, realism 1.3). */
-const SIZE_CUMULATIVE = [0.34, 0.67, 0.81, 0.94, 0.985, 1];
-/** TVs per household P(1..3): mean 1.52 (realism 1.3 defaults). */
-const TV_CUMULATIVE = [0.6, 0.88, 1];
-
 /** Maximum devices in one household (coherence rule 16). */
 export const MAX_DEVICES = 8;
 
@@ -98,26 +89,22 @@ export interface HouseholdCore {
   identity: number;
 }
 
-/** Per region: cumulative operator shares. */
-const OPERATOR_WEIGHTS = Object.fromEntries(
-  (["VLG", "WAL", "BRU"] as const).map((r) => [
-    r,
-    cumulative(OPERATORS.map((o) => o.share[r])),
-  ]),
-) as Record<City["regionCode"], Float64Array>;
-
 /** Returns the numeric core of household `index` (pure, no strings built). */
-export function householdCoreAt(seed: number, index: number): HouseholdCore {
+export function householdCoreAt(
+  seed: number,
+  index: number,
+  cat: Catalog = DEFAULT_CATALOG,
+): HouseholdCore {
   const rng = new Rng(hash32(seed, index, 0x484f));
-  const city = rng.pickCumulative(CITY_WEIGHTS);
-  const size = 1 + pickCum(rng, SIZE_CUMULATIVE);
-  const tvCount = 1 + pickCum(rng, TV_CUMULATIVE);
+  const city = rng.pickCumulative(cat.cityWeights);
+  const size = 1 + pickCum(rng, cat.householdSizes);
+  const tvCount = 1 + pickCum(rng, cat.tvCounts);
   const deviceTypes: DeviceType[] = [];
   const deviceOs: number[] = [];
   const owners: number[] = [];
-  const regionCode = CITIES[city]!.regionCode;
-  const operator = rng.pickCumulative(OPERATOR_WEIGHTS[regionCode]);
-  const tvSubscription = rng.chance(WORLD.tvSubscription);
+  const regionCode = cat.cities[city]!.regionCode;
+  const operator = rng.pickCumulative(cat.operatorWeights[regionCode]);
+  const tvSubscription = rng.chance(cat.world.tvSubscription);
   // Infants and some older children do not watch (CIM measures persons 4+).
   let watchers = 1;
   for (let m = 1; m < size; m++) {
@@ -128,7 +115,7 @@ export function householdCoreAt(seed: number, index: number): HouseholdCore {
   const add = (deviceType: DeviceType, owner: number, weight: number) => {
     if (deviceTypes.length >= MAX_DEVICES) return;
     deviceTypes.push(deviceType);
-    const os = DEVICE_OS[deviceType];
+    const os = cat.deviceOs[deviceType];
     deviceOs.push(os.keys.length ? rng.pickCumulative(os.cumulative) : 0);
     owners.push(owner);
     deviceWeights.push(sum += weight);
@@ -146,7 +133,7 @@ export function householdCoreAt(seed: number, index: number): HouseholdCore {
   }
   if (rng.chance(0.6)) add("Tablet", -1, 0.12);
   if (rng.chance(0.5)) add("Web", -1, 0.1);
-  const dutch = rng.chance(WORLD.regions[regionCode].dutch);
+  const dutch = rng.chance(cat.world.regions[regionCode].dutch);
   return {
     index,
     city,
@@ -165,10 +152,14 @@ export function householdCoreAt(seed: number, index: number): HouseholdCore {
 }
 
 /** Builds the full household (ids, names, identity) from its core. */
-export function expandHousehold(core: HouseholdCore): Household {
+export function expandHousehold(
+  core: HouseholdCore,
+  cat: Catalog = DEFAULT_CATALOG,
+): Household {
   const { index } = core;
-  const city = CITIES[core.city]!;
-  const operator = OPERATORS[core.operator]!;
+  const world = cat.world;
+  const city = cat.cities[core.city]!;
+  const operator = cat.operators[core.operator]!;
   const rng = new Rng(core.identity);
   const userIds: string[] = [];
   const watchers: number[] = [];
@@ -179,11 +170,11 @@ export function expandHousehold(core: HouseholdCore): Household {
   const devices: Device[] = core.deviceTypes.map((deviceType, d) => {
     const os = deviceType === "STB"
       ? operator.box
-      : DEVICE_OS[deviceType].keys[core.deviceOs[d]!]!;
+      : cat.deviceOs[deviceType].keys[core.deviceOs[d]!]!;
     const models = deviceType === "STB"
       ? operator.boxModels
-      : WORLD.models[os] ?? [os];
-    const versions = WORLD.osVersions[os] ?? ["1.0"];
+      : world.models[os] ?? [os];
+    const versions = world.osVersions[os] ?? ["1.0"];
     return {
       tvId: padId("TV_", index * MAX_DEVICES + d, 6),
       deviceType,
@@ -191,7 +182,7 @@ export function expandHousehold(core: HouseholdCore): Household {
       // Newer versions are more common: each older one half as likely.
       osVersion: versions[Math.min(versions.length - 1, rng.geometric(0.5))]!,
       model: models[rng.int(models.length)]!,
-      network: rng.pickKey(DEVICE_NETWORKS[deviceType]),
+      network: rng.pickKey(cat.deviceNetworks[deviceType]),
       owner: core.owners[d]!,
       weight: core.deviceWeights[d]! - (d > 0 ? core.deviceWeights[d - 1]! : 0),
     };
@@ -208,32 +199,15 @@ export function expandHousehold(core: HouseholdCore): Household {
     operator,
     tvSubscription: core.tvSubscription,
     postalCode: city.postalCodes[rng.int(city.postalCodes.length)]!,
-    ipv4: addressIn(IPV4_RANGES[core.operator]!, rng),
+    ipv4: addressIn(cat.ipv4Ranges[core.operator]!, rng),
     ipv6: operator.ipv6 === null ? undefined : operator.ipv6 + ":" +
       rng.int(0x10000).toString(16) + ":" + rng.int(0x10000).toString(16) +
       "::/64",
     dutch: core.dutch,
     watchers,
-    services: householdServices(core.identity, core.dutch),
+    services: householdServices(cat, core.identity, core.dutch),
   };
 }
-
-/** An IPv4 range as numbers: its first address and size. */
-interface Range {
-  start: number;
-  size: number;
-}
-
-/** Each operator's IPv4 ranges, parsed once. */
-const IPV4_RANGES: Range[][] = OPERATORS.map((o) =>
-  o.ipv4.map((cidr) => {
-    const [base, bits] = cidr.split("/");
-    return {
-      start: base!.split(".").reduce((a, o) => a * 256 + Number(o), 0),
-      size: 2 ** (32 - Number(bits)),
-    };
-  })
-);
 
 /** A host address in one of the ranges (never a network or broadcast address). */
 function addressIn(ranges: Range[], rng: Rng): string {
@@ -243,17 +217,22 @@ function addressIn(ranges: Range[], rng: Rng): string {
 }
 
 /** Draws the on-demand services a household uses (CIM 2023 shares), once per household. */
-function householdServices(identity: number, dutch: boolean): Service[] {
+function householdServices(
+  cat: Catalog,
+  identity: number,
+  dutch: boolean,
+): Service[] {
   const rng = new Rng(hash32(identity, 0x5e7));
   const language = dutch ? "nl" : "fr";
-  const mine = VOD_SERVICES.filter((svc) =>
+  const vod = cat.vodServices;
+  const mine = vod.filter((svc) =>
     (svc.language === undefined || svc.language === language) &&
     rng.chance(Math.min(0.95, (svc.weight ?? 0) / 100 * 1.3))
   );
   if (mine.length > 0) return mine;
   // Everyone has the public broadcaster's free player.
   return [
-    VOD_SERVICES.find((svc) => svc.language === language && !svc.vodAds)!,
+    vod.find((svc) => svc.language === language && !svc.vodAds) ?? vod[0]!,
   ];
 }
 

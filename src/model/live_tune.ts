@@ -9,11 +9,8 @@
  */
 import {
   type AdBreak,
-  adBreaksInHour,
-  CHANNELS,
+  type Catalog,
   isTvScreen,
-  LADDER,
-  programAt,
   type Service,
 } from "./catalog.ts";
 import { adPod } from "./ad_pod.ts";
@@ -72,7 +69,7 @@ export function* tune(
   deadline: number,
   service: Service,
 ): Generator<EventFields, string> {
-  const channel = CHANNELS[channelIndex]!;
+  const channel = s.catalog.channels[channelIndex]!;
   const psid = s.nextPlaybackId();
   const t0 = s.t;
   const { dwell, surf } = dwellOf(s);
@@ -91,7 +88,7 @@ export function* tune(
     rung: s.rungBase,
   };
   if (s.on("channel_start", t0)) {
-    const program = programAt(channel.id, t0 - shiftMs);
+    const program = s.catalog.programAt(channel.id, t0 - shiftMs);
     yield tn.ref + ',"channelName":' + quote(channel.name) + ',"programId":' +
       quote(program.programId) + ',"programGenre":' + quote(program.genre) +
       ',"tuneMethod":"' + method + '","zapLatencyMs":' + zapLatencyMs +
@@ -108,7 +105,7 @@ export function* tune(
   // viewer; some viewers zap away once a break starts (realism 1.5).
   const breaks = shiftMs || !liveAdsAllowed(channel, service)
     ? []
-    : breaksBetween(channel.id, t0, tEnd);
+    : breaksBetween(s.catalog, channel.id, t0, tEnd);
   for (const b of breaks) {
     if (b.startMs >= tEnd) break;
     const bEnd = b.startMs + b.durationSec * 1000;
@@ -137,7 +134,7 @@ export function* tune(
   if (s.on("channel_end", s.t)) {
     const watched = Math.round((s.t - t0) / 1000);
     yield tn.ref + ',"programId":' +
-      quote(programAt(channel.id, s.t - shiftMs).programId) +
+      quote(s.catalog.programAt(channel.id, s.t - shiftMs).programId) +
       ',"watchDurationSec":' + watched + ',"endReason":"' + reason +
       '","isSurf":' + (watched < 10);
   }
@@ -150,14 +147,19 @@ export function* tune(
  * break, so the hours up to ten minutes past it hold every break the tune
  * can reach (a surf asks for one hour, not the longest tune's five).
  */
-function breaksBetween(channelId: string, t0: number, tEnd: number): AdBreak[] {
+function breaksBetween(
+  catalog: Catalog,
+  channelId: string,
+  t0: number,
+  tEnd: number,
+): AdBreak[] {
   const out: AdBreak[] = [];
   const last = Math.min(
     4,
     Math.floor((tEnd + 600_000) / HOUR_MS) - Math.floor(t0 / HOUR_MS),
   );
   for (let h = 0; h <= last; h++) {
-    for (const b of adBreaksInHour(channelId, t0 + h * HOUR_MS)) {
+    for (const b of catalog.adBreaksInHour(channelId, t0 + h * HOUR_MS)) {
       if (b.startMs > t0 + 1_000) out.push(b);
     }
   }
@@ -211,7 +213,8 @@ function* playSegment(
     const health = round1(s.rng.uniform(8, 30));
     if (s.on("heartbeat", next)) {
       yield tn.ref + ',"positionSec":' + round1(tn.position) +
-        ',"bitrateKbps":' + LADDER[tn.rung]!.kbps + ',"bufferHealthSec":' +
+        ',"bitrateKbps":' + s.catalog.ladder[tn.rung]!.kbps +
+        ',"bufferHealthSec":' +
         health;
     }
   }
@@ -225,15 +228,20 @@ function* rungChange(
 ): Generator<EventFields> {
   const to = Math.max(
     0,
-    Math.min(LADDER.length - 1, tn.rung + (s.rng.chance(0.5) ? 1 : -1)),
+    Math.min(
+      s.catalog.ladder.length - 1,
+      tn.rung + (s.rng.chance(0.5) ? 1 : -1),
+    ),
   );
   if (to === tn.rung) return;
   const at = Math.round(s.t + s.rng.uniform(0.05, 0.95) * (next - s.t));
   tn.position += (at - s.t) / 1000;
   s.t = at;
   if (s.on("bitrate_change", at)) {
-    yield tn.ref + ',"fromKbps":' + LADDER[tn.rung]!.kbps + ',"toKbps":' +
-      LADDER[to]!.kbps + ',"resolution":"' + LADDER[to]!.resolution + '"';
+    yield tn.ref + ',"fromKbps":' + s.catalog.ladder[tn.rung]!.kbps +
+      ',"toKbps":' +
+      s.catalog.ladder[to]!.kbps + ',"resolution":"' +
+      s.catalog.ladder[to]!.resolution + '"';
   }
   tn.rung = to;
 }
@@ -290,7 +298,7 @@ function* linearBreak(
       ? s.rng.uniform(1.5, 8)
       : s.rng.uniform(8, b.durationSec - 1)) * 1000
     : undefined;
-  const program = programAt(channelId, b.startMs);
+  const program = s.catalog.programAt(channelId, b.startMs);
   const left = yield* adPod(s, psid, { channelId }, b.adBreakId, "linear", {
     ads: b.ads,
     skippable: false,

@@ -12,13 +12,11 @@
  * @module
  */
 import {
-  BROADCASTER_APPS,
-  channelPool,
+  type Catalog,
   contentAt,
   contentPopularity,
   isTvScreen,
   type Service,
-  SERVICE_BY_ID,
 } from "./catalog.ts";
 import type { DeviceType } from "./catalog.ts";
 import type { Device, Household } from "./household.ts";
@@ -53,6 +51,8 @@ export interface SessionContext {
   appSessionId: string;
   /** Advertiser names; creative `AD_n` belongs to advertiser n mod length. */
   advertisers: readonly string[];
+  /** The world the household lives in. */
+  catalog: Catalog;
   /**
    * Epoch ms of the event the session yielded last, set as each event is
    * built (every event is yielded before the next is built). Keeping it here
@@ -158,6 +158,11 @@ export class SessionState {
     return this.#ctx.advertisers;
   }
 
+  /** The world the session runs in. */
+  get catalog(): Catalog {
+    return this.#ctx.catalog;
+  }
+
   /**
    * Starts the next event: records its type and time, and says whether it
    * is emitted. Events before `emitFrom` (a resume) are not written, but
@@ -210,7 +215,7 @@ interface Choice {
 export function* appSession(ctx: SessionContext): Generator<EventFields> {
   const { rng, household, device } = ctx;
   const tv = isTvScreen(device.deviceType);
-  const choice = chooseService(rng, household, device);
+  const choice = chooseService(ctx.catalog, rng, household, device);
   const network = device.deviceType === "Mobile" ||
       device.deviceType === "Tablet"
     ? rng.pickKey(ON_THE_MOVE)
@@ -248,14 +253,23 @@ export function* appSession(ctx: SessionContext): Generator<EventFields> {
  * subscription) or a broadcaster's, or open one of the household's
  * on-demand services.
  */
-function chooseService(rng: Rng, household: Household, device: Device): Choice {
-  const operatorApp = SERVICE_BY_ID.get(household.operator.service)!;
+function chooseService(
+  catalog: Catalog,
+  rng: Rng,
+  household: Household,
+  device: Device,
+): Choice {
+  const operatorApp = catalog.serviceById.get(household.operator.service)!;
   if (device.deviceType === "STB") return { live: true, service: operatorApp };
   if (rng.chance(LIVE_SHARE[device.deviceType])) {
-    if (household.tvSubscription && rng.chance(0.5)) {
+    const choice = catalog.broadcasterApps.get(household.dutch ? "nl" : "fr")!;
+    // A scenario may have no broadcaster app in a language: the operator's
+    // app streams live there.
+    if (
+      household.tvSubscription && rng.chance(0.5) || choice.apps.length === 0
+    ) {
       return { live: true, service: operatorApp };
     }
-    const choice = BROADCASTER_APPS.get(household.dutch ? "nl" : "fr")!;
     return {
       live: true,
       service: choice.apps[rng.pickCumulative(choice.weights)]!,
@@ -317,8 +331,12 @@ function* watchLive(
   let currentChannel = -1;
   let first = true;
   const province = household.city.province;
-  const dutch = channelPool(service, "nl", province);
-  const french = channelPool(service, "fr", province);
+  const pools = s.catalog;
+  let dutch = pools.channelPool(service, "nl", province);
+  let french = pools.channelPool(service, "fr", province);
+  // A scenario's line-up may hold one language only.
+  if (dutch.channels.length === 0) dutch = french;
+  if (french.channels.length === 0) french = dutch;
   while (s.t < deadline - 2_000) {
     const nl = household.dutch ? s.rng.chance(0.92) : s.rng.chance(0.06);
     const pool = nl ? dutch : french;

@@ -27,6 +27,7 @@
 import { Arrivals, SLOT_MS } from "./arrivals.ts";
 import type { TelemetryEvent } from "./event.ts";
 import { expandHousehold } from "./household.ts";
+import { type Catalog, DEFAULT_CATALOG } from "./catalog.ts";
 import { flat } from "./text.ts";
 import { HASH_START, hashWord } from "./rng.ts";
 import { appSession, MAX_SESSION_MS, type SessionContext } from "./session.ts";
@@ -64,6 +65,8 @@ export interface SimulatorOptions {
   rate?: number;
   /** Only the households h with h % count == index: one of N disjoint slices. */
   shard?: { index: number; count: number };
+  /** The world simulated (a scenario's); Belgium by default. */
+  catalog?: Catalog;
 }
 
 /**
@@ -105,6 +108,7 @@ export function createSimulator(options: SimulatorOptions): Simulator {
 /** The merged stream of every running session's events. */
 class Stream implements Simulator {
   readonly #options: SimulatorOptions;
+  readonly #catalog: Catalog;
   readonly #endMs: number;
   /** First instant emitted: the start, or the resume point. */
   readonly #emitFrom: number;
@@ -122,6 +126,7 @@ class Stream implements Simulator {
   constructor(options: SimulatorOptions) {
     const resume = options.resume;
     this.#options = options;
+    this.#catalog = options.catalog ?? DEFAULT_CATALOG;
     this.#endMs = options.endMs ?? Infinity;
     this.#emitFrom = resume ? resume.t : options.startMs;
     this.#skipAtStart = resume ? resume.n : 0;
@@ -133,6 +138,7 @@ class Stream implements Simulator {
       options.households,
       options.rate,
       options.shard,
+      this.#catalog,
     );
     this.#slot = Math.floor((this.#emitFrom - 3 * MAX_SESSION_MS) / SLOT_MS);
   }
@@ -205,7 +211,7 @@ class Stream implements Simulator {
     const slot = this.#slot;
     for (const a of this.#arrivals.admit(slot)) {
       if (a.rawEnd <= this.#emitFrom || a.t >= this.#endMs) continue;
-      const household = expandHousehold(a.household);
+      const household = expandHousehold(a.household, this.#catalog);
       const device = household.devices[a.device]!;
       const userId = device.owner >= 0
         ? household.userIds[device.owner]!
@@ -225,6 +231,7 @@ class Stream implements Simulator {
         n: 0,
         sharedJson: "",
         advertisers: this.#options.advertisers,
+        catalog: this.#catalog,
         appSessionId: `AS_${slot.toString(36)}${
           a.i.toString(36).padStart(3, "0")
         }`,

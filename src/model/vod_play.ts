@@ -12,9 +12,7 @@ import {
   contentAt,
   CREATIVES,
   isTvScreen,
-  LADDER,
   type Service,
-  SERVICE_CDNS,
 } from "./catalog.ts";
 import { adPod } from "./ad_pod.ts";
 import { titleOf } from "./faker.ts";
@@ -126,7 +124,7 @@ export function* play(
       s.rng.chance(0.15)
     ? Math.floor(s.rng.uniform(0.1, 0.6) * content.durationSec)
     : 0;
-  const cdn = s.rng.pickKey(SERVICE_CDNS.get(svc.id)!);
+  const cdn = s.rng.pickKey(s.catalog.serviceCdns.get(svc.id)!);
   if (s.on("playback_start", s.t)) {
     const hls = platform(s.device.os) === "apple";
     yield tag + ',"title":' +
@@ -236,7 +234,8 @@ function* startUp(
   p.rung = Math.max(0, s.rungBase - (startup > 4_000 ? 2 : 0));
   if (s.on("playback_first_frame", s.t)) {
     yield p.tag + ',"startupTimeMs":' + startup + ',"bitrateKbps":' +
-      LADDER[p.rung]!.kbps + ',"resolution":"' + LADDER[p.rung]!.resolution +
+      s.catalog.ladder[p.rung]!.kbps + ',"resolution":"' +
+      s.catalog.ladder[p.rung]!.resolution +
       '"';
   }
   return startup;
@@ -342,7 +341,8 @@ function* playSteps(
     const health = round1(s.rng.uniform(10, 40));
     if (s.on("heartbeat", s.t)) {
       yield p.tag + ',"positionSec":' + round1(p.position) +
-        ',"bitrateKbps":' + LADDER[p.rung]!.kbps + ',"bufferHealthSec":' +
+        ',"bitrateKbps":' + s.catalog.ladder[p.rung]!.kbps +
+        ',"bufferHealthSec":' +
         health;
     }
     p.anchor = s.t;
@@ -543,15 +543,20 @@ const midroll: Phase = function* (s, p, deadline) {
 function* rungSwitch(s: SessionState, p: Play): Generator<EventFields> {
   const to = Math.max(
     0,
-    Math.min(LADDER.length - 1, p.rung + (s.rng.chance(0.6) ? 1 : -1)),
+    Math.min(
+      s.catalog.ladder.length - 1,
+      p.rung + (s.rng.chance(0.6) ? 1 : -1),
+    ),
   );
   // The switch lands somewhere in the interval, after its last event.
   const from = Math.max(p.anchor, p.lastT) + 1;
   const at = Math.round(from + s.rng.uniform(0.05, 0.95) * (s.t - from));
   if (to !== p.rung && at < s.t) {
     if (s.on("bitrate_change", at)) {
-      yield p.tag + ',"fromKbps":' + LADDER[p.rung]!.kbps + ',"toKbps":' +
-        LADDER[to]!.kbps + ',"resolution":"' + LADDER[to]!.resolution + '"';
+      yield p.tag + ',"fromKbps":' + s.catalog.ladder[p.rung]!.kbps +
+        ',"toKbps":' +
+        s.catalog.ladder[to]!.kbps + ',"resolution":"' +
+        s.catalog.ladder[to]!.resolution + '"';
     }
     p.rung = to;
   }

@@ -59,6 +59,8 @@ export interface ValidationReport {
   events: number;
   violations: Record<Rule, { count: number; examples: string[] }>;
   kpis: Kpi[];
+  /** Whether the KPIs count towards `ok` (the default world's bands). */
+  kpisJudged: boolean;
   ok: boolean;
 }
 

@@ -12,22 +12,36 @@ import {
   type City,
   lineupOf,
   liveAdsAllowed,
+  type Operator,
   type Service,
-  WORLD,
+  type World,
 } from "../world/world.ts";
 import type { Fields, Flag, Play } from "./state.ts";
 
-const CITY = new Map<string, City>(WORLD.cities.map((c) => [c.name, c]));
-const POSTAL_CODES = new Map<string, Set<string>>(
-  WORLD.cities.map((c) => [c.name, new Set(c.postalCodes)]),
-);
-const OPERATOR = new Map(WORLD.operators.map((o) => [o.id, o]));
-const CHANNEL = new Map<string, Channel>(WORLD.channels.map((c) => [c.id, c]));
-const SERVICE = new Map<string, Service>(WORLD.services.map((s) => [s.id, s]));
-const LINEUP = new Map<string, Set<string>>(
-  WORLD.services.map((s) => [s.id, new Set(lineupOf(WORLD, s))]),
-);
-const BOX_OF = new Map(WORLD.operators.map((o) => [o.service, o.box]));
+/** A world's data, indexed by the names events carry. */
+class WorldIndex {
+  readonly city: Map<string, City>;
+  readonly postalCodes: Map<string, Set<string>>;
+  readonly operator: Map<string, Operator>;
+  readonly channel: Map<string, Channel>;
+  readonly service: Map<string, Service>;
+  readonly lineup: Map<string, Set<string>>;
+  readonly boxOf: Map<string, string>;
+
+  constructor(world: World) {
+    this.city = new Map(world.cities.map((c) => [c.name, c]));
+    this.postalCodes = new Map(
+      world.cities.map((c) => [c.name, new Set(c.postalCodes)]),
+    );
+    this.operator = new Map(world.operators.map((o) => [o.id, o]));
+    this.channel = new Map(world.channels.map((c) => [c.id, c]));
+    this.service = new Map(world.services.map((s) => [s.id, s]));
+    this.lineup = new Map(
+      world.services.map((s) => [s.id, new Set(lineupOf(world, s))]),
+    );
+    this.boxOf = new Map(world.operators.map((o) => [o.service, o.box]));
+  }
+}
 const TV_SCREENS = new Set(["STB", "SmartTV"]);
 const MOBILE_NETWORKS = new Set(["4G", "5G"]);
 /** How long a linear break's first viewing is remembered, to compare later viewers with. */
@@ -58,26 +72,28 @@ export function programStart(programId: string): number | undefined {
 /** The world checks and what they remember. */
 export class WorldChecks {
   readonly #flag: Flag;
+  readonly #w: WorldIndex;
   readonly #programs = new Map<string, Map<string, SeenProgram>>();
   readonly #breaks = new Map<string, SeenBreak>();
   readonly #creatives = new Map<string, number>();
 
-  /** Checks that report to `flag`. */
-  constructor(flag: Flag) {
+  /** Checks against `world` that report to `flag`. */
+  constructor(flag: Flag, world: World) {
     this.#flag = flag;
+    this.#w = new WorldIndex(world);
   }
 
   /** Every event: the city, postal code and operator belong together. */
   household(e: Fields): void {
-    const city = CITY.get(e["region"] as string);
+    const city = this.#w.city.get(e["region"] as string);
     if (!city || city.regionCode !== e["regionCode"]) {
       this.#flag("geography", e, "city not in its region code");
       return;
     }
-    if (!POSTAL_CODES.get(city.name)!.has(e["postalCode"] as string)) {
+    if (!this.#w.postalCodes.get(city.name)!.has(e["postalCode"] as string)) {
       this.#flag("geography", e, "postal code not in the city");
     }
-    const isp = OPERATOR.get(e["isp"] as string);
+    const isp = this.#w.operator.get(e["isp"] as string);
     if (!isp || !(isp.share[city.regionCode] > 0)) {
       this.#flag("geography", e, "ISP does not serve the region");
     }
@@ -85,13 +101,13 @@ export class WorldChecks {
 
   /** A tune or play opens: the service, its line-up or catalogue, the screen. */
   open(e: Fields, live: boolean, t: number, shiftMs: number): void {
-    const service = SERVICE.get(e["serviceId"] as string);
+    const service = this.#w.service.get(e["serviceId"] as string);
     const type = e["deviceType"] as string;
     if (!service) {
       this.#flag("lineup", e, "unknown service");
       return;
     }
-    if (type === "STB" && BOX_OF.get(service.id) !== e["os"]) {
+    if (type === "STB" && this.#w.boxOf.get(service.id) !== e["os"]) {
       this.#flag("lineup", e, "set-top box not running its operator's app");
     }
     if (
@@ -105,11 +121,11 @@ export class WorldChecks {
 
   #tune(e: Fields, service: Service, t: number, shiftMs: number): void {
     const channelId = e["channelId"] as string;
-    const channel = CHANNEL.get(channelId);
-    if (!channel || !LINEUP.get(service.id)!.has(channelId)) {
+    const channel = this.#w.channel.get(channelId);
+    if (!channel || !this.#w.lineup.get(service.id)!.has(channelId)) {
       this.#flag("lineup", e, `${channelId} not in ${service.id}'s line-up`);
     } else if (channel.province !== undefined) {
-      const city = CITY.get(e["region"] as string);
+      const city = this.#w.city.get(e["region"] as string);
       if (city?.province !== channel.province) {
         this.#flag("lineup", e, `regional ${channelId} outside its province`);
       }
@@ -170,14 +186,14 @@ export class WorldChecks {
 
   /** An ad break opens: allowed on this channel, service and program; the same pod as every other viewer's. */
   adBreak(e: Fields, p: Play, t: number): void {
-    const service = SERVICE.get(e["serviceId"] as string);
+    const service = this.#w.service.get(e["serviceId"] as string);
     if (!p.live) {
       if (service && !service.vodAds) {
         this.#flag("ad_free", e, `ad on ad-free service ${service.id}`);
       }
       return;
     }
-    const channel = CHANNEL.get(p.channelId!);
+    const channel = this.#w.channel.get(p.channelId!);
     if (!channel || !service || !liveAdsAllowed(channel, service)) {
       this.#flag("ad_free", e, `ad on ${p.channelId} in ${e["serviceId"]}`);
     }

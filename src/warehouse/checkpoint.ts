@@ -21,6 +21,8 @@ export interface PartitionCheckpoint {
   maxSeq?: number;
   /** The same per producer slice (`--shard K/N`): each slice counts its own stream. */
   shardSeqs?: Record<string, number>;
+  /** Embedded transport: the fingerprint of the stream it was written from. */
+  stream?: string;
   /** Embedded transport: the generator position after the last written event. */
   position?: Position;
   /** Highest event time written (ms): the watermark that closes days. */

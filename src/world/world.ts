@@ -96,10 +96,21 @@ export interface DeviceProfile {
   networks: Record<string, number>;
 }
 
+/** How households are made up. */
+export interface Population {
+  /** Households simulated when `--households` is not given. */
+  households: number;
+  /** Shares of households of 1, 2, 3... members (up to 6). */
+  sizes?: number[];
+  /** Shares of households with 1, 2, 3... TV sets (up to 4). */
+  tvs?: number[];
+}
+
 /** The whole world. */
 export interface World {
   name: string;
   description: string;
+  population?: Population;
   regions: Record<RegionCode, Region>;
   cities: City[];
   operators: Operator[];

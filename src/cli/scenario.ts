@@ -1,0 +1,61 @@
+/**
+ * `tvstream scenario`: checks a scenario (one line: what it holds, or what
+ * is wrong) or prints it as JSON; and loading the `--scenario` of any
+ * command into its config before work starts.
+ *
+ * @module
+ */
+import {
+  type Config,
+  DEFAULT_HOUSEHOLDS,
+  type ScenarioConfig,
+} from "../config.ts";
+import { DEFAULT_SCENARIO, loadScenario } from "../world/scenario.ts";
+import { lineupOf } from "../world/world.ts";
+
+/** Loads the config's `--scenario`, if it has one, into its settings; throws ScenarioError. */
+export async function loadConfigScenario(config: Config): Promise<void> {
+  if (config.command === "validate") {
+    if (config.scenario !== undefined) {
+      config.world = (await loadScenario(config.scenario)).world;
+    }
+    return;
+  }
+  if (!("generator" in config) || config.command === "consume") return;
+  const g = config.generator;
+  // The default world needs no loading, and leaves the stream's identity
+  // (its checkpoints' fingerprint) as it was before scenarios existed.
+  if (g.scenario === undefined || g.scenario === DEFAULT_SCENARIO) return;
+  const scenario = await loadScenario(g.scenario);
+  g.world = scenario.world;
+  g.scenarioHash = scenario.hash;
+}
+
+/** Checks or prints the scenario; returns the exit code. */
+export async function runScenario(
+  config: ScenarioConfig,
+  write: (text: string) => Promise<void>,
+): Promise<number> {
+  const { world, hash } = await loadScenario(config.scenario);
+  if (config.print) {
+    await write(JSON.stringify(world, null, 2) + "\n");
+    return 0;
+  }
+  const vod = world.services.filter((s) => s.catalog > 0).length;
+  const live = world.services.filter((s) => lineupOf(world, s).length > 0)
+    .length;
+  const n = (count: number, noun: string) =>
+    `${count} ${noun}${count === 1 ? "" : "s"}`;
+  await write(
+    `scenario "${config.scenario}" (${world.name}) is valid: ${
+      n(world.cities.length, "city").replace("citys", "cities")
+    }, ${n(world.operators.length, "operator")}, ${
+      n(world.channels.length, "channel")
+    }, ${
+      n(world.services.length, "service")
+    } (${live} live, ${vod} on demand), ${
+      world.population?.households ?? DEFAULT_HOUSEHOLDS
+    } households by default; sha256 ${hash.slice(0, 16)}\n`,
+  );
+  return 0;
+}

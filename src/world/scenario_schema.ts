@@ -1,0 +1,333 @@
+/**
+ * The JSON Schema of a scenario file: what `tvstream schema --scenario`
+ * prints and what the scenario loader checks a file against, field by
+ * field, before the cross-references (src/world/scenario.ts).
+ *
+ * @module
+ */
+
+/** A JSON Schema (the subset this file uses). */
+export interface Schema {
+  type?:
+    | "object"
+    | "array"
+    | "string"
+    | "number"
+    | "integer"
+    | "boolean"
+    | "null";
+  description?: string;
+  properties?: Record<string, Schema>;
+  required?: string[];
+  additionalProperties?: boolean | Schema;
+  items?: Schema;
+  minItems?: number;
+  enum?: readonly (string | number)[];
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  pattern?: string;
+  anyOf?: Schema[];
+  default?: unknown;
+}
+
+const REGIONS = ["VLG", "WAL", "BRU"] as const;
+const DEVICE_TYPES = [
+  "STB",
+  "SmartTV",
+  "CTVStick",
+  "Console",
+  "Mobile",
+  "Tablet",
+  "Web",
+] as const;
+const GENRES = [
+  "news",
+  "drama",
+  "entertainment",
+  "sport",
+  "documentary",
+  "film",
+  "reality",
+  "kids",
+] as const;
+
+const text = (description: string): Schema => ({
+  type: "string",
+  minLength: 1,
+  description,
+});
+const share = (description: string): Schema => ({
+  type: "number",
+  minimum: 0,
+  description,
+});
+const shares = (description: string): Schema => ({
+  type: "object",
+  additionalProperties: share("a share (shares are relative)"),
+  description,
+});
+const strings = (description: string, minItems = 1): Schema => ({
+  type: "array",
+  items: { type: "string", minLength: 1 },
+  minItems,
+  description,
+});
+
+/** An object whose every listed property is required and no other is allowed. */
+function record(
+  description: string,
+  properties: Record<string, Schema>,
+  optional: string[] = [],
+): Schema {
+  return {
+    type: "object",
+    description,
+    properties,
+    required: Object.keys(properties).filter((k) => !optional.includes(k)),
+    additionalProperties: false,
+  };
+}
+
+/** The same schema for each of `keys`, all required. */
+function each(
+  description: string,
+  keys: readonly string[],
+  item: Schema,
+): Schema {
+  return record(description, Object.fromEntries(keys.map((k) => [k, item])));
+}
+
+const region = record("A region's households and viewing", {
+  households: share("share of the scenario's households living there"),
+  dutch: { ...share("share of its homes that watch in Dutch"), maximum: 1 },
+  viewing: {
+    ...share("how long its sessions last, relative to 1 (Flanders)"),
+    minimum: 0.1,
+    maximum: 5,
+  },
+});
+
+const city = record("A municipality households are drawn from", {
+  name: text("its name, as events carry it in `region`"),
+  province: text("its province (a regional channel reaches one province)"),
+  regionCode: { enum: REGIONS, description: "its region" },
+  population: {
+    type: "number",
+    minimum: 1,
+    description: "weight within its region",
+  },
+  postalCodes: strings("its postal codes"),
+});
+
+const operator = record("An internet and pay-TV operator", {
+  id: text("its name, as events carry it in `isp`"),
+  service: text("the id of its TV app (a service of kind operator)"),
+  box: text("the `os` its set-top boxes report"),
+  boxModels: strings("its set-top box models"),
+  share: each("share of households it connects, per region", REGIONS, {
+    ...share("a share"),
+    maximum: 1,
+  }),
+  ipv4: {
+    type: "array",
+    minItems: 1,
+    items: {
+      type: "string",
+      description:
+        "an IPv4 range in CIDR notation, /0 to /24 (e.g. 198.51.100.0/24)",
+      pattern:
+        "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d|1\\d|2[0-4])$",
+    },
+    description:
+      "IPv4 ranges (CIDR, /0 to /24) its subscribers' addresses come from",
+  },
+  ipv6: {
+    anyOf: [
+      {
+        type: "string",
+        pattern: "^[0-9a-f]{1,4}:[0-9a-f]{1,4}$",
+        description: "the first two groups of an IPv6 prefix (e.g. 2001:db8)",
+      },
+      { type: "null" },
+    ],
+    description: "its IPv6 prefix (first two groups), or null",
+  },
+});
+
+const channel = record(
+  "A linear channel",
+  {
+    id: {
+      type: "string",
+      pattern: "^[A-Za-z0-9_]+$",
+      description: "its id (letters, digits, _)",
+    },
+    name: text("its name"),
+    language: {
+      enum: ["nl", "fr", "en"],
+      description: "nl or fr; en is offered to every household",
+    },
+    owner: text("its broadcaster group"),
+    ads: {
+      enum: ["none", "commercial"],
+      description:
+        "none: no ad breaks anywhere; commercial: up to 12 min an hour",
+    },
+    weight: {
+      type: "number",
+      minimum: 0.01,
+      description: "relative share of viewing within its language",
+    },
+    province: text("regional channel: the only province that receives it"),
+    genre: { enum: GENRES, description: "a single-genre channel" },
+    genres: {
+      type: "array",
+      minItems: 1,
+      items: { enum: GENRES },
+      description: "a channel airing only these genres",
+    },
+  },
+  ["province", "genre", "genres"],
+);
+
+const service = record(
+  "A streaming service or TV app",
+  {
+    id: text("its name, as events carry it in `serviceId`"),
+    kind: {
+      enum: ["operator", "broadcaster", "svod", "avod"],
+      description:
+        "operator app, broadcaster player, subscription or ad-funded",
+    },
+    operator: text("operator apps: the operator's id"),
+    vodAds: { type: "boolean", description: "ads in on-demand plays" },
+    liveAds: {
+      type: "boolean",
+      description: "ads in live streams where the channel carries them",
+    },
+    lineup: {
+      type: "string",
+      description:
+        'channel ids, comma-separated; "*" for all, "*-A,B" for all but A and B, "" for none',
+    },
+    timeshift: { type: "boolean", description: "replay of its channels" },
+    weight: share("weight among on-demand services (% of households, roughly)"),
+    language: { enum: ["nl", "fr"], description: "language of its catalogue" },
+    cdns: shares("CDN -> share of its plays"),
+    catalog: {
+      type: "integer",
+      minimum: 0,
+      maximum: 1_000_000,
+      description: "on-demand titles (0: live only)",
+    },
+    prefix: {
+      type: "string",
+      pattern: "^[A-Z0-9]+$",
+      description: "prefix of its content ids",
+    },
+  },
+  ["operator", "liveAds", "timeshift", "weight", "language", "prefix"],
+);
+
+const device = record("A screen type", {
+  os: shares(
+    "its operating systems (set-top boxes report their operator's box)",
+  ),
+  networks: shares("its home networks"),
+});
+
+const population = record(
+  "Households",
+  {
+    households: {
+      type: "integer",
+      minimum: 1,
+      maximum: 10_000_000,
+      description: "households simulated when --households is not given",
+    },
+    sizes: {
+      type: "array",
+      items: share("a share"),
+      minItems: 1,
+      description: "share of households of 1, 2, 3... members (up to 6)",
+    },
+    tvs: {
+      type: "array",
+      items: share("a share"),
+      minItems: 1,
+      description: "share of households with 1, 2, 3 TV sets",
+    },
+  },
+  ["households"],
+);
+
+/** The scenario file's JSON Schema. */
+export const SCENARIO_SCHEMA: Schema & Record<string, unknown> = {
+  $schema: "https://json-schema.org/draft/2020-12/schema",
+  $id: "urn:tvstream:scenario",
+  title: "tvstream scenario",
+  ...record(
+    "The world tvstream simulates: its households, channels, services and screens",
+    {
+      $schema: { type: "string", description: "this schema's URL" },
+      name: text("the scenario's name"),
+      description: text("what it simulates"),
+      population,
+      regions: each("regions (Statbel codes)", REGIONS, region),
+      cities: {
+        type: "array",
+        items: city,
+        minItems: 1,
+        description: "cities",
+      },
+      operators: {
+        type: "array",
+        items: operator,
+        minItems: 1,
+        description: "operators",
+      },
+      tvSubscription: {
+        ...share("share of households with pay TV (and a set-top box)"),
+        maximum: 1,
+      },
+      ladder: {
+        type: "array",
+        minItems: 6,
+        items: record("A rung of the bitrate ladder", {
+          kbps: { type: "integer", minimum: 1 },
+          resolution: {
+            type: "string",
+            pattern: "^\\d+x\\d+$",
+            description: "width x height, e.g. 1280x720",
+          },
+        }),
+        description: "the bitrate ladder, lowest first, at least 6 rungs",
+      },
+      channels: {
+        type: "array",
+        items: channel,
+        minItems: 1,
+        description: "linear channels",
+      },
+      services: {
+        type: "array",
+        items: service,
+        minItems: 1,
+        description: "services and TV apps",
+      },
+      devices: each("screen types", DEVICE_TYPES, device),
+      models: {
+        type: "object",
+        additionalProperties: strings("device models"),
+        description: "device models per OS",
+      },
+      osVersions: {
+        type: "object",
+        additionalProperties: strings("versions, newest first"),
+        description: "OS versions per OS, newest first",
+      },
+    },
+    ["$schema", "description", "population"],
+  ),
+};
