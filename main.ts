@@ -18,7 +18,7 @@ import { VERSION } from "./src/version.ts";
 import { preflight, readSecret } from "./src/cli/preflight.ts";
 import { redact } from "./src/cli/redact.ts";
 import { loadConfigScenario } from "./src/cli/scenario.ts";
-import { ScenarioError } from "./src/world/scenario.ts";
+import { UsageError } from "./src/errors.ts";
 
 const EXIT_OK = 0;
 const EXIT_RUNTIME = 1;
@@ -50,7 +50,7 @@ async function main(args: string[]): Promise<number> {
   try {
     await loadConfigScenario(config);
   } catch (error) {
-    if (!(error instanceof ScenarioError)) throw error;
+    if (!(error instanceof UsageError)) throw error;
     console.error(`tvstream: ${error.message}`);
     if (debug) console.error(error.stack);
     return EXIT_USAGE;
@@ -105,7 +105,7 @@ async function main(args: string[]): Promise<number> {
       }
     }
   } catch (error) {
-    if (error instanceof ScenarioError) {
+    if (error instanceof UsageError) {
       console.error(`tvstream: ${error.message}`);
       if (debug) console.error(error.stack);
       return EXIT_USAGE;

@@ -11,6 +11,7 @@
  */
 import { type RawArgs, readArgs } from "./cli/flags.ts";
 import type { World } from "./world/world.ts";
+import { type IncidentSpec, parseIncident } from "./world/incidents.ts";
 import {
   checkDate,
   type HttpSettings,
@@ -84,6 +85,8 @@ export interface GeneratorSettings {
    */
   world?: World;
   scenarioHash?: string;
+  /** `--incident`s, then the scenario's (added by main.ts). */
+  incidents?: IncidentSpec[];
 }
 
 /** One of `count` disjoint slices of the population: households h with h % count == index. */
@@ -166,6 +169,8 @@ export interface ValidateConfig extends CommonConfig {
   scenario?: string;
   /** Its world, loaded by main.ts. */
   world?: World;
+  /** `--incident`s (and the scenario's): judged apart from the KPIs. */
+  incidents?: IncidentSpec[];
 }
 
 /** `schema`: the event JSON Schema and the Parquet schema. */
@@ -264,6 +269,7 @@ export function parseConfig(args: readonly string[]): Config {
         ...(a.str("scenario") !== undefined
           ? { scenario: a.str("scenario")! }
           : {}),
+        ...incidentsOf(a),
       };
     }
     case "compact": {
@@ -356,6 +362,7 @@ function generatorSettings(a: RawArgs): GeneratorSettings {
   return {
     seed: int(a.str("seed"), "seed", 0, 2 ** 32 - 1) ?? 42,
     ...(scenario !== undefined ? { scenario } : {}),
+    ...incidentsOf(a),
     ...(shard !== undefined ? { shard } : {}),
     ...(households !== undefined ? { households } : {}),
     ...(fromMs !== undefined ? { fromMs } : {}),
@@ -364,6 +371,12 @@ function generatorSettings(a: RawArgs): GeneratorSettings {
     ...(events !== undefined ? { events } : {}),
     ...(durationSec !== undefined ? { durationSec } : {}),
   };
+}
+
+/** `--incident`s, if any. */
+function incidentsOf(a: RawArgs): { incidents?: IncidentSpec[] } {
+  const list = a.list("incident").map(parseIncident);
+  return list.length > 0 ? { incidents: list } : {};
 }
 
 /** `--shard K/N`: the K-th (1-based) of N slices. */

@@ -8,3 +8,15 @@ export class BrokerError extends Error {
     this.name = "BrokerError";
   }
 }
+
+/**
+ * Bad input found once the flags have parsed (a scenario file, an
+ * incident's target): reported like a bad flag, one line and exit 2.
+ */
+export class UsageError extends RangeError {
+  /** Creates a usage error with its one-line message. */
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}

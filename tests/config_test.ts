@@ -78,6 +78,7 @@ const SAMPLE_VALUES: Record<string, string | true> = {
   "households": "12",
   "shard": "2/4",
   "scenario": "demo",
+  "incident": "cdn_outage cdn=Akamai at=20:00",
   "print": true,
   "from": "2026-11-01",
   "to": "2026-11-03",

@@ -23,8 +23,8 @@ export const COMMANDS = [
 /** One subcommand name. */
 export type Command = typeof COMMANDS[number];
 
-/** Whether a flag takes a value. */
-export type FlagKind = "string" | "boolean";
+/** Whether a flag takes a value, or one value each time it is given. */
+export type FlagKind = "string" | "boolean" | "list";
 /** One flag: its kind, short form, value name, help and commands. */
 export interface FlagSpec {
   kind: FlagKind;
@@ -92,6 +92,13 @@ export const FLAGS: Record<string, FlagSpec> = {
       "the world simulated: a built-in scenario (belgium, demo) or a scenario JSON file (default belgium)",
     commands: [...GEN, "validate", "scenario", "schema"],
     switchIn: { schema: "print the scenario file's JSON Schema instead" },
+  },
+  "incident": {
+    kind: "list",
+    value: "SPEC",
+    help:
+      "something goes wrong, e.g. 'cdn_outage cdn=Akamai at=20:30 for=15m severity=0.8' (repeatable; kinds: cdn_outage, isp_degradation, app_crash, ad_server_down, live_event)",
+    commands: [...GEN, "validate"],
   },
   "print": {
     kind: "boolean",
@@ -384,6 +391,8 @@ export interface RawArgs {
   str(name: string): string | undefined;
   /** Whether a boolean flag was given. */
   bool(name: string): boolean;
+  /** Every value of a repeatable flag, in order. */
+  list(name: string): string[];
   positionals: string[];
 }
 
@@ -405,10 +414,19 @@ export function readArgs(args: readonly string[]): RawArgs {
     command = first;
     rest = rest.slice(1);
   }
-  const options: Record<string, { type: FlagKind; short?: string }> = {};
+  const options: Record<
+    string,
+    { type: "string" | "boolean"; short?: string; multiple?: boolean }
+  > = {};
   for (const [name, spec] of Object.entries(FLAGS)) {
-    const type = spec.switchIn?.[command] ? "boolean" : spec.kind;
-    options[name] = spec.short ? { type, short: spec.short } : { type };
+    const type = spec.switchIn?.[command] || spec.kind === "boolean"
+      ? "boolean"
+      : "string";
+    options[name] = {
+      type,
+      ...(spec.short ? { short: spec.short } : {}),
+      ...(spec.kind === "list" ? { multiple: true } : {}),
+    };
   }
   let parsed;
   try {
@@ -446,6 +464,7 @@ export function readArgs(args: readonly string[]): RawArgs {
     command,
     positionals,
     bool: (name) => v[name] === true,
+    list: (name) => (v[name] as unknown as string[] | undefined) ?? [],
     str(name) {
       const value = v[name];
       if (typeof value !== "string") return undefined;

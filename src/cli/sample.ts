@@ -6,6 +6,7 @@
 import { DEFAULT_HOUSEHOLDS, type SampleConfig } from "../config.ts";
 import { createSimulator } from "../model/simulator.ts";
 import { catalogOf } from "../model/catalog.ts";
+import { placeIncidents } from "../model/incident_effects.ts";
 import { advertiserNames } from "../model/faker.ts";
 import { Utf8Lines } from "../kafka/lines.ts";
 import { DAY_MS, HOUR_MS } from "../model/time.ts";
@@ -33,7 +34,7 @@ export async function runSample(
     }
   };
   if (g.fromMs !== undefined) {
-    const sim = simulator(config, g.fromMs, g.toMs);
+    const sim = simulator(config, g.fromMs, g.toMs, g.fromMs);
     for (let i = 0; i < limit; i++) {
       const r = sim.nextRecord();
       if (!r) break;
@@ -49,7 +50,13 @@ export async function runSample(
 /** The advertiser catalogue, built once however many windows are tried. */
 let advertisers: readonly string[] | undefined;
 
-function simulator(config: SampleConfig, startMs: number, endMs?: number) {
+/** A simulator of [startMs, endMs); `HH:MM` incidents fall on the day of `anchorMs`. */
+function simulator(
+  config: SampleConfig,
+  startMs: number,
+  endMs: number | undefined,
+  anchorMs: number,
+) {
   const g = config.generator;
   return createSimulator({
     seed: g.seed,
@@ -60,6 +67,9 @@ function simulator(config: SampleConfig, startMs: number, endMs?: number) {
     ...(endMs !== undefined ? { endMs } : {}),
     ...(g.shard ? { shard: g.shard } : {}),
     ...(g.world ? { catalog: catalogOf(g.world) } : {}),
+    ...(g.incidents
+      ? { incidents: placeIncidents(g.incidents, anchorMs) }
+      : {}),
   });
 }
 
@@ -70,7 +80,7 @@ function simulator(config: SampleConfig, startMs: number, endMs?: number) {
 function lastEvents(config: SampleConfig, n: number, now: number): string[] {
   let last: string[] = [];
   for (const back of LOOKBACKS_MS) {
-    const sim = simulator(config, now - back, now);
+    const sim = simulator(config, now - back, now, now);
     const ring: string[] = [];
     let seen = 0;
     for (let r = sim.nextRecord(); r; r = sim.nextRecord()) {

@@ -11,24 +11,60 @@ import {
   type ScenarioConfig,
 } from "../config.ts";
 import { DEFAULT_SCENARIO, loadScenario } from "../world/scenario.ts";
-import { lineupOf } from "../world/world.ts";
+import { lineupOf, WORLD, type World } from "../world/world.ts";
+import {
+  type IncidentKind,
+  type IncidentSpec,
+  incidentSpec,
+} from "../world/incidents.ts";
+import { incidentTargetProblem } from "../world/world_problems.ts";
+import { UsageError } from "../errors.ts";
 
-/** Loads the config's `--scenario`, if it has one, into its settings; throws ScenarioError. */
+/**
+ * Loads the config's `--scenario`, if it has one, into its settings, with
+ * its incidents before the `--incident`s; checks every incident's targets
+ * against the world. Throws a UsageError.
+ */
 export async function loadConfigScenario(config: Config): Promise<void> {
   if (config.command === "validate") {
-    if (config.scenario !== undefined) {
-      config.world = (await loadScenario(config.scenario)).world;
-    }
+    const scenario = config.scenario === undefined
+      ? undefined
+      : await loadScenario(config.scenario);
+    if (scenario) config.world = scenario.world;
+    const incidents = allIncidents(scenario?.world ?? WORLD, config.incidents);
+    if (incidents.length > 0) config.incidents = incidents;
     return;
   }
   if (!("generator" in config) || config.command === "consume") return;
   const g = config.generator;
+  let world = WORLD;
   // The default world needs no loading, and leaves the stream's identity
   // (its checkpoints' fingerprint) as it was before scenarios existed.
-  if (g.scenario === undefined || g.scenario === DEFAULT_SCENARIO) return;
-  const scenario = await loadScenario(g.scenario);
-  g.world = scenario.world;
-  g.scenarioHash = scenario.hash;
+  if (g.scenario !== undefined && g.scenario !== DEFAULT_SCENARIO) {
+    const scenario = await loadScenario(g.scenario);
+    g.world = world = scenario.world;
+    g.scenarioHash = scenario.hash;
+  }
+  const incidents = allIncidents(world, g.incidents);
+  if (incidents.length > 0) g.incidents = incidents;
+}
+
+/** The world's incidents, then the flags', each target checked. */
+function allIncidents(
+  world: World,
+  flags: readonly IncidentSpec[] = [],
+): IncidentSpec[] {
+  for (const spec of flags) {
+    const problem = incidentTargetProblem(world, spec);
+    if (problem) {
+      throw new UsageError(`Cannot use --incident ${spec.kind}: ${problem}`);
+    }
+  }
+  // Checked when the scenario was loaded.
+  const own = (world.incidents ?? []).map(({ kind, ...fields }) =>
+    incidentSpec(kind as IncidentKind, fields, (why) => new UsageError(why))
+  );
+  return [...own, ...flags];
 }
 
 /** Checks or prints the scenario; returns the exit code. */

@@ -34,7 +34,7 @@ async function* lines(
 export async function validateInput(
   config: ValidateConfig,
 ): Promise<ValidationReport> {
-  const v = createValidator(config.world);
+  const v = createValidator(config.world, config.incidents);
   if (config.input !== undefined) {
     let stream: ReadableStream<Uint8Array>;
     if (config.input === "-") stream = Deno.stdin.readable;
@@ -124,6 +124,23 @@ export async function runValidate(
       `${k.ok ? "ok " : report.kpisJudged ? "OUT" : "ref"} ${
         k.name.padEnd(30)
       } ${value.padStart(9)}  [${k.min}, ${k.max}]`.padEnd(70) + ` ${k.source}`,
+    );
+  }
+  if (report.incidents.length > 0) {
+    out.push("", "incident (measured inside its window against outside it)");
+  }
+  for (const f of report.incidents) {
+    const show = (x: number | null) =>
+      x === null
+        ? "n/a"
+        : f.measure.includes("per hour")
+        ? x.toFixed(2)
+        : `${(x * 100).toFixed(1)}%`;
+    out.push(
+      `${f.ok ? "ok " : "OUT"} ${f.incident}`,
+      `    ${f.measure}: ${show(f.inside)} inside (over ${f.insideOver}), ${
+        show(f.outside)
+      } outside; promised ${f.promised}`,
     );
   }
   out.push(

@@ -25,9 +25,12 @@ export function streamFingerprint(
     ...(g.fromMs === undefined && g.rate ? [g.rate] : []),
     ...(g.shard ? [`shard ${g.shard.index + 1}/${g.shard.count}`] : []),
     ...(g.scenarioHash ? [`scenario ${g.scenarioHash}`] : []),
+    ...(g.incidents?.length
+      ? [`incidents ${JSON.stringify(g.incidents)}`]
+      : []),
   ]);
 }
 
 /** The flags a fingerprint covers, for the message that refuses a resume. */
 export const FINGERPRINT_FLAGS =
-  "--topic/--seed/--households/--from/--to/--rate/--shard/--scenario";
+  "--topic/--seed/--households/--from/--to/--rate/--shard/--scenario/--incident";

@@ -7,6 +7,7 @@
 import { DEFAULT_HOUSEHOLDS, type GeneratorSettings } from "../config.ts";
 import { createSimulator, type Position } from "../model/simulator.ts";
 import { catalogOf } from "../model/catalog.ts";
+import { placeIncidents } from "../model/incident_effects.ts";
 import { householdsForRate } from "../model/rate_profile.ts";
 import type { Clock, OutRecord, Sink } from "../ports.ts";
 import { emptyStats, type Stats } from "../protocol.ts";
@@ -99,6 +100,9 @@ function openSimulator(options: GeneratorRunOptions, now: number) {
     ...(plan.thin !== undefined ? { rate: plan.thin } : {}),
     ...(settings.shard ? { shard: settings.shard } : {}),
     ...(settings.world ? { catalog: catalogOf(settings.world) } : {}),
+    ...(settings.incidents
+      ? { incidents: placeIncidents(settings.incidents, plan.startMs) }
+      : {}),
     ...(options.resume ? { resume: options.resume } : {}),
   });
   return { plan, sim };

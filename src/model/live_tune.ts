@@ -14,6 +14,7 @@ import {
   type Service,
 } from "./catalog.ts";
 import { adPod } from "./ad_pod.ts";
+import { APP_CRASH } from "./incident_effects.ts";
 import {
   type EventFields,
   HEARTBEAT_MS,
@@ -78,6 +79,9 @@ export function* tune(
     ? Math.round(Math.min(6 * HOUR_MS, s.rng.lognormal(25 * 60_000, 0.9)))
     : 0;
   let tEnd = Math.min(t0 + Math.round(shiftMs ? dwell * 1.5 : dwell), deadline);
+  if (s.incidents.any && shiftMs === 0) {
+    tEnd = liveEventEnd(s, channel.id, t0, tEnd, deadline);
+  }
   const zapLatencyMs = zapLatency(s);
   const tn: Tune = {
     ref: flat(
@@ -85,7 +89,10 @@ export function* tune(
     ),
     anchor: t0,
     position: 0,
-    rung: s.rungBase,
+    rung: Math.max(
+      0,
+      s.rungBase - s.incidents.rungDrop(t0, s.isp, s.regionCode),
+    ),
   };
   if (s.on("channel_start", t0)) {
     const program = s.catalog.programAt(channel.id, t0 - shiftMs);
@@ -142,6 +149,30 @@ export function* tune(
 }
 
 /**
+ * A live event moves a tune's end: many of its viewers stay to the final
+ * whistle, and many watching another channel zap to it at kick-off.
+ */
+function liveEventEnd(
+  s: SessionState,
+  channelId: string,
+  t0: number,
+  tEnd: number,
+  deadline: number,
+): number {
+  const on = s.incidents.liveEvent(t0);
+  if (on?.channel === channelId) {
+    if (!s.rng.chance(on.severity)) return tEnd;
+    const stay = on.toMs + Math.round(s.rng.uniform(0, 300_000));
+    return Math.min(deadline, Math.max(tEnd, stay));
+  }
+  const kick = s.incidents.kickOff(t0, tEnd);
+  if (kick && kick.channel !== channelId && s.rng.chance(0.7 * kick.severity)) {
+    return Math.min(tEnd, kick.fromMs + Math.round(s.rng.uniform(0, 90_000)));
+  }
+  return tEnd;
+}
+
+/**
  * The channel's breaks from just after `t0` to the tune's planned end. A
  * break can push the end a few minutes on, never as far as the next
  * break, so the hours up to ten minutes past it hold every break the tune
@@ -182,12 +213,15 @@ function* playSegment(
       s.t = until;
       return;
     }
-    if (s.rng.chance(s.badNetwork ? 0.03 : 0.0015)) {
+    const stall = (s.badNetwork ? 0.03 : 0.0015) *
+      s.incidents.stallFactor(s.t, undefined, s.isp, s.regionCode);
+    if (s.rng.chance(stall)) {
       const ended = yield* liveStall(s, tn, until);
       if (ended) return;
       continue;
     }
-    if (s.rng.chance(0.0002)) {
+    const crash = s.incidents.crash(s.t, s.device.os, s.appVersion);
+    if (s.rng.chance(0.0002 + crash)) {
       const at = Math.round(tn.anchor + s.rng.uniform(500, 9_500));
       if (at < until) {
         tn.position += (at - s.t) / 1000;
@@ -195,7 +229,9 @@ function* playSegment(
         const codes = s.device.deviceType === "STB"
           ? LIVE_FATAL_BOX
           : LIVE_FATAL_APP;
-        const code = codes[s.rng.int(codes.length)]!;
+        const code = crash > 0 && s.rng.chance(crash / (0.0002 + crash))
+          ? APP_CRASH
+          : codes[s.rng.int(codes.length)]!;
         if (s.on("error", at)) {
           yield tn.ref + code + ',"severity":"fatal","phase":"playback"';
         }

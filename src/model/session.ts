@@ -13,6 +13,7 @@
  */
 import {
   type Catalog,
+  type ChannelPool,
   contentAt,
   contentPopularity,
   isTvScreen,
@@ -26,6 +27,7 @@ import { quote } from "./text.ts";
 import { type Rng, shares } from "./rng.ts";
 import { play } from "./vod_play.ts";
 import { HOUR_MS } from "./time.ts";
+import type { Incidents } from "./incident_effects.ts";
 
 /**
  * What a session yields per event: the JSON text of the event's own fields,
@@ -53,6 +55,8 @@ export interface SessionContext {
   advertisers: readonly string[];
   /** The world the household lives in. */
   catalog: Catalog;
+  /** What goes wrong, and when. */
+  incidents: Incidents;
   /**
    * Epoch ms of the event the session yielded last, set as each event is
    * built (every event is yielded before the next is built). Keeping it here
@@ -128,6 +132,8 @@ export class SessionState {
   autoplays = 0;
   /** Set when a live tune ends with a fatal error. */
   fatal = false;
+  /** The app's version, which crash incidents select by. */
+  appVersion = "";
   readonly rng: Rng;
   readonly device: Device;
   /** A TV screen (STB, smart TV, stick, console). */
@@ -161,6 +167,21 @@ export class SessionState {
   /** The world the session runs in. */
   get catalog(): Catalog {
     return this.#ctx.catalog;
+  }
+
+  /** The stream's incidents. */
+  get incidents(): Incidents {
+    return this.#ctx.incidents;
+  }
+
+  /** The household's ISP and region code, which ISP incidents select by. */
+  get isp(): string {
+    return this.#ctx.household.operator.id;
+  }
+
+  /** The household's region code (VLG, WAL, BRU). */
+  get regionCode(): string {
+    return this.#ctx.household.city.regionCode;
   }
 
   /**
@@ -223,6 +244,7 @@ export function* appSession(ctx: SessionContext): Generator<EventFields> {
   const appVersion = appVersionOf(device, choice.service);
   ctx.sharedJson = sharedFields(ctx, choice.service, appVersion, network);
   const s = new SessionState(ctx, tv);
+  s.appVersion = appVersion;
   const cold = rng.chance(0.6);
   const coldStartMs = Math.round(
     cold ? rng.lognormal(2500, 0.4) : rng.lognormal(600, 0.4),
@@ -320,6 +342,24 @@ function tuneMethod(
   return x < 0.5 ? "up" : x < 0.7 ? "down" : x < 0.88 ? "number" : "epg";
 }
 
+/**
+ * During a live event, a tune goes to its channel (where the household
+ * receives it) far more often, most of all in the minutes after kick-off.
+ */
+function liveEventChannel(
+  s: SessionState,
+  pool: ChannelPool,
+  ch: number,
+  current: number,
+): number {
+  const event = s.incidents.liveEvent(s.t);
+  if (!event) return ch;
+  const i = s.catalog.channels.findIndex((c) => c.id === event.channel);
+  if (i === current || !pool.channels.includes(i)) return ch;
+  const early = s.t - event.fromMs < 300_000;
+  return s.rng.chance((early ? 0.9 : 0.5) * event.severity) ? i : ch;
+}
+
 /** Zaps between channels of a service's line-up until the session ends; returns the app's end reason. */
 function* watchLive(
   s: SessionState,
@@ -343,6 +383,9 @@ function* watchLive(
     const method = tuneMethod(s, first, lastChannel >= 0);
     let ch = pool.channels[s.rng.pickCumulative(pool.weights)]!;
     if (method === "last_channel") ch = lastChannel;
+    else if (s.incidents.any) {
+      ch = liveEventChannel(s, pool, ch, currentChannel);
+    }
     first = false;
     if (ch === currentChannel) {
       const k = pool.channels.indexOf(ch);

@@ -28,6 +28,8 @@ import { Arrivals, SLOT_MS } from "./arrivals.ts";
 import type { TelemetryEvent } from "./event.ts";
 import { expandHousehold } from "./household.ts";
 import { type Catalog, DEFAULT_CATALOG } from "./catalog.ts";
+import { Incidents, NO_INCIDENTS } from "./incident_effects.ts";
+import type { Incident } from "../world/incidents.ts";
 import { flat } from "./text.ts";
 import { HASH_START, hashWord } from "./rng.ts";
 import { appSession, MAX_SESSION_MS, type SessionContext } from "./session.ts";
@@ -67,6 +69,8 @@ export interface SimulatorOptions {
   shard?: { index: number; count: number };
   /** The world simulated (a scenario's); Belgium by default. */
   catalog?: Catalog;
+  /** What goes wrong, and when. */
+  incidents?: readonly Incident[];
 }
 
 /**
@@ -109,6 +113,7 @@ export function createSimulator(options: SimulatorOptions): Simulator {
 class Stream implements Simulator {
   readonly #options: SimulatorOptions;
   readonly #catalog: Catalog;
+  readonly #incidents: Incidents;
   readonly #endMs: number;
   /** First instant emitted: the start, or the resume point. */
   readonly #emitFrom: number;
@@ -127,6 +132,9 @@ class Stream implements Simulator {
     const resume = options.resume;
     this.#options = options;
     this.#catalog = options.catalog ?? DEFAULT_CATALOG;
+    this.#incidents = options.incidents?.length
+      ? new Incidents(options.incidents)
+      : NO_INCIDENTS;
     this.#endMs = options.endMs ?? Infinity;
     this.#emitFrom = resume ? resume.t : options.startMs;
     this.#skipAtStart = resume ? resume.n : 0;
@@ -232,6 +240,7 @@ class Stream implements Simulator {
         sharedJson: "",
         advertisers: this.#options.advertisers,
         catalog: this.#catalog,
+        incidents: this.#incidents,
         appSessionId: `AS_${slot.toString(36)}${
           a.i.toString(36).padStart(3, "0")
         }`,

@@ -15,6 +15,7 @@ import {
   type Service,
 } from "./catalog.ts";
 import { adPod } from "./ad_pod.ts";
+import { ADS_DOWN, APP_CRASH, CDN_OUTAGE } from "./incident_effects.ts";
 import { titleOf } from "./faker.ts";
 import {
   type EventFields,
@@ -94,6 +95,10 @@ interface Play {
   lastT: number;
   nextMidroll: number;
   reason: string;
+  /** The CDN delivering it. */
+  cdn: string;
+  /** Its service's id. */
+  service: string;
 }
 
 /** How a step of the playing loop leaves it. */
@@ -149,10 +154,14 @@ export function* play(
     lastT: 0,
     nextMidroll: Infinity,
     reason: "user_exit",
+    cdn,
+    service: svc.id,
   };
   if (svc.vodAds && deadline - s.t > 120_000) {
     s.t += Math.round(s.rng.uniform(150, 600));
-    if (yield* preRoll(s, p)) {
+    // A failed ad call starts the content at once, with no pre-roll.
+    const noAds = yield* adServerDown(s, p);
+    if (!noAds && (yield* preRoll(s, p))) {
       yield* endEarly(s, p, "ebvs");
       return p.reason;
     }
@@ -165,6 +174,19 @@ export function* play(
   const ended = end(s, p, p.reason, startup);
   if (ended !== undefined) yield ended;
   return p.reason;
+}
+
+/** Whether an ad server incident fails this break (a warning, no ads). */
+function* adServerDown(
+  s: SessionState,
+  p: Play,
+): Generator<EventFields, boolean> {
+  const failure = s.incidents.adFailure(s.t, p.service);
+  if (failure === 0 || !s.rng.chance(failure)) return false;
+  if (s.on("error", s.t)) {
+    yield p.tag + ADS_DOWN + ',"severity":"warning","phase":"ad"';
+  }
+  return true;
 }
 
 /** How often a skippable spot is skipped: rarely on the big screen (realism 1.5 completion). */
@@ -212,11 +234,17 @@ function* startUp(
   const startup = Math.round(
     Math.min(60_000, Math.max(100, s.rng.lognormal(median, 0.55))),
   );
-  if (s.rng.chance(0.012)) {
+  const outage = s.incidents.startFailure(s.t, p.cdn);
+  const failed = s.rng.chance(0.012)
+    ? 1
+    : outage > 0 && s.rng.chance(outage)
+    ? 2
+    : 0;
+  if (failed > 0) {
     // Video start failure: a fatal error before the first frame.
     s.t += Math.round(Math.min(startup, 8_000));
     const codes = START_FAILURES[platform(s.device.os)]!;
-    const code = codes[s.rng.int(codes.length)]!;
+    const code = failed === 2 ? CDN_OUTAGE : codes[s.rng.int(codes.length)]!;
     if (s.on("error", s.t)) {
       yield p.tag + code + ',"severity":"fatal","phase":"startup"';
     }
@@ -231,7 +259,11 @@ function* startUp(
     return yield* endEarly(s, p, "ebvs");
   }
   s.t += startup;
-  p.rung = Math.max(0, s.rungBase - (startup > 4_000 ? 2 : 0));
+  p.rung = Math.max(
+    0,
+    s.rungBase - (startup > 4_000 ? 2 : 0) -
+      s.incidents.rungDrop(s.t, s.isp, s.regionCode),
+  );
   if (s.on("playback_first_frame", s.t)) {
     yield p.tag + ',"startupTimeMs":' + startup + ',"bitrateKbps":' +
       s.catalog.ladder[p.rung]!.kbps + ',"resolution":"' +
@@ -315,7 +347,7 @@ function* playSteps(
     if (step === toHeartbeat && toHeartbeat > 0) {
       const r = s.rng.next();
       const at = Math.round(s.rng.uniform(0.05, 0.95) * toHeartbeat);
-      if (r < interruptionOdds(s)) {
+      if (r < interruptionOdds(s, p)) {
         const flow = yield* interruption(s, p, r, at, deadline);
         if (flow === "break") return;
         if (flow === "continue") continue;
@@ -353,8 +385,15 @@ function* playSteps(
 }
 
 /** The chance that a 10 s interval of play has an interruption. */
-function interruptionOdds(s: SessionState): number {
-  return (s.badNetwork ? 0.08 : 0.0008) + 0.004 + 0.0025 + 0.00015 + 0.001;
+function interruptionOdds(s: SessionState, p: Play): number {
+  return stallOdds(s, p) + 0.004 + 0.0025 + 0.00015 +
+    s.incidents.crash(s.t, s.device.os, s.appVersion) + 0.001;
+}
+
+/** The chance that a 10 s interval of play stalls: bad networks, and incidents. */
+function stallOdds(s: SessionState, p: Play): number {
+  return (s.badNetwork ? 0.08 : 0.0008) *
+    s.incidents.stallFactor(s.t, p.cdn, s.isp, s.regionCode);
 }
 
 /**
@@ -369,10 +408,11 @@ function* interruption(
   at: number,
   deadline: number,
 ): Generator<EventFields, Flow> {
-  const pStall = s.badNetwork ? 0.08 : 0.0008;
+  const pStall = stallOdds(s, p);
   const pPause = pStall + 0.004;
   const pSeek = pPause + 0.0025;
-  const pFatal = pSeek + 0.00015;
+  const pError = pSeek + 0.00015;
+  const pFatal = pError + s.incidents.crash(s.t, s.device.os, s.appVersion);
   const pWarn = pFatal + 0.001;
   const advance = () => {
     s.t += at;
@@ -393,7 +433,9 @@ function* interruption(
   }
   if (r >= pSeek && r < pFatal) {
     advance();
-    const code = PLAY_FAILURES[s.rng.int(PLAY_FAILURES.length)]!;
+    const code = r >= pError
+      ? APP_CRASH
+      : PLAY_FAILURES[s.rng.int(PLAY_FAILURES.length)]!;
     if (s.on("error", s.t)) {
       yield p.tag + code + ',"severity":"fatal","phase":"playback"';
     }
@@ -510,6 +552,12 @@ function* shortBuffer(
  */
 const midroll: Phase = function* (s, p, deadline) {
   p.position = round1(p.position);
+  if (yield* adServerDown(s, p)) {
+    // The content plays on: the heartbeat clock is not reset.
+    p.lastT = s.t;
+    p.nextMidroll = p.position + s.rng.uniform(600, 900);
+    return "continue";
+  }
   const ads = Array.from(
     { length: 2 + s.rng.int(3) },
     () => s.rng.int(CREATIVES),

@@ -33,9 +33,9 @@ export class KpiTally {
   playSec = 0;
   rebufferSec = 0;
 
-  /** Every event, first. */
-  event(e: Fields, type: string, t: number): void {
-    this.volume.event(e, type, t);
+  /** Every event, first; `judged` unless inside an incident's window. */
+  event(e: Fields, type: string, t: number, judged = true): void {
+    this.volume.event(e, type, t, judged);
     this.marks.event(e, type, t);
   }
 
@@ -46,10 +46,14 @@ export class KpiTally {
     this.volume.viewingDay(Math.floor(local / DAY_MS), t);
   }
 
-  /** A tune ended; `shifted` when it was time-shifted. */
-  tuneEnd(e: Fields, shifted: boolean): void {
-    if (e["isSurf"] === true) this.surfs++;
+  /**
+   * A tune ended; `shifted` when it was time-shifted. Volumes count every
+   * tune; surfing and channel shares only `judged` ones (outside incidents).
+   */
+  tuneEnd(e: Fields, shifted: boolean, judged = true): void {
     this.volume.tune(e, e["watchDurationSec"] as number, shifted);
+    if (!judged) return;
+    if (e["isSurf"] === true) this.surfs++;
     if (e["regionCode"] === "VLG") {
       const ch = e["channelId"] as string;
       const dur = e["watchDurationSec"] as number;
@@ -57,8 +61,15 @@ export class KpiTally {
     }
   }
 
-  /** A play ended with `reason`. */
-  playEnd(e: Fields, p: Play, reason: unknown): void {
+  /**
+   * A play ended with `reason`. Volumes count every play; quality (start
+   * failures, exits, completion, rebuffering) only `judged` ones.
+   */
+  playEnd(e: Fields, p: Play, reason: unknown, judged = true): void {
+    if (!judged) {
+      if (p.firstFrame) this.volume.play(e, e["playTimeSec"] as number);
+      return;
+    }
     if (!p.firstFrame) {
       if (reason === "error") this.vsf++;
       // Leaving during a pre-roll is counted with the pre-roll KPI.

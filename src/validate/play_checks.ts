@@ -139,6 +139,9 @@ const CHECKERS: Record<string, Checker> = {
   },
   error({ e, p, t }) {
     if (e["severity"] === "fatal") p.lastFatal = t;
+    // An ad call that failed before the first frame: the player starts
+    // the content from there, as it would after a pre-roll.
+    else if (e["phase"] === "ad" && p.state === "starting") p.preEnd = t;
   },
   ad_break_start: adBreakStart,
   ad_start({ flag, e, p, t, world }) {

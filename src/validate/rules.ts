@@ -4,6 +4,9 @@
  *
  * @module
  */
+import type { IncidentFinding } from "./incident_kpis.ts";
+
+export type { IncidentFinding } from "./incident_kpis.ts";
 
 /** A coherence rule and what it checks. */
 export const RULES = {
@@ -61,6 +64,8 @@ export interface ValidationReport {
   kpis: Kpi[];
   /** Whether the KPIs count towards `ok` (the default world's bands). */
   kpisJudged: boolean;
+  /** Each incident's measured effect against its promise. */
+  incidents: IncidentFinding[];
   ok: boolean;
 }
 

@@ -17,6 +17,8 @@ export interface Play {
   id: string;
   live: boolean;
   start: number;
+  /** Started in an incident's window: left out of the KPIs. */
+  inIncident?: boolean;
   /** When the heartbeat clock last (re)started. */
   anchor: number;
   state: "starting" | "playing" | "paused" | "buffering" | "seeking" | "ad";

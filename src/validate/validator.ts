@@ -19,6 +19,8 @@ import { checkPlayEvent, type PlayEvent } from "./play_checks.ts";
 import { type Rule, RULES, type ValidationReport } from "./rules.ts";
 import type { DeviceState, Fields, HouseholdState, Play } from "./state.ts";
 import { WorldChecks } from "./world_checks.ts";
+import { IncidentTally } from "./incident_kpis.ts";
+import type { IncidentSpec } from "../world/incidents.ts";
 
 export { IdSet } from "./id_set.ts";
 export { type Kpi, type Rule, RULES, type ValidationReport } from "./rules.ts";
@@ -34,12 +36,18 @@ interface Seen {
   hh: HouseholdState;
 }
 
-/** Creates a streaming validator of events simulated in `world`. */
-export function createValidator(world: World = WORLD): {
+/**
+ * Creates a streaming validator of events simulated in `world`, with
+ * `incidents`: their plays leave the KPIs, and their effect is measured.
+ */
+export function createValidator(
+  world: World = WORLD,
+  incidents: readonly IncidentSpec[] = [],
+): {
   feed(event: unknown): void;
   report(): ValidationReport;
 } {
-  const v = new Validator(world);
+  const v = new Validator(world, incidents);
   return { feed: (event) => v.feed(event), report: () => v.report() };
 }
 
@@ -54,10 +62,12 @@ class Validator {
   readonly #world: WorldChecks;
   readonly #ladderKbps: Set<number>;
   readonly #kpisJudged: boolean;
+  readonly #incidents: IncidentTally;
   #current: PlayEvent | undefined;
   #events = 0;
 
-  constructor(world: World) {
+  constructor(world: World, incidents: readonly IncidentSpec[]) {
+    this.#incidents = new IncidentTally(incidents);
     // The KPI bands are the Belgian world's sources: another scenario's
     // figures are reported beside them, not judged by them.
     this.#kpisJudged = world === WORLD;
@@ -90,7 +100,8 @@ class Validator {
     }
     const type = e["event"] as string;
     const t = Date.parse(e["timestamp"] as string);
-    this.#tally.event(e, type, t);
+    this.#incidents.event(e, type, t);
+    this.#tally.event(e, type, t, !this.#incidents.inWindow(t, "ads"));
     const idHash = idKey(e["eventId"] as string);
     if (this.#ids.has(idHash)) this.flag("unique_id", e, "eventId seen before");
     else this.#ids.add(idHash);
@@ -233,11 +244,11 @@ class Validator {
     if (hh.size !== undefined && hh.active > hh.size + 1) {
       this.flag("household", e, "more concurrent plays than members + 1");
     }
-    if (!live) {
-      this.#tally.playStarts++;
-      return;
-    }
-    this.#tally.tunes++;
+    // A play or tune that starts in an incident's window is judged by the
+    // incident's report, not by the quality KPIs.
+    if (this.#incidents.inWindow(t, "plays")) d.play.inIncident = true;
+    else if (!live) this.#tally.playStarts++;
+    else this.#tally.tunes++;
   }
 
   /** A tune ends: its duration, its program, no open break. */
@@ -258,7 +269,7 @@ class Validator {
     if (p.adBreak !== undefined && p.state === "ad") {
       this.flag("pairing", e, "tune ended inside an ad break");
     }
-    this.#tally.tuneEnd(e, p.shiftMs > 0);
+    this.#tally.tuneEnd(e, p.shiftMs > 0, !p.inIncident);
     closePlay(d, hh);
   }
 
@@ -281,7 +292,7 @@ class Validator {
     if (p.adOpen || (p.adBreak !== undefined)) {
       this.flag("pairing", e, "play ended inside an ad");
     }
-    this.#tally.playEnd(e, p, reason);
+    this.#tally.playEnd(e, p, reason, !p.inIncident);
     closePlay(d, hh);
   }
 
@@ -312,12 +323,15 @@ class Validator {
       this.#households.values(),
     );
     const clean = Object.values(violations).every((v) => v.count === 0);
+    const incidents = this.#incidents.findings();
     return {
       events: this.#events,
       violations,
       kpis,
       kpisJudged: this.#kpisJudged,
-      ok: clean && (!this.#kpisJudged || kpis.every((k) => k.ok)),
+      incidents,
+      ok: clean && (!this.#kpisJudged || kpis.every((k) => k.ok)) &&
+        incidents.every((i) => i.ok),
     };
   }
 }

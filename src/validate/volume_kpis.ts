@@ -77,12 +77,14 @@ export class VolumeTally {
   #maxT = -Infinity;
 
   /** Every event. */
-  event(e: Fields, type: string, t: number): void {
+  event(e: Fields, type: string, t: number, judged = true): void {
     if (t < this.#minT) this.#minT = t;
     if (t > this.#maxT) this.#maxT = t;
     const psid = e["playbackSessionId"] as string | undefined;
-    if (type.startsWith("ad_")) this.#ad(e, type, psid!);
-    else if (type === "channel_end" || type === "playback_end") {
+    // Ads inside an incident's window are the incident's, not the KPIs'.
+    if (type.startsWith("ad_")) {
+      if (judged) this.#ad(e, type, psid!);
+    } else if (type === "channel_end" || type === "playback_end") {
       this.#breakPos.delete(psid!);
     } else if (type === "app_end") this.#session(e, t);
   }

@@ -15,6 +15,7 @@ import { SCENARIO_SCHEMA } from "./scenario_schema.ts";
 import { schemaProblem } from "./schema_check.ts";
 import { worldProblem } from "./world_problems.ts";
 import type { World } from "./world.ts";
+import { UsageError } from "../errors.ts";
 
 /** A loaded scenario: its world and the hash that names its content. */
 export interface Scenario {
@@ -32,7 +33,7 @@ export const BUILT_IN: Readonly<Record<string, unknown>> = { belgium, demo };
 export const DEFAULT_SCENARIO = "belgium";
 
 /** A scenario that cannot be used: one line naming where and what. */
-export class ScenarioError extends RangeError {
+export class ScenarioError extends UsageError {
   /** An error about `source`. */
   constructor(source: string, detail: string) {
     super(`Cannot use scenario "${source}": ${detail}`);

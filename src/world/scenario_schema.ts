@@ -237,6 +237,52 @@ const device = record("A screen type", {
   networks: shares("its home networks"),
 });
 
+const incident = record(
+  "Something that goes wrong: `tvstream run --help` lists the kinds",
+  {
+    kind: {
+      enum: [
+        "cdn_outage",
+        "isp_degradation",
+        "app_crash",
+        "ad_server_down",
+        "live_event",
+      ],
+      description: "what goes wrong",
+    },
+    at: text("HH:MM (Brussels, the stream's first day) or an ISO date-time"),
+    for: {
+      type: "string",
+      pattern: "^\\d+(\\.\\d+)?(s|m|h)$",
+      description: "how long: 90s, 15m, 2h (default 15m)",
+    },
+    severity: {
+      type: "number",
+      minimum: 0.01,
+      maximum: 1,
+      description: "how hard it hits, 0.01 to 1 (default 0.8)",
+    },
+    cdn: text("cdn_outage: the CDN"),
+    isp: text("isp_degradation: the operator"),
+    region: { enum: REGIONS, description: "isp_degradation: only this region" },
+    os: text("app_crash: the OS"),
+    appVersion: text("app_crash: only this app version"),
+    service: text("ad_server_down: only this service"),
+    channel: text("live_event: the channel"),
+  },
+  [
+    "for",
+    "severity",
+    "cdn",
+    "isp",
+    "region",
+    "os",
+    "appVersion",
+    "service",
+    "channel",
+  ],
+);
+
 const population = record(
   "Households",
   {
@@ -327,7 +373,12 @@ export const SCENARIO_SCHEMA: Schema & Record<string, unknown> = {
         additionalProperties: strings("versions, newest first"),
         description: "OS versions per OS, newest first",
       },
+      incidents: {
+        type: "array",
+        items: incident,
+        description: "what goes wrong, and when",
+      },
     },
-    ["$schema", "description", "population"],
+    ["$schema", "description", "population", "incidents"],
   ),
 };

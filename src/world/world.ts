@@ -125,6 +125,25 @@ export interface World {
   models: Record<string, string[]>;
   /** OS versions per OS, newest first. */
   osVersions: Record<string, string[]>;
+  /** What goes wrong, and when (as `--incident` would say it). */
+  incidents?: ScenarioIncident[];
+}
+
+/** An incident in a scenario file: `--incident`'s fields as keys. */
+export interface ScenarioIncident {
+  kind: string;
+  /** `HH:MM` (Brussels, the first day) or an ISO date-time. */
+  at: string;
+  /** `15m`, `90s`, `2h`. */
+  for?: string;
+  severity?: number;
+  cdn?: string;
+  isp?: string;
+  region?: string;
+  os?: string;
+  appVersion?: string;
+  service?: string;
+  channel?: string;
 }
 
 /** The default world: Belgium (docs/realism.md section 4). */

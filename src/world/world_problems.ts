@@ -9,6 +9,11 @@
  */
 import type { SchemaProblem } from "./schema_check.ts";
 import { lineupOf, type World } from "./world.ts";
+import {
+  type IncidentKind,
+  type IncidentSpec,
+  incidentSpec,
+} from "./incidents.ts";
 
 type Check = (w: World) => SchemaProblem | undefined;
 
@@ -189,6 +194,58 @@ const population: Check = (w) => {
   }
 };
 
+/** The names an incident's targets must be among, in `world`. */
+function targetsOf(world: World): Record<string, string[]> {
+  return {
+    cdn: [...new Set(world.services.flatMap((s) => Object.keys(s.cdns)))],
+    isp: world.operators.map((o) => o.id),
+    os: [
+      ...new Set([
+        ...Object.values(world.devices).flatMap((d) => Object.keys(d.os)),
+        ...world.operators.map((o) => o.box),
+      ]),
+    ],
+    service: world.services.map((s) => s.id),
+    channel: world.channels.map((c) => c.id),
+  };
+}
+
+/** What is wrong with an incident's targets in `world`, or undefined. */
+export function incidentTargetProblem(
+  world: World,
+  spec: IncidentSpec,
+): string | undefined {
+  const known = targetsOf(world);
+  for (const [key, names] of Object.entries(known)) {
+    const v = (spec as unknown as Record<string, string | undefined>)[key];
+    if (v !== undefined && !names.includes(v)) {
+      return `no ${key} "${v}" in the scenario (known: ${names.join(", ")})`;
+    }
+  }
+}
+
+const incidents: Check = (w) => {
+  for (const [i, inc] of (w.incidents ?? []).entries()) {
+    const { kind, ...fields } = inc;
+    let spec: IncidentSpec;
+    try {
+      spec = incidentSpec(
+        kind as IncidentKind,
+        fields,
+        (why) => new Error(why),
+      );
+    } catch (error) {
+      return {
+        path: `incidents[${i}]`,
+        expected: "",
+        problem: (error as Error).message,
+      };
+    }
+    const problem = incidentTargetProblem(w, spec);
+    if (problem) return { path: `incidents[${i}]`, expected: "", problem };
+  }
+};
+
 const CHECKS: readonly Check[] = [
   uniqueIds,
   lineups,
@@ -197,4 +254,5 @@ const CHECKS: readonly Check[] = [
   regions,
   sharesAdd,
   population,
+  incidents,
 ];

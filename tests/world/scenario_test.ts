@@ -135,7 +135,7 @@ Deno.test("parseScenario(): the line named is the mistake's", () => {
   );
 });
 
-Deno.test("tvstream with a bad scenario file: one line on stderr, exit 2, no output", async () => {
+Deno.test("tvstream with a bad scenario file or incident target: one line on stderr, exit 2, no output", async () => {
   await using tmp = await withTmpDir();
   await Deno.writeTextFile(
     `${tmp.path}/bad.json`,
@@ -147,6 +147,13 @@ Deno.test("tvstream with a bad scenario file: one line on stderr, exit 2, no out
       ["run", "--scenario", "bad.json", "--from", "2026-11-02"],
       ["scenario", "--scenario", "bad.json"],
       ["validate", "--scenario", "missing.json", "x.jsonl"],
+      [
+        "run",
+        "--incident",
+        "cdn_outage cdn=Nope at=20:00",
+        "--from",
+        "2026-11-02",
+      ],
     ]
   ) {
     const r = await tvstream(args, { cwd: tmp.path });
@@ -155,7 +162,7 @@ Deno.test("tvstream with a bad scenario file: one line on stderr, exit 2, no out
     assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
     assert.match(
       r.stderr,
-      /^tvstream: Cannot use scenario "(bad|missing)\.json": /,
+      /^tvstream: Cannot use (scenario "(bad|missing)\.json": |--incident cdn_outage: no cdn "Nope" in the scenario \(known: .*Akamai)/,
     );
   }
   assert.equal(await exists(`${tmp.path}/warehouse`), false, "nothing written");
@@ -297,10 +304,57 @@ Deno.test("a run resumed with another scenario is refused; the same one resumes"
   assert.equal(other.code, 1);
   assert.match(
     other.stderr,
-    /Cannot resume from checkpoint ".*": it was written with other .*--scenario flags/,
+    /Cannot resume from checkpoint ".*": it was written with other .*--scenario.* flags/,
   );
   const same = await tvstream(args("demo", "2026-11-02T19:00:00Z"), {
     cwd: tmp.path,
   });
   assert.equal(same.code, 0, same.stderr);
+});
+
+Deno.test("a scenario's incidents happen in the stream, and validate given the scenario measures them", async () => {
+  await using tmp = await withTmpDir();
+  const world = structuredClone(WORLD) as World;
+  world.incidents = [
+    { kind: "ad_server_down", at: "19:00", for: "2h", severity: 1 },
+  ];
+  await Deno.writeTextFile(`${tmp.path}/ads.json`, JSON.stringify(world));
+  const s = await tvstream([
+    "sample",
+    "-n",
+    "10000000",
+    "--scenario",
+    "ads.json",
+    "--households",
+    "80",
+    "--from",
+    "2026-11-02T16:00:00Z",
+    "--to",
+    "2026-11-02T22:00:00Z",
+  ], { cwd: tmp.path });
+  assert.equal(s.code, 0, s.stderr);
+  await Deno.writeTextFile(`${tmp.path}/s.jsonl`, s.stdout);
+  assert.match(s.stdout, /"errorCode":"ADS-503"/);
+  const v = await tvstream(["validate", "--scenario", "ads.json", "s.jsonl"], {
+    cwd: tmp.path,
+  });
+  assert.match(
+    v.stdout,
+    /\nok {2}ad_server_down at=2026-11-02T18:00Z for=120m severity=1\n {4}on-demand ad breaks failed \(ADS-503\): 100\.0% inside/,
+  );
+  assert.equal(v.code, 0, v.stdout);
+});
+
+Deno.test("a scenario incident naming no CDN of the scenario is one line with its line", () => {
+  const text = edit(
+    /\n}\s*$/,
+    ',\n  "incidents": [\n    { "kind": "cdn_outage", "cdn": "Akamaii", "at": "20:00" }\n  ]\n}\n',
+  );
+  const line = text.split("\n").findIndex((l) => l.includes("Akamaii")) + 1;
+  assert.throws(
+    () => parseScenario("s.json", text),
+    new RegExp(
+      `^ScenarioError: Cannot use scenario "s.json": line ${line}, incidents\\[0\\]: no cdn "Akamaii" in the scenario \\(known: Demonet CDN, Akamai, Flix Edge\\)$`,
+    ),
+  );
 });

@@ -1,0 +1,149 @@
+/**
+ * What the simulator asks of the incidents at each draw they can change.
+ * Every question returns the neutral answer (0, 1, undefined) at once when
+ * no incident is active, so a stream without incidents is drawn exactly as
+ * before they existed.
+ *
+ * @module
+ */
+import type { Incident, IncidentSpec } from "../world/incidents.ts";
+import { brusselsOffsetMs, DAY_MS } from "./time.ts";
+
+/** The error a CDN outage fails a start with (JSON fields). */
+export const CDN_OUTAGE =
+  ',"errorCode":"CDN-504","errorMessage":"edge server timed out"';
+/** The error of a crash wave. */
+export const APP_CRASH =
+  ',"errorCode":"APP-1001","errorMessage":"application crashed"';
+/** The warning of an ad break the ad server could not fill. */
+export const ADS_DOWN =
+  ',"errorCode":"ADS-503","errorMessage":"ad decision server unavailable"';
+
+/** Places specs in time: `HH:MM` is Brussels time on the day of `anchorMs`. */
+export function placeIncidents(
+  specs: readonly IncidentSpec[],
+  anchorMs: number,
+): Incident[] {
+  return specs.map(({ at, ...rest }) => {
+    let fromMs: number;
+    if (typeof at === "number") fromMs = at;
+    else {
+      const [h, m] = at.split(":").map(Number);
+      const offset = brusselsOffsetMs(anchorMs);
+      const localDay = Math.floor((anchorMs + offset) / DAY_MS) * DAY_MS;
+      fromMs = localDay + (h! * 60 + m!) * 60_000 - offset;
+    }
+    return { ...rest, fromMs, toMs: fromMs + rest.durationMs };
+  });
+}
+
+/** The incidents of a stream, by kind. */
+export class Incidents {
+  readonly #all: readonly Incident[];
+  readonly #by: Record<Incident["kind"], Incident[]>;
+
+  /** Answers about `list`. */
+  constructor(list: readonly Incident[] = []) {
+    this.#all = list;
+    this.#by = {
+      cdn_outage: [],
+      isp_degradation: [],
+      app_crash: [],
+      ad_server_down: [],
+      live_event: [],
+    };
+    for (const i of list) this.#by[i.kind].push(i);
+  }
+
+  /** Whether there is any incident at all. */
+  get any(): boolean {
+    return this.#all.length > 0;
+  }
+
+  /** Chance that a play on `cdn` starting at `t` fails to start (0: none). */
+  startFailure(t: number, cdn: string): number {
+    return this.#active("cdn_outage", t, (i) => i.cdn === cdn)?.severity ?? 0;
+  }
+
+  /**
+   * How many times more often a play stalls at `t`: a CDN outage (10x at
+   * severity 1) or a degraded ISP (6x), whichever is worse.
+   */
+  stallFactor(
+    t: number,
+    cdn: string | undefined,
+    isp: string,
+    region: string,
+  ): number {
+    if (!this.any) return 1;
+    const outage = cdn === undefined
+      ? undefined
+      : this.#active("cdn_outage", t, (i) => i.cdn === cdn);
+    const slow = this.#ispAt(t, isp, region);
+    return Math.max(
+      1,
+      outage ? 1 + 9 * outage.severity : 1,
+      slow ? 1 + 5 * slow.severity : 1,
+    );
+  }
+
+  /** Rungs a play starting at `t` loses to a degraded ISP (0 to 3). */
+  rungDrop(t: number, isp: string, region: string): number {
+    const slow = this.#ispAt(t, isp, region);
+    return slow ? Math.ceil(3 * slow.severity) : 0;
+  }
+
+  /** Chance per 10 s of play at `t` that the app crashes (0: none). */
+  crash(t: number, os: string, appVersion: string): number {
+    const i = this.#active(
+      "app_crash",
+      t,
+      (i) =>
+        i.os === os &&
+        (i.appVersion === undefined || i.appVersion === appVersion),
+    );
+    return i ? 0.04 * i.severity : 0;
+  }
+
+  /** Chance that an on-demand ad break of `service` at `t` fails (0: none). */
+  adFailure(t: number, service: string): number {
+    return this.#active(
+      "ad_server_down",
+      t,
+      (i) => i.service === undefined || i.service === service,
+    )?.severity ?? 0;
+  }
+
+  /** The live event on air at `t`, if any. */
+  liveEvent(t: number): Incident | undefined {
+    return this.#active("live_event", t, () => true);
+  }
+
+  /** The first live event kicking off in (t0, t1], if any. */
+  kickOff(t0: number, t1: number): Incident | undefined {
+    for (const i of this.#by.live_event) {
+      if (i.fromMs > t0 && i.fromMs <= t1) return i;
+    }
+  }
+
+  #ispAt(t: number, isp: string, region: string): Incident | undefined {
+    return this.#active(
+      "isp_degradation",
+      t,
+      (i) => i.isp === isp && (i.region === undefined || i.region === region),
+    );
+  }
+
+  #active(
+    kind: Incident["kind"],
+    t: number,
+    match: (i: Incident) => boolean,
+  ): Incident | undefined {
+    for (const i of this.#by[kind]) {
+      if (t >= i.fromMs && t < i.toMs && match(i)) return i;
+    }
+  }
+}
+
+/** No incidents: every answer neutral. */
+export const NO_INCIDENTS: Incidents = new Incidents();
