@@ -10,8 +10,10 @@
 import { cumulative, hash32, hashString, type Shares, shares } from "./rng.ts";
 import { HOUR_MS } from "./time.ts";
 import {
+  type Behaviour,
   type Channel,
   type City,
+  DEFAULT_BEHAVIOUR,
   lineupOf,
   type Operator,
   type RegionCode,
@@ -85,6 +87,8 @@ export class Catalog {
   readonly householdSizes: readonly number[];
   /** Cumulative shares of households with 1.. TV sets. */
   readonly tvCounts: readonly number[];
+  /** How people watch (the scenario's, defaults filled in). */
+  readonly behaviour: Readonly<Behaviour>;
   /** Apple HLS authoring ladder (kbps, resolution), realism 1.4. */
   readonly ladder: readonly { kbps: number; resolution: string }[];
   readonly #pools = new Map<string, ChannelPool>();
@@ -129,6 +133,7 @@ export class Catalog {
       shares(world.devices[t]!.networks)
     );
     this.ladder = world.ladder;
+    this.behaviour = { ...DEFAULT_BEHAVIOUR, ...world.behaviour };
     // Statbel: mean 2.26 members, P(1) = 0.34; TVs: mean 1.52 (realism 1.3).
     this.householdSizes = normalised(
       world.population?.sizes ?? [0.34, 0.33, 0.14, 0.13, 0.045, 0.015],
@@ -203,6 +208,7 @@ export class Catalog {
       channelId,
       hour,
       this.programAt,
+      this.behaviour.adLoad,
     )
   );
 }
@@ -391,6 +397,7 @@ function breaksInHour(
   channelId: string,
   hour: number,
   programAt: (channelId: string, ms: number) => Program,
+  adLoad: number,
 ): AdBreak[] {
   if (!channel || channel.ads === "none") return [];
   const hourStart = hour * HOUR_MS;
@@ -403,7 +410,11 @@ function breaksInHour(
       hash32(code, hour, i, 13) % 60_000;
     const genre = programAt(channelId, startMs).genre;
     if (genre === "news" || genre === "kids") continue;
-    const target = 80 + hash32(code, hour, i, 17) % 91;
+    // Four breaks of at most 180 s keep within 12 minutes an hour.
+    const target = Math.min(
+      180,
+      Math.round((80 + hash32(code, hour, i, 17) % 91) * adLoad),
+    );
     const ads: number[] = [];
     let total = 0;
     for (let k = 0; k < 12 && total < target - 9; k++) {

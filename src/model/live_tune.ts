@@ -55,10 +55,12 @@ function zapLatency(s: SessionState): number {
 
 /** Draws how long a tune lasts (ms) and whether it is a surf. */
 function dwellOf(s: SessionState): { dwell: number; surf: boolean } {
-  const surf = s.rng.chance(0.42);
-  const dwell = surf
-    ? Math.min(9_400, s.rng.lognormal(4_000, 0.5))
-    : Math.min(4 * HOUR_MS, s.rng.lognormal(16 * 60_000, 1.25) + 10_000);
+  const b = s.catalog.behaviour;
+  const surf = s.rng.chance(b.surfShare);
+  const dwell = surf ? Math.min(9_400, s.rng.lognormal(4_000, 0.5)) : Math.min(
+    4 * HOUR_MS,
+    s.rng.lognormal(b.tuneMinutes * 60_000, 1.25) + 10_000,
+  );
   return { dwell: Math.round(dwell), surf };
 }
 
@@ -214,6 +216,7 @@ function* playSegment(
       return;
     }
     const stall = (s.badNetwork ? 0.03 : 0.0015) *
+      s.catalog.behaviour.rebuffering *
       s.incidents.stallFactor(s.t, undefined, s.isp, s.regionCode);
     if (s.rng.chance(stall)) {
       const ended = yield* liveStall(s, tn, until);

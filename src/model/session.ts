@@ -88,8 +88,6 @@ export interface SessionContext {
 export const HEARTBEAT_MS = 10_000;
 /** A pause longer than this ends the play with `timeout` (rule 11). */
 export const PAUSE_TIMEOUT_MS = 30 * 60_000;
-/** At most this many consecutive autoplays (binge guard, rule 10). */
-export const MAX_AUTOPLAY = 3;
 /** The longest app session: the lookback a resume needs. */
 export const MAX_SESSION_MS = 6 * HOUR_MS;
 
@@ -431,7 +429,8 @@ function* watchVod(
     let reason = yield* play(s, svc, content, false, deadline);
     let next = content;
     while (
-      reason === "completed" && s.autoplays < MAX_AUTOPLAY &&
+      reason === "completed" &&
+      s.autoplays < s.catalog.behaviour.maxAutoplay &&
       contentAt(svc, next).contentType === "episode" && s.rng.chance(0.55)
     ) {
       // Autoplay countdown 5-15 s, then the next episode (rule 10).

@@ -235,7 +235,7 @@ function* startUp(
     Math.min(60_000, Math.max(100, s.rng.lognormal(median, 0.55))),
   );
   const outage = s.incidents.startFailure(s.t, p.cdn);
-  const failed = s.rng.chance(0.012)
+  const failed = s.rng.chance(s.catalog.behaviour.startFailureRate)
     ? 1
     : outage > 0 && s.rng.chance(outage)
     ? 2
@@ -306,7 +306,9 @@ function plan(s: SessionState, p: Play, svc: Service): void {
     : remaining * s.rng.uniform(0.1, upTo);
   p.stopAt = p.position + intent;
   p.anchor = s.t;
-  p.nextMidroll = svc.vodAds ? p.position + s.rng.uniform(600, 900) : Infinity;
+  p.nextMidroll = svc.vodAds
+    ? p.position + s.rng.uniform(600, 900) / s.catalog.behaviour.adLoad
+    : Infinity;
 }
 
 /** The `playback_end` fields, or undefined while skipping. */
@@ -386,13 +388,14 @@ function* playSteps(
 
 /** The chance that a 10 s interval of play has an interruption. */
 function interruptionOdds(s: SessionState, p: Play): number {
-  return stallOdds(s, p) + 0.004 + 0.0025 + 0.00015 +
+  const b = s.catalog.behaviour;
+  return stallOdds(s, p) + b.pauseChancePer10s + b.seekChancePer10s + 0.00015 +
     s.incidents.crash(s.t, s.device.os, s.appVersion) + 0.001;
 }
 
 /** The chance that a 10 s interval of play stalls: bad networks, and incidents. */
 function stallOdds(s: SessionState, p: Play): number {
-  return (s.badNetwork ? 0.08 : 0.0008) *
+  return (s.badNetwork ? 0.08 : 0.0008) * s.catalog.behaviour.rebuffering *
     s.incidents.stallFactor(s.t, p.cdn, s.isp, s.regionCode);
 }
 
@@ -409,8 +412,8 @@ function* interruption(
   deadline: number,
 ): Generator<EventFields, Flow> {
   const pStall = stallOdds(s, p);
-  const pPause = pStall + 0.004;
-  const pSeek = pPause + 0.0025;
+  const pPause = pStall + s.catalog.behaviour.pauseChancePer10s;
+  const pSeek = pPause + s.catalog.behaviour.seekChancePer10s;
   const pError = pSeek + 0.00015;
   const pFatal = pError + s.incidents.crash(s.t, s.device.os, s.appVersion);
   const pWarn = pFatal + 0.001;
@@ -555,7 +558,8 @@ const midroll: Phase = function* (s, p, deadline) {
   if (yield* adServerDown(s, p)) {
     // The content plays on: the heartbeat clock is not reset.
     p.lastT = s.t;
-    p.nextMidroll = p.position + s.rng.uniform(600, 900);
+    p.nextMidroll = p.position +
+      s.rng.uniform(600, 900) / s.catalog.behaviour.adLoad;
     return "continue";
   }
   const ads = Array.from(
@@ -582,7 +586,8 @@ const midroll: Phase = function* (s, p, deadline) {
   }
   // Stitched ads hand back to the content with a short rebuffer, sometimes.
   if (s.rng.chance(0.3)) yield* shortBuffer(s, p, "ad_transition", deadline);
-  p.nextMidroll = p.position + s.rng.uniform(600, 900);
+  p.nextMidroll = p.position +
+    s.rng.uniform(600, 900) / s.catalog.behaviour.adLoad;
   p.anchor = s.t;
   return "continue";
 };

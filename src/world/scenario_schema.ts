@@ -283,6 +283,52 @@ const incident = record(
   ],
 );
 
+const rate = (description: string, maximum: number, minimum = 0): Schema => ({
+  type: "number",
+  minimum,
+  maximum,
+  description,
+});
+
+const behaviour = record(
+  "How people watch; a key left out takes its default (tvstream scenario --print shows them)",
+  {
+    surfShare: rate("share of tunes that are surfs, under 10 s", 1),
+    tuneMinutes: rate("median minutes of a tune that is not a surf", 240, 1),
+    maxAutoplay: {
+      type: "integer",
+      minimum: 0,
+      maximum: 20,
+      description: "binge guard: at most this many autoplays in a row",
+    },
+    adLoad: rate(
+      "ad load: linear pods this much longer (at most 12 min an hour), on-demand mid-rolls this much more often",
+      3,
+      0.1,
+    ),
+    startFailureRate: rate("share of on-demand plays that fail to start", 0.5),
+    rebuffering: rate("stalls this many times as often as by default", 20),
+    pauseChancePer10s: rate(
+      "chance of a pause in each 10 s of on-demand play",
+      0.1,
+    ),
+    seekChancePer10s: rate(
+      "chance of a seek in each 10 s of on-demand play",
+      0.1,
+    ),
+  },
+  [
+    "surfShare",
+    "tuneMinutes",
+    "maxAutoplay",
+    "adLoad",
+    "startFailureRate",
+    "rebuffering",
+    "pauseChancePer10s",
+    "seekChancePer10s",
+  ],
+);
+
 const population = record(
   "Households",
   {
@@ -320,6 +366,7 @@ export const SCENARIO_SCHEMA: Schema & Record<string, unknown> = {
       name: text("the scenario's name"),
       description: text("what it simulates"),
       population,
+      behaviour,
       regions: each("regions (Statbel codes)", REGIONS, region),
       cities: {
         type: "array",
@@ -379,6 +426,6 @@ export const SCENARIO_SCHEMA: Schema & Record<string, unknown> = {
         description: "what goes wrong, and when",
       },
     },
-    ["$schema", "description", "population", "incidents"],
+    ["$schema", "description", "population", "behaviour", "incidents"],
   ),
 };

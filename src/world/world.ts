@@ -106,11 +106,45 @@ export interface Population {
   tvs?: number[];
 }
 
+/** How people watch: the rates a scenario can turn up or down. */
+export interface Behaviour {
+  /** Share of tunes that are surfs (under 10 s). */
+  surfShare: number;
+  /** Median minutes of a tune that is not a surf. */
+  tuneMinutes: number;
+  /** Binge guard: at most this many autoplays in a row. */
+  maxAutoplay: number;
+  /** Ad load: linear pods this much longer (at most 12 min an hour), VoD mid-rolls this much more often. */
+  adLoad: number;
+  /** Share of on-demand plays that fail to start. */
+  startFailureRate: number;
+  /** Stalls this many times as often as the default. */
+  rebuffering: number;
+  /** Chance of a pause in each 10 s of on-demand play. */
+  pauseChancePer10s: number;
+  /** Chance of a seek in each 10 s of on-demand play. */
+  seekChancePer10s: number;
+}
+
+/** The behaviour of the default world (docs/realism.md). */
+export const DEFAULT_BEHAVIOUR: Readonly<Behaviour> = {
+  surfShare: 0.42,
+  tuneMinutes: 16,
+  maxAutoplay: 3,
+  adLoad: 1,
+  startFailureRate: 0.012,
+  rebuffering: 1,
+  pauseChancePer10s: 0.004,
+  seekChancePer10s: 0.0025,
+};
+
 /** The whole world. */
 export interface World {
   name: string;
   description: string;
   population?: Population;
+  /** How people watch; each key absent takes its default. */
+  behaviour?: Partial<Behaviour>;
   regions: Record<RegionCode, Region>;
   cities: City[];
   operators: Operator[];
