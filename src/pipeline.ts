@@ -25,7 +25,15 @@ import {
 } from "./protocol.ts";
 import { redact } from "./cli/redact.ts";
 import { LiveState } from "./live/state.ts";
-import { isLoopback, type LiveServer, startLiveServer } from "./live/server.ts";
+import {
+  type IncidentTrigger,
+  isLoopback,
+  type LiveServer,
+  startLiveServer,
+} from "./live/server.ts";
+import { type IncidentSpec, parseIncident } from "./world/incidents.ts";
+import { incidentTargetProblem } from "./world/world_problems.ts";
+import { WORLD } from "./world/world.ts";
 
 /** How long a stop signal waits for the last flush before exiting anyway. */
 export const STOP_GRACE_MS = 30_000;
@@ -107,7 +115,13 @@ class Pipeline {
   serve(): LiveServer | undefined {
     const http = this.#config.http;
     if (!http || !this.#live) return undefined;
-    const server = startLiveServer(http, this.#live);
+    const server = startLiveServer(
+      http,
+      this.#live,
+      this.#roles.includes("generator")
+        ? (spec) => this.#triggerIncident(spec)
+        : undefined,
+    );
     this.#logger.log(
       "info",
       `live view at ${server.url} (JSON at ${server.url}api/stats, Prometheus at ${server.url}metrics)`,
@@ -202,6 +216,27 @@ class Pipeline {
     }, durationSec * 1000);
   }
 
+  /** Checks an incident from the live view and sends it to the generator. */
+  #triggerIncident(text: string): ReturnType<IncidentTrigger> {
+    let spec: IncidentSpec;
+    try {
+      spec = parseIncident(/\bat=/.test(text) ? text : `${text} at=now`);
+    } catch (error) {
+      return { status: 400, body: { error: (error as Error).message } };
+    }
+    const world = this.#config.generator.world ?? WORLD;
+    const problem = incidentTargetProblem(world, spec);
+    if (problem) {
+      return {
+        status: 400,
+        body: { error: `Cannot use --incident ${spec.kind}: ${problem}` },
+      };
+    }
+    this.#post("generator", { type: "incident", spec });
+    this.#logger.log("info", `incident requested: ${text}`);
+    return { status: 202, body: { accepted: text } };
+  }
+
   #post(role: Role, command: Command): void {
     this.#workers.get(role)?.postMessage(command);
   }
@@ -231,6 +266,7 @@ class Pipeline {
         this.#stopped(report.role, report.stats);
         break;
       case "retry":
+      case "incident":
         break;
       case "failed": {
         const error = fromWireError(report.error);

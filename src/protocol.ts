@@ -9,6 +9,7 @@
  *
  * @module
  */
+import type { Incident, IncidentSpec } from "./world/incidents.ts";
 import type { PipelineConfig } from "./config.ts";
 import type { Delivery } from "./ports.ts";
 
@@ -138,7 +139,9 @@ export type Command =
    * [from, until) per partition. Finish once every partition's checkpoint
    * has reached `until`; a partition read from beyond `from` lost records.
    */
-  | { type: "drain"; range: DrainRange };
+  | { type: "drain"; range: DrainRange }
+  /** To the generator: start this incident (at its simulated now unless `at`). */
+  | { type: "incident"; spec: IncidentSpec };
 
 /** The offsets a bounded run's producer wrote: [from, until) per partition. */
 export interface DrainRange {
@@ -157,6 +160,8 @@ export type Report =
     message: string;
   }
   | { type: "stopped"; role: Role; stats: Stats }
+  /** The generator placed an incident in its stream. */
+  | { type: "incident"; role: Role; incident: Incident }
   /** A Kafka call failed and is retried; `error` is the broker's error type. */
   | { type: "retry"; role: Role; error: string }
   | { type: "failed"; role: Role; error: WireError };

@@ -40,51 +40,58 @@ export function serveGenerator(
   deps: GeneratorDeps,
 ): void {
   const clock = deps.clock ?? SYSTEM_CLOCK;
-  serveRole(endpoint, "generator", async ({ config, port }, signal) => {
-    let sink: Sink | undefined;
-    try {
-      if (!port) throw new Error("No transport: the generator needs a port");
-      const channel = deps.openSink(config, port, signal);
-      sink = channel.sink;
-      post(endpoint, { type: "ready", role: "generator" });
-      const resume = await Promise.race([
-        channel.subscribed,
-        new Promise<undefined>((r) =>
-          signal.addEventListener("abort", () => r(undefined))
-        ),
-      ]);
-      const stats = await runGenerator({
-        settings: config.generator,
-        advertisers: deps.advertisers(),
-        sink,
-        clock,
-        signal,
-        ...(resume ? { resume } : {}),
-        ...(channel.onAck ? { onAck: channel.onAck } : {}),
-        // With no consumer in the pipeline, the live view's audience
-        // figures come from the stream as it is generated.
-        ...(config.http && config.command === "produce"
-          ? { tally: new AudienceTally() }
-          : {}),
-        report: (stats) =>
-          post(endpoint, { type: "progress", role: "generator", stats }),
-        log: (message) =>
-          post(endpoint, {
-            type: "log",
-            role: "generator",
-            level: "info",
-            message,
-          }),
-      });
-      await sink.close(
-        stats.windowEndMs !== undefined
-          ? { until: stats.windowEndMs }
-          : undefined,
-      );
-      return stats;
-    } catch (error) {
-      await sink?.close().catch(() => {});
-      throw error;
-    }
-  });
+  serveRole(
+    endpoint,
+    "generator",
+    async ({ config, port }, signal, _drain, incidents) => {
+      let sink: Sink | undefined;
+      try {
+        if (!port) throw new Error("No transport: the generator needs a port");
+        const channel = deps.openSink(config, port, signal);
+        sink = channel.sink;
+        post(endpoint, { type: "ready", role: "generator" });
+        const resume = await Promise.race([
+          channel.subscribed,
+          new Promise<undefined>((r) =>
+            signal.addEventListener("abort", () => r(undefined))
+          ),
+        ]);
+        const stats = await runGenerator({
+          settings: config.generator,
+          advertisers: deps.advertisers(),
+          sink,
+          clock,
+          signal,
+          ...(resume ? { resume } : {}),
+          ...(channel.onAck ? { onAck: channel.onAck } : {}),
+          // With no consumer in the pipeline, the live view's audience
+          // figures come from the stream as it is generated.
+          ...(config.http && config.command === "produce"
+            ? { tally: new AudienceTally() }
+            : {}),
+          incidents,
+          onIncident: (incident) =>
+            post(endpoint, { type: "incident", role: "generator", incident }),
+          report: (stats) =>
+            post(endpoint, { type: "progress", role: "generator", stats }),
+          log: (message) =>
+            post(endpoint, {
+              type: "log",
+              role: "generator",
+              level: "info",
+              message,
+            }),
+        });
+        await sink.close(
+          stats.windowEndMs !== undefined
+            ? { until: stats.windowEndMs }
+            : undefined,
+        );
+        return stats;
+      } catch (error) {
+        await sink?.close().catch(() => {});
+        throw error;
+      }
+    },
+  );
 }

@@ -5,7 +5,16 @@
  * @module
  */
 import { DEFAULT_HOUSEHOLDS, type GeneratorSettings } from "../config.ts";
-import { createSimulator, type Position } from "../model/simulator.ts";
+import {
+  createSimulator,
+  type Position,
+  type Simulator,
+} from "../model/simulator.ts";
+import {
+  describeIncident,
+  type Incident,
+  type IncidentSpec,
+} from "../world/incidents.ts";
 import { catalogOf } from "../model/catalog.ts";
 import { placeIncidents } from "../model/incident_effects.ts";
 import { householdsForRate } from "../model/rate_profile.ts";
@@ -34,6 +43,10 @@ export interface GeneratorRunOptions {
   advertisers: readonly string[];
   /** Tallies the audience of the stream, for a live view with no consumer. */
   tally?: AudienceTally;
+  /** Incidents triggered since the last call (the live view's), to start now. */
+  incidents?: () => IncidentSpec[];
+  /** Called with each triggered incident once it is placed in the stream. */
+  onIncident?: (incident: Incident) => void;
 }
 
 /**
@@ -108,6 +121,21 @@ function openSimulator(options: GeneratorRunOptions, now: number) {
   return { plan, sim };
 }
 
+/** Starts the incidents triggered since the last call, at the stream's simulated now. */
+function startIncidents(
+  options: GeneratorRunOptions,
+  sim: Simulator,
+  anchorMs: number,
+  simNow: number,
+): void {
+  const specs = options.incidents?.() ?? [];
+  for (const incident of placeIncidents(specs, anchorMs, simNow)) {
+    sim.addIncident(incident);
+    options.log?.(`incident started: ${describeIncident(incident)}`);
+    options.onIncident?.(incident);
+  }
+}
+
 /** Runs the generator until the window, count, duration or signal ends it. */
 export async function runGenerator(
   options: GeneratorRunOptions,
@@ -176,6 +204,7 @@ export async function runGenerator(
       if (tally) stats.audience = tally.figures();
       options.report?.({ ...stats });
       lastReport = now;
+      startIncidents(options, sim, plan.startMs, stats.simTime || now);
     }
     const nextT = sim.peekTime();
     if (nextT === undefined) {

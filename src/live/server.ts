@@ -1,7 +1,8 @@
 /**
  * The live view's HTTP server (Deno.serve): the dashboard page and its
  * assets (embedded in the binary through text imports), `/api/stats`,
- * Server-Sent Events on `/api/events`, and `/metrics` for Prometheus.
+ * Server-Sent Events on `/api/events`, `/metrics` for Prometheus, and
+ * `POST /api/incidents` to start an incident on a running stream.
  * Nothing it serves asks the browser for anything beyond this server.
  *
  * @module
@@ -26,6 +27,11 @@ const HEADERS = {
   "cache-control": "no-store",
 };
 
+/** Starts an incident from its `--incident` text: the status and what to answer. */
+export type IncidentTrigger = (
+  spec: string,
+) => { status: 202 | 400 | 409; body: Record<string, unknown> };
+
 /** A running live-view server. */
 export interface LiveServer {
   /** The page's address, e.g. `http://127.0.0.1:8787/`. */
@@ -46,9 +52,14 @@ export function isLoopback(host: string): boolean {
 export function startLiveServer(
   settings: HttpSettings,
   state: LiveState,
+  trigger?: IncidentTrigger,
 ): LiveServer {
   const streams: Streams = new Map();
-  const handler = (request: Request) => route(request, state, streams);
+  const handler = (request: Request) =>
+    new URL(request.url).pathname === "/api/incidents" &&
+      request.method === "POST"
+      ? postIncident(request, trigger)
+      : route(request, state, streams);
   const tries = settings.explicit || settings.port === 0 ? 1 : PORT_TRIES;
   for (let i = 0;; i++) {
     const port = settings.port + i;
@@ -105,6 +116,7 @@ function route(
     return json({ ...state.snapshot, history: state.history });
   }
   if (path === "/api/events") return events(state, streams);
+  if (path === "/api/incidents") return json(state.snapshot.incidents);
   const asset = ASSETS[path];
   if (asset) return text(200, asset.body, { "content-type": asset.type });
   return text(404, "not found\n");
@@ -125,10 +137,46 @@ function text(
   });
 }
 
-function json(value: unknown): Response {
-  return text(200, JSON.stringify(value), {
+function json(value: unknown, status = 200): Response {
+  return text(status, JSON.stringify(value), {
     "content-type": "application/json; charset=utf-8",
   });
+}
+
+/**
+ * `POST /api/incidents` with `{"incident": "cdn_outage cdn=Akamai for=10m"}`.
+ * JSON only: a cross-site page cannot send it without a preflight this
+ * server never grants.
+ */
+async function postIncident(
+  request: Request,
+  trigger: IncidentTrigger | undefined,
+): Promise<Response> {
+  const type = request.headers.get("content-type") ?? "";
+  if (!type.startsWith("application/json")) {
+    return json({
+      error: "expected a JSON body (content-type: application/json)",
+    }, 415);
+  }
+  let spec: unknown;
+  try {
+    spec = (await request.json())?.incident;
+  } catch {
+    return json({ error: "expected a JSON body" }, 400);
+  }
+  if (typeof spec !== "string") {
+    return json({
+      error:
+        'expected {"incident": "KIND key=value ..."}, e.g. {"incident": "cdn_outage cdn=Akamai for=10m"}',
+    }, 400);
+  }
+  if (!trigger) {
+    return json({
+      error: "this command generates no stream to start an incident in",
+    }, 409);
+  }
+  const { status, body } = trigger(spec);
+  return json(body, status);
 }
 
 const encoder = new TextEncoder();

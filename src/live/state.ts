@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { describeIncident } from "../world/incidents.ts";
 import type { PipelineConfig } from "../config.ts";
 import type {
   AudienceFigures,
@@ -93,6 +94,8 @@ export interface LiveSnapshot {
   histograms: { flushSeconds?: HistogramData; ackSeconds?: HistogramData };
   memory: { rss: number; heapUsed: Record<string, number> };
   warnings: string[];
+  /** Incidents triggered on this run, as `--incident` would write them, with their windows. */
+  incidents: { spec: string; fromMs: number; toMs: number }[];
 }
 
 /** The workers' reports, folded into snapshots. */
@@ -101,6 +104,7 @@ export class LiveState {
   readonly #stats = new Map<Role, Stats>();
   readonly #retries: Record<string, number> = {};
   readonly #warnings: string[] = [];
+  readonly #incidents: LiveSnapshot["incidents"] = [];
   readonly #history: LivePoint[] = [];
   readonly #listeners = new Set<(s: LiveSnapshot) => void>();
   readonly #startedAt: number;
@@ -131,6 +135,13 @@ export class LiveState {
         break;
       case "retry":
         this.#retries[report.error] = (this.#retries[report.error] ?? 0) + 1;
+        break;
+      case "incident":
+        this.#incidents.push({
+          spec: describeIncident(report.incident),
+          fromMs: report.incident.fromMs,
+          toMs: report.incident.toMs,
+        });
         break;
       case "log":
         if (report.level !== "warn") break;
@@ -197,6 +208,7 @@ export class LiveState {
       },
       memory: { rss: memory.rss, heapUsed },
       warnings: [...this.#warnings],
+      incidents: [...this.#incidents],
     };
   }
 

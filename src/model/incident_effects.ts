@@ -19,15 +19,22 @@ export const APP_CRASH =
 export const ADS_DOWN =
   ',"errorCode":"ADS-503","errorMessage":"ad decision server unavailable"';
 
-/** Places specs in time: `HH:MM` is Brussels time on the day of `anchorMs`. */
+/**
+ * Places specs in time: `HH:MM` is Brussels time on the day of `anchorMs`,
+ * `now` is `nowMs` (the stream's simulated now).
+ */
 export function placeIncidents(
   specs: readonly IncidentSpec[],
   anchorMs: number,
+  nowMs = anchorMs,
 ): Incident[] {
   return specs.map(({ at, ...rest }) => {
     let fromMs: number;
     if (typeof at === "number") fromMs = at;
     else {
+      if (at === "now") {
+        return { ...rest, fromMs: nowMs, toMs: nowMs + rest.durationMs };
+      }
       const [h, m] = at.split(":").map(Number);
       const offset = brusselsOffsetMs(anchorMs);
       const localDay = Math.floor((anchorMs + offset) / DAY_MS) * DAY_MS;
@@ -39,12 +46,12 @@ export function placeIncidents(
 
 /** The incidents of a stream, by kind. */
 export class Incidents {
-  readonly #all: readonly Incident[];
+  readonly #all: Incident[];
   readonly #by: Record<Incident["kind"], Incident[]>;
 
   /** Answers about `list`. */
   constructor(list: readonly Incident[] = []) {
-    this.#all = list;
+    this.#all = [...list];
     this.#by = {
       cdn_outage: [],
       isp_degradation: [],
@@ -53,6 +60,12 @@ export class Incidents {
       live_event: [],
     };
     for (const i of list) this.#by[i.kind].push(i);
+  }
+
+  /** Adds an incident, from now on. */
+  add(incident: Incident): void {
+    this.#all.push(incident);
+    this.#by[incident.kind].push(incident);
   }
 
   /** Whether there is any incident at all. */
@@ -144,6 +157,3 @@ export class Incidents {
     }
   }
 }
-
-/** No incidents: every answer neutral. */
-export const NO_INCIDENTS: Incidents = new Incidents();

@@ -28,7 +28,7 @@ import { Arrivals, SLOT_MS } from "./arrivals.ts";
 import type { TelemetryEvent } from "./event.ts";
 import { expandHousehold } from "./household.ts";
 import { type Catalog, DEFAULT_CATALOG } from "./catalog.ts";
-import { Incidents, NO_INCIDENTS } from "./incident_effects.ts";
+import { Incidents } from "./incident_effects.ts";
 import type { Incident } from "../world/incidents.ts";
 import { flat } from "./text.ts";
 import { HASH_START, hashWord } from "./rng.ts";
@@ -102,6 +102,8 @@ export interface Simulator {
   position(): Position;
   /** Returns the number of app sessions currently running. */
   activeSessions(): number;
+  /** Adds an incident to the running stream (a live trigger). */
+  addIncident(incident: Incident): void;
 }
 
 /** Creates a simulator for a population and window. */
@@ -132,9 +134,7 @@ class Stream implements Simulator {
     const resume = options.resume;
     this.#options = options;
     this.#catalog = options.catalog ?? DEFAULT_CATALOG;
-    this.#incidents = options.incidents?.length
-      ? new Incidents(options.incidents)
-      : NO_INCIDENTS;
+    this.#incidents = new Incidents(options.incidents ?? []);
     this.#endMs = options.endMs ?? Infinity;
     this.#emitFrom = resume ? resume.t : options.startMs;
     this.#skipAtStart = resume ? resume.n : 0;
@@ -186,6 +186,10 @@ class Stream implements Simulator {
 
   position(): Position {
     return { seq: this.#seq, t: this.#lastT, n: this.#atLastT };
+  }
+
+  addIncident(incident: Incident): void {
+    this.#incidents.add(incident);
   }
 
   activeSessions(): number {

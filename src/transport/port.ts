@@ -15,6 +15,7 @@ import {
   type Stats,
   toWireError,
 } from "../protocol.ts";
+import type { IncidentSpec } from "../world/incidents.ts";
 
 /** The part of a MessagePort a link uses, typed by what it sends. */
 export interface Port<Out> {
@@ -150,6 +151,8 @@ export type RoleRun = (
   signal: AbortSignal,
   /** Settles with the offsets to drain when main sends "drain". */
   drain: Promise<DrainRange>,
+  /** Incidents main sent since the last call (the generator takes them). */
+  incidents: () => IncidentSpec[],
 ) => Promise<Stats>;
 
 /**
@@ -165,6 +168,7 @@ export function serveRole(
 ): void {
   const abort = new AbortController();
   const drain = Promise.withResolvers<DrainRange>();
+  const incidents: IncidentSpec[] = [];
   const onMessage = (event: MessageEvent) => {
     const command = event.data as Command;
     switch (command.type) {
@@ -177,6 +181,9 @@ export function serveRole(
       case "drain":
         drain.resolve(command.range);
         break;
+      case "incident":
+        incidents.push(command.spec);
+        break;
       default: {
         const never: never = command;
         void never;
@@ -187,7 +194,12 @@ export function serveRole(
 
   async function start(command: Extract<Command, { type: "start" }>) {
     try {
-      const stats = await run(command, abort.signal, drain.promise);
+      const stats = await run(
+        command,
+        abort.signal,
+        drain.promise,
+        () => incidents.splice(0),
+      );
       post(endpoint, { type: "stopped", role, stats });
     } catch (error) {
       post(endpoint, { type: "failed", role, error: toWireError(error) });

@@ -48,7 +48,7 @@ export type IncidentKind = keyof typeof INCIDENT_KINDS;
 /** An incident as written: its start may be a Brussels time of the first day. */
 export interface IncidentSpec {
   kind: IncidentKind;
-  /** Epoch ms, or `HH:MM` (Brussels) on the stream's first day. */
+  /** Epoch ms, `HH:MM` (Brussels) on the stream's first day, or `now`. */
   at: number | string;
   durationMs: number;
   /** 0 to 1: how hard it hits. */
@@ -167,7 +167,7 @@ export function incidentSpec(
 }
 
 function parseAt(raw: string): number | string | undefined {
-  if (/^([01]\d|2[0-3]):[0-5]\d$/.test(raw)) return raw;
+  if (raw === "now" || /^([01]\d|2[0-3]):[0-5]\d$/.test(raw)) return raw;
   const ms = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(raw) ? raw : raw + "Z");
   return Number.isNaN(ms) || !/^\d{4}-\d\d-\d\d/.test(raw) ? undefined : ms;
 }

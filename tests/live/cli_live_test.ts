@@ -6,6 +6,8 @@ import assert from "node:assert/strict";
 import { spawnTvstream, tvstream } from "../_cli.ts";
 import { withTmpDir } from "../_helpers.ts";
 import { freePort } from "../../tools/net.ts";
+import { readTable } from "../../tools/read_table.ts";
+import { Browser, findChromium } from "../../tools/browser.ts";
 
 const BACKFILL = ["run", "--from", "2026-11-02", "--rate", "0", "--events"];
 
@@ -101,4 +103,122 @@ Deno.test("cli: the SASL password never appears in any endpoint", async () => {
   assert.ok(stats.length >= 4, `${stats.length} snapshots read`);
   assert.equal(JSON.parse(stats[0]!).transport, "kafka");
   for (const body of bodies) assert.ok(!body.includes(secret));
+});
+
+/**
+ * Starts an incident from the dashboard's Incidents panel in Chromium, and
+ * checks the page says it was accepted; without Chromium, posts it.
+ */
+async function startFromPage(
+  base: string,
+  spec: string,
+  post: (body: unknown) => Promise<Response>,
+): Promise<void> {
+  const chromium = await findChromium();
+  if (!chromium) {
+    console.log("chromium not installed: posting the incident instead");
+    const ok = await post({ incident: spec });
+    assert.equal(ok.status, 202);
+    await ok.body?.cancel();
+    return;
+  }
+  const browser = await Browser.launch(chromium);
+  try {
+    await browser.open(`${base}/`);
+    await browser.evaluate(`(() => {
+      document.getElementById("incident-spec").value = ${JSON.stringify(spec)};
+      document.getElementById("incident-start").click();
+      return true;
+    })()`);
+    let result = "";
+    for (let i = 0; i < 50 && !result.startsWith("accepted"); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      result = await browser.evaluate<string>(
+        `document.getElementById("incident-result").textContent`,
+      );
+    }
+    assert.equal(result, `accepted: ${spec}`);
+    let shown = "";
+    for (let i = 0; i < 50 && !shown.includes("on air"); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      shown = await browser.evaluate<string>(
+        `document.querySelector("#incidents li").textContent`,
+      );
+    }
+    assert.match(shown, /^ad_server_down at=.* \(on air\)$/);
+    assert.deepEqual(browser.errors, []);
+  } finally {
+    await browser.close();
+  }
+}
+
+Deno.test("cli: POST /api/incidents starts an incident in the running stream; bad ones get a one-line 400", async () => {
+  await using tmp = await withTmpDir();
+  const port = freePort();
+  const child = spawnTvstream([
+    "run",
+    "--from",
+    "2026-11-02T19:00:00Z",
+    "--to",
+    "2026-11-02T21:00:00Z",
+    "--households",
+    "400",
+    "--rate",
+    "6000",
+    "--http",
+    `127.0.0.1:${port}`,
+    "--quiet",
+  ], { cwd: tmp.path });
+  const base = `http://127.0.0.1:${port}`;
+  const post = (body: unknown, type = "application/json") =>
+    fetch(`${base}/api/incidents`, {
+      method: "POST",
+      headers: { "content-type": type },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    });
+  try {
+    let up = false;
+    for (let i = 0; i < 80 && !up; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      up = await fetch(`${base}/api/stats`).then((r) => r.body?.cancel()).then(
+        () => true,
+        () => false,
+      );
+    }
+    const plain = await post("ad_server_down", "text/plain");
+    assert.equal(plain.status, 415, "a cross-site form cannot post it");
+    await plain.body?.cancel();
+    const typo = await post({ incident: "cdn_outage cdn=Akamaii" });
+    assert.equal(typo.status, 400);
+    assert.match((await typo.json()).error, /no cdn "Akamaii" in the scenario/);
+    await startFromPage(base, "ad_server_down for=2h severity=1", post);
+    let listed: { spec: string; fromMs: number }[] = [];
+    for (let i = 0; i < 50 && listed.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      listed = await (await fetch(`${base}/api/incidents`)).json();
+    }
+    assert.equal(listed.length, 1);
+    assert.match(
+      listed[0]!.spec,
+      /^ad_server_down at=2026-11-02T\d\d:\d\dZ for=120m severity=1$/,
+    );
+    // Let the stream run on into the incident before stopping it.
+    await new Promise((r) => setTimeout(r, 1500));
+  } finally {
+    child.kill("SIGTERM");
+    await child.status;
+    await child.stderr.cancel().catch(() => {});
+  }
+  const v = await tvstream(["validate", "--json"], { cwd: tmp.path });
+  const report = JSON.parse(v.stdout);
+  assert.ok(report.events > 1000);
+  for (const [rule, r] of Object.entries(report.violations)) {
+    assert.equal((r as { count: number }).count, 0, rule);
+  }
+  // The incident's failed ad calls reached the warehouse.
+  const rows = await readTable(`${tmp.path}/warehouse`, "tv_events", [
+    "errorCode",
+  ]);
+  const failed = rows.filter((r) => r.values["errorCode"] === "ADS-503");
+  assert.ok(failed.length > 0, `${rows.length} rows, none ADS-503`);
 });

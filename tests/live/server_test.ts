@@ -209,3 +209,48 @@ Deno.test("live server: a taken default port moves to the next; a taken --http p
     taken.close();
   }
 });
+
+Deno.test("live server: POST /api/incidents takes JSON only, answers what the trigger says, 409 with no stream", async () => {
+  const state = fedState();
+  const asked: string[] = [];
+  const server = startLiveServer(
+    { host: "127.0.0.1", port: 0, explicit: true },
+    state,
+    (spec) => {
+      asked.push(spec);
+      return spec.startsWith("bad")
+        ? { status: 400, body: { error: "no" } }
+        : { status: 202, body: { accepted: spec } };
+    },
+  );
+  const none = startLiveServer(
+    { host: "127.0.0.1", port: 0, explicit: true },
+    state,
+  );
+  const post = (url: string, body: string, type = "application/json") =>
+    fetch(`${url}api/incidents`, {
+      method: "POST",
+      headers: { "content-type": type },
+      body,
+    }).then(async (r) => ({ status: r.status, body: await r.json() }));
+  try {
+    assert.equal((await post(server.url, "x", "text/plain")).status, 415);
+    assert.equal((await post(server.url, "{")).status, 400);
+    assert.equal((await post(server.url, '{"kind": 1}')).status, 400);
+    assert.deepEqual(await post(server.url, '{"incident": "bad one"}'), {
+      status: 400,
+      body: { error: "no" },
+    });
+    assert.deepEqual(
+      await post(server.url, '{"incident": "ad_server_down"}'),
+      { status: 202, body: { accepted: "ad_server_down" } },
+    );
+    assert.deepEqual(asked, ["bad one", "ad_server_down"]);
+    assert.equal((await post(none.url, '{"incident": "x"}')).status, 409);
+    const listed = await fetch(`${server.url}api/incidents`);
+    assert.deepEqual(await listed.json(), []);
+  } finally {
+    await server.close();
+    await none.close();
+  }
+});

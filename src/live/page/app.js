@@ -318,6 +318,36 @@ function render(s) {
       el("li", { text: w })
     ),
   );
+  $("incidents").replaceChildren(
+    ...(s.incidents.length ? s.incidents : [{ spec: "none yet" }]).map((i) =>
+      el("li", {
+        text: i.fromMs === undefined
+          ? i.spec
+          : `${i.spec} (${
+            i.toMs <= (s.pipeline.simTime ?? s.at) ? "over" : "on air"
+          })`,
+      })
+    ),
+  );
+}
+
+/** Starts the incident written in the form, and says what the server answered. */
+async function startIncident() {
+  const result = $("incident-result");
+  result.textContent = "starting…";
+  try {
+    const response = await fetch("/api/incidents", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ incident: $("incident-spec").value }),
+    });
+    const body = await response.json();
+    result.textContent = response.ok
+      ? `accepted: ${body.accepted}`
+      : `not started: ${body.error}`;
+  } catch (e) {
+    result.textContent = `not started: ${e.message}`;
+  }
 }
 
 function onSnapshot(s) {
@@ -328,6 +358,7 @@ function onSnapshot(s) {
 }
 
 async function start() {
+  $("incident-start").addEventListener("click", startIncident);
   const response = await fetch("/api/stats");
   const first = await response.json();
   for (const p of first.history) pushPoint(p);
