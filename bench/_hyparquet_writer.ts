@@ -12,8 +12,8 @@ import { ByteWriter, ParquetWriter } from "hyparquet-writer";
 import type { ColumnSource } from "hyparquet-writer/src/types.js";
 import {
   type ColumnBuffer,
-  COLUMNS,
   parquetSchema,
+  tableColumns,
 } from "../src/warehouse/table.ts";
 import { snappyCompress } from "../src/warehouse/snappy.ts";
 
@@ -23,8 +23,9 @@ const PLAIN_ONLY = new Set(["eventId", "timestamp", "kafkaOffset"]);
 /** The buffer's rows as the library's dense columns (nulls filled in). */
 export function toColumnData(buffer: ColumnBuffer): ColumnSource[] {
   const n = buffer.size;
+  const columns = tableColumns();
   return buffer.chunks().map((chunk, i) => {
-    const column = COLUMNS[i]!;
+    const column = columns[i]!;
     let data: unknown[];
     if (!chunk.rows) data = Array.from(chunk.values);
     else {

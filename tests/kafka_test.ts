@@ -497,3 +497,77 @@ async function sha256(lines: string[]): Promise<string> {
   return [...new Uint8Array(hash)].map((b) => b.toString(16).padStart(2, "0"))
     .join("");
 }
+
+test("a scenario's own event type goes through Kafka: consume --scenario lands it in its columns; without, it is rejected, never lost", async () => {
+  await using cluster = await startMockCluster();
+  await using tmp = await withTmpDir();
+  const printed = await tvstream(
+    ["scenario", "--print", "--scenario", "demo"],
+    {
+      cwd: tmp.path,
+    },
+  );
+  const world = JSON.parse(printed.stdout);
+  world.eventTypes = [{
+    name: "remote_key",
+    during: "tune",
+    perHour: 30,
+    fields: { key: { choice: ["ok", "back", "guide"] } },
+  }];
+  await Deno.writeTextFile(`${tmp.path}/keys.json`, JSON.stringify(world));
+  const flags = [...windowFlags(19, 20, 40, 5), "--scenario", "keys.json"];
+  const p = await tvstream([
+    "produce",
+    "--bootstrap",
+    cluster.bootstrap,
+    ...flags,
+    "--rate",
+    "0",
+    "--quiet",
+  ], { cwd: tmp.path });
+  assert.equal(p.code, 0, p.stderr);
+  const sample = await tvstream(["sample", "-n", "10000000", ...flags], {
+    cwd: tmp.path,
+  });
+  const keys =
+    sample.stdout.split("\n").filter((l) =>
+      l.startsWith('{"event":"remote_key"')
+    ).length;
+  assert.ok(keys > 20, `${keys} remote_key events`);
+  const consume = (dir: string, extra: string[]) =>
+    tvstream([
+      "consume",
+      "--bootstrap",
+      cluster.bootstrap,
+      "--warehouse",
+      `${dir}/warehouse`,
+      "--checkpoint",
+      `${dir}/chk`,
+      "--group",
+      dir,
+      "--until-idle",
+      "4",
+      "--quiet",
+      ...extra,
+    ], { cwd: tmp.path });
+  const blind = await consume("blind", []);
+  assert.equal(blind.code, 0, blind.stderr);
+  const inspect = JSON.parse(
+    (await tvstream(["inspect", "--json", "--warehouse", "blind/warehouse"], {
+      cwd: tmp.path,
+    })).stdout,
+  );
+  assert.equal(inspect.rejected, keys, "rejected, not lost");
+  const seeing = await consume("seeing", ["--scenario", "keys.json"]);
+  assert.equal(seeing.code, 0, seeing.stderr);
+  const rows = await readTable(`${tmp.path}/seeing/warehouse`, "tv_events", [
+    "event",
+    "key",
+  ]);
+  const landed = rows.filter((r) => r.values["event"] === "remote_key");
+  assert.equal(landed.length, keys);
+  assert.deepEqual(
+    [...new Set(landed.map((r) => r.values["key"]))].sort(),
+    ["back", "guide", "ok"],
+  );
+});

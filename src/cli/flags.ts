@@ -90,7 +90,7 @@ export const FLAGS: Record<string, FlagSpec> = {
     value: "NAME|FILE",
     help:
       "the world simulated: a built-in scenario (belgium, demo) or a scenario JSON file (default belgium)",
-    commands: [...GEN, "validate", "scenario", "schema"],
+    commands: [...GEN, "consume", "validate", "scenario", "schema"],
     switchIn: { schema: "print the scenario file's JSON Schema instead" },
   },
   "incident": {

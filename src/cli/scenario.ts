@@ -35,7 +35,7 @@ export async function loadConfigScenario(config: Config): Promise<void> {
     if (incidents.length > 0) config.incidents = incidents;
     return;
   }
-  if (!("generator" in config) || config.command === "consume") return;
+  if (!("generator" in config)) return;
   const g = config.generator;
   let world = WORLD;
   // The default world needs no loading, and leaves the stream's identity

@@ -15,6 +15,8 @@ import {
 } from "../ports.ts";
 import type { Report } from "../protocol.ts";
 import { runConsumer } from "./run.ts";
+import { registerEventTypes } from "../model/event.ts";
+import { extraTypesOf } from "../world/event_types.ts";
 import { streamFingerprint } from "../generator/fingerprint.ts";
 import { AudienceTally } from "../live/tally.ts";
 
@@ -39,6 +41,8 @@ export function serveConsumer(
     let source: Source | undefined;
     try {
       if (!port) throw new Error("No transport: the consumer needs a port");
+      // The scenario's own event types are accepted, and become columns.
+      registerEventTypes(extraTypesOf(config.generator.world));
       source = deps.openSource(config, port);
       post(endpoint, { type: "ready", role: "consumer" });
       const stats = await runConsumer({

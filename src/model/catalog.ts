@@ -9,6 +9,7 @@
  */
 import { cumulative, hash32, hashString, type Shares, shares } from "./rng.ts";
 import { HOUR_MS } from "./time.ts";
+import { compileExtraTypes, type ExtraType } from "./extra_events.ts";
 import {
   type Behaviour,
   type Channel,
@@ -87,6 +88,8 @@ export class Catalog {
   readonly householdSizes: readonly number[];
   /** Cumulative shares of households with 1.. TV sets. */
   readonly tvCounts: readonly number[];
+  /** The scenario's own event types, ready to draw. */
+  readonly extraTypes: readonly ExtraType[];
   /** How people watch (the scenario's, defaults filled in). */
   readonly behaviour: Readonly<Behaviour>;
   /** Apple HLS authoring ladder (kbps, resolution), realism 1.4. */
@@ -134,6 +137,7 @@ export class Catalog {
     );
     this.ladder = world.ladder;
     this.behaviour = { ...DEFAULT_BEHAVIOUR, ...world.behaviour };
+    this.extraTypes = compileExtraTypes(world.eventTypes);
     // Statbel: mean 2.26 members, P(1) = 0.34; TVs: mean 1.52 (realism 1.3).
     this.householdSizes = normalised(
       world.population?.sizes ?? [0.34, 0.33, 0.14, 0.13, 0.045, 0.015],

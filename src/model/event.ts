@@ -240,6 +240,52 @@ export const EVENT_TYPES: readonly EventType[] = Object.keys(
   EVENT_FIELDS,
 ) as EventType[];
 
+/** An event type a scenario adds: its fields, and whether it belongs to a play. */
+export interface ExtraEventType {
+  name: string;
+  /** Carries `playbackSessionId` (and `channelId` or `contentId`). */
+  inPlay: boolean;
+  fields: Record<string, Exclude<FieldKind, "timestamp">>;
+}
+
+/** Fields that scenarios added, with their kinds. */
+const EXTRA_FIELDS = new Map<string, FieldKind>();
+/** Event types that scenarios added, in the order they were added. */
+const EXTRA_TYPES = new Map<string, ExtraEventType>();
+
+/** Whether `name` is a built-in event type or field (a scenario may not reuse it). */
+export function isBuiltIn(name: string): boolean {
+  return name in FIELDS || name in EVENT_FIELDS;
+}
+
+/**
+ * Adds a scenario's event types to the schema of this process (or
+ * worker): the consumer accepts them, and their fields become columns
+ * after the built-in ones. Call before any column buffer is made. Adding
+ * the same type again changes nothing.
+ */
+export function registerEventTypes(types: readonly ExtraEventType[]): void {
+  for (const type of types) {
+    if (EXTRA_TYPES.has(type.name) || isBuiltIn(type.name)) continue;
+    EXTRA_TYPES.set(type.name, type);
+    const fields = new Map<string, [FieldKind, boolean]>();
+    for (const name of COMMON_FIELDS) fields.set(name, [FIELDS[name][0], true]);
+    if (type.inPlay) {
+      fields.set("playbackSessionId", ["string", true]);
+      for (const f of LIVE_OR_VOD) fields.set(f, ["string", false]);
+    }
+    for (const [name, kind] of Object.entries(type.fields)) {
+      fields.set(name, [kind, true]);
+      if (!EXTRA_FIELDS.has(name)) {
+        EXTRA_FIELDS.set(name, kind);
+        (ALL_FIELDS as string[]).push(name);
+      }
+    }
+    const required = [...fields.values()].filter(([, r]) => r).length;
+    SPECS.set(type.name, { fields, required });
+  }
+}
+
 /** A flat telemetry event as emitted (timestamp is an ISO string). */
 export interface TelemetryEvent {
   event: EventType;
@@ -248,8 +294,11 @@ export interface TelemetryEvent {
   [field: string]: string | number | boolean;
 }
 
-/** Ordered list of every field, common ones first: the Parquet column order. */
-export const ALL_FIELDS: readonly FieldName[] = [
+/**
+ * Ordered list of every field, common ones first, then the scenario's: the
+ * Parquet column order.
+ */
+export const ALL_FIELDS: readonly string[] = [
   ...COMMON_FIELDS,
   ...(Object.keys(FIELDS) as FieldName[]).filter((f) =>
     !COMMON_FIELDS.includes(f)
@@ -343,10 +392,18 @@ const SPECS: Map<
   }),
 );
 
+/** A field's kind, built-in or a scenario's. */
+export function fieldKind(name: string): FieldKind | undefined {
+  return (FIELDS as Record<string, readonly [FieldKind, string]>)[name]?.[0] ??
+    EXTRA_FIELDS.get(name);
+}
+
 /** Builds the JSON Schema (draft 2020-12) of every event type. */
 export function eventJsonSchema(): Record<string, unknown> {
-  const prop = (name: FieldName): Record<string, unknown> => {
-    const [kind, description] = FIELDS[name];
+  const prop = (name: string): Record<string, unknown> => {
+    const [kind, description] =
+      (FIELDS as Record<string, readonly [FieldKind, string]>)[name] ??
+        [EXTRA_FIELDS.get(name)!, "added by the scenario"];
     switch (kind) {
       case "int":
         return {
@@ -367,7 +424,7 @@ export function eventJsonSchema(): Record<string, unknown> {
           description,
         };
       default: {
-        const pattern = ID_PATTERNS[name];
+        const pattern = ID_PATTERNS[name as FieldName];
         return pattern
           ? { type: "string", pattern: pattern.source, description }
           : { type: "string", minLength: 1, description };
@@ -379,14 +436,14 @@ export function eventJsonSchema(): Record<string, unknown> {
     $id: "https://github.com/tvstream/tvstream/schema/event.json",
     title: "tvstream telemetry event",
     description: `Schema version ${SCHEMA_VERSION}. One object per event.`,
-    oneOf: EVENT_TYPES.map((type) => {
-      const [required, optional] = EVENT_FIELDS[type];
-      const names = [...COMMON_FIELDS, ...required, ...optional];
+    oneOf: [...SPECS.keys()].map((type) => {
+      const fields = [...SPECS.get(type)!.fields];
+      const names = fields.map(([n]) => n);
       return {
         title: type,
         type: "object",
         additionalProperties: false,
-        required: [...COMMON_FIELDS, ...required],
+        required: fields.filter(([, [, r]]) => r).map(([n]) => n),
         properties: Object.fromEntries(
           names.map((
             n,
@@ -418,7 +475,7 @@ export function eventProblem(
   for (const key in record) {
     const field = spec.fields.get(key);
     if (!field) {
-      return key in FIELDS
+      return key in FIELDS || EXTRA_FIELDS.has(key)
         ? `field "${key}" is not used by ${type}`
         : `unknown field "${key}"`;
     }

@@ -73,3 +73,22 @@ export function titleOf(
   titles.set(contentId, title);
   return title;
 }
+
+/**
+ * Returns faker's `module.method` (a scenario field's, from the allowed
+ * list) drawn with `seed`: the same value for the same seed in every run.
+ */
+export function fakerValue(method: string, seed: number): string {
+  const faker = fakerNL_BE;
+  const [module, name] = method.split(".");
+  const fn = (faker as unknown as Record<string, Record<string, unknown>>)[
+    module!
+  ]?.[name!];
+  if (typeof fn !== "function") {
+    throw new RangeError(`Cannot draw faker "${method}": no such method`);
+  }
+  faker.seed(seed);
+  return String(fn.call(
+    (faker as unknown as Record<string, unknown>)[module!],
+  ));
+}

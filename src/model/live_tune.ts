@@ -14,6 +14,7 @@ import {
   type Service,
 } from "./catalog.ts";
 import { adPod } from "./ad_pod.ts";
+import { extraEvents } from "./extra_events.ts";
 import { APP_CRASH } from "./incident_effects.ts";
 import {
   type EventFields,
@@ -255,6 +256,9 @@ function* playSegment(
         ',"bitrateKbps":' + s.catalog.ladder[tn.rung]!.kbps +
         ',"bufferHealthSec":' +
         health;
+    }
+    if (s.catalog.extraTypes.length > 0) {
+      yield* extraEvents(s, tn.ref, "tune");
     }
   }
 }

@@ -15,6 +15,7 @@ import {
   type Service,
 } from "./catalog.ts";
 import { adPod } from "./ad_pod.ts";
+import { extraEvents } from "./extra_events.ts";
 import { ADS_DOWN, APP_CRASH, CDN_OUTAGE } from "./incident_effects.ts";
 import { titleOf } from "./faker.ts";
 import {
@@ -379,6 +380,7 @@ function* playSteps(
         ',"bufferHealthSec":' +
         health;
     }
+    if (s.catalog.extraTypes.length > 0) yield* extraEvents(s, p.tag, "play");
     p.anchor = s.t;
     p.lastT = s.t;
     // Players tick on their own timers, a few hundred ms either way.

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { eventProblem } from "../model/event.ts";
+import { eventProblem, registerEventTypes } from "../model/event.ts";
 import { WORLD, type World } from "../world/world.ts";
 import { idKey, IdSet } from "./id_set.ts";
 import { KpiTally } from "./kpis.ts";
@@ -20,6 +20,7 @@ import { type Rule, RULES, type ValidationReport } from "./rules.ts";
 import type { DeviceState, Fields, HouseholdState, Play } from "./state.ts";
 import { WorldChecks } from "./world_checks.ts";
 import { IncidentTally } from "./incident_kpis.ts";
+import { extraTypesOf } from "../world/event_types.ts";
 import type { IncidentSpec } from "../world/incidents.ts";
 
 export { IdSet } from "./id_set.ts";
@@ -47,6 +48,8 @@ export function createValidator(
   feed(event: unknown): void;
   report(): ValidationReport;
 } {
+  // The scenario's own event types pass the schema rule like built-in ones.
+  registerEventTypes(extraTypesOf(world));
   const v = new Validator(world, incidents);
   return { feed: (event) => v.feed(event), report: () => v.report() };
 }

@@ -14,7 +14,7 @@
  */
 import { join } from "node:path";
 import { writeFileAtomic } from "./fs.ts";
-import { ColumnBuffer, COLUMNS, createMergedFile } from "./table.ts";
+import { ColumnBuffer, createMergedFile, tableColumns } from "./table.ts";
 import {
   copyRowGroups,
   readParquetRowGroups,
@@ -83,7 +83,7 @@ export async function compactDay(
           // decoding (disk speed); others are decoded and re-encoded.
           const copied = await copyRowGroups(
             f.path,
-            COLUMNS,
+            tableColumns(),
             async (bytes, group) => {
               merged.copy(bytes, group);
               await write(merged.drain());

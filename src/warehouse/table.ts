@@ -8,7 +8,7 @@
 import { gzipSync } from "node:zlib";
 import type { RowGroup, SchemaElement } from "hyparquet";
 import type { ParquetCompression } from "../config.ts";
-import { ALL_FIELDS, FIELDS, SCHEMA_VERSION } from "../model/event.ts";
+import { ALL_FIELDS, fieldKind, SCHEMA_VERSION } from "../model/event.ts";
 import { snappyCompress } from "./snappy.ts";
 import {
   type Chunk,
@@ -41,16 +41,46 @@ const WITH_STATISTICS = new Set([
 const NO_DICTIONARY = new Set(["eventId", "timestamp", "kafkaOffset"]);
 const REQUIRED = new Set(["event", "eventId", "timestamp"]);
 
+/** The table's columns and where each field goes, for the fields known now. */
+interface Layout {
+  columns: readonly Column[];
+  index: Map<string, number>;
+  timestamp: number;
+  /** Per column: whether its strings are interned (`eventId` is unique per event: interning would only cost). */
+  interned: readonly boolean[];
+}
+
+let layout: Layout | undefined;
+
+/**
+ * The layout of ALL_FIELDS as it is now: built-in fields, then those a
+ * scenario registered (at a worker's start, before any buffer exists).
+ */
+function currentLayout(): Layout {
+  if (layout?.index.size === ALL_FIELDS.length) return layout;
+  const index = new Map(ALL_FIELDS.map((f, i) => [f, i]));
+  return layout = {
+    columns: columnsOf(ALL_FIELDS),
+    index,
+    timestamp: index.get("timestamp")!,
+    interned: ALL_FIELDS.map((f) => f !== "eventId"),
+  };
+}
+
 /** The table's columns: every event field (nullable but for event, eventId, timestamp), then provenance. */
-export const COLUMNS: readonly Column[] = [
-  ...ALL_FIELDS.map((name): Column => {
+export function tableColumns(): readonly Column[] {
+  return currentLayout().columns;
+}
+
+function columnsOf(fields: readonly string[]): Column[] {
+  return [...fields.map((name): Column => {
     const base = {
       name,
       required: REQUIRED.has(name),
       dictionary: !NO_DICTIONARY.has(name),
       statistics: WITH_STATISTICS.has(name),
     };
-    switch (FIELDS[name][0]) {
+    switch (fieldKind(name)) {
       case "timestamp":
         return { ...base, type: "INT64", logical: "TIMESTAMP_MILLIS" };
       case "int":
@@ -69,12 +99,12 @@ export const COLUMNS: readonly Column[] = [
     required: true,
     dictionary: !NO_DICTIONARY.has(name),
     statistics: true,
-  })),
-];
+  }))];
+}
 
 /** The Parquet schema the files carry, as hyparquet describes it. */
 export function parquetSchema(): SchemaElement[] {
-  return schemaElements(COLUMNS);
+  return schemaElements(tableColumns());
 }
 
 const CODECS = {
@@ -93,10 +123,6 @@ const COMPRESSORS = {
  * gzip still halves it, so gzip files compress it.
  */
 const SNAPPY_SKIPS: ReadonlySet<string> = new Set(["eventId"]);
-const FIELD_INDEX = new Map<string, number>(ALL_FIELDS.map((f, i) => [f, i]));
-const TIMESTAMP_INDEX = FIELD_INDEX.get("timestamp")!;
-/** Per column: whether its strings are interned (`eventId` is unique per event: interning would only cost). */
-const INTERNED: readonly boolean[] = ALL_FIELDS.map((f) => f !== "eventId");
 
 /**
  * Rows of one (date, partition), held column by column: no per-row object,
@@ -111,13 +137,14 @@ export class ColumnBuffer {
   /** Offset of the first and last row. */
   first = -1;
   last = -1;
-  #values: unknown[][] = ALL_FIELDS.map(() => []);
+  readonly #layout: Layout = currentLayout();
+  #values: unknown[][] = this.#layout.columns.map(() => []);
   /**
    * Row of each value, for columns some row lacks. A column every row has
    * so far (the common fields: most of the values) keeps none; they are
    * made at its first gap.
    */
-  #rows: (number[] | undefined)[] = ALL_FIELDS.map(() => undefined);
+  #rows: (number[] | undefined)[] = this.#layout.columns.map(() => undefined);
   #times: number[] = [];
   #offsets: number[] = [];
   #intern = new Map<string, string>();
@@ -131,11 +158,12 @@ export class ColumnBuffer {
   /** Appends one validated event (its fields), its time and offset. */
   append(fields: Record<string, unknown>, t: number, offset: number): void {
     const n = this.size;
+    const { index, timestamp, interned } = this.#layout;
     for (const key in fields) {
-      const i = FIELD_INDEX.get(key);
-      if (i === undefined || i === TIMESTAMP_INDEX) continue;
+      const i = index.get(key);
+      if (i === undefined || i === timestamp) continue;
       let v = fields[key];
-      if (typeof v === "string" && INTERNED[i]) {
+      if (typeof v === "string" && interned[i]) {
         const seen = this.#intern.get(v);
         if (seen === undefined) this.#intern.set(v, v);
         else v = seen;
@@ -155,8 +183,9 @@ export class ColumnBuffer {
   /** Returns the buffered rows as column chunks, in COLUMNS order. */
   chunks(): Chunk[] {
     const n = this.size;
-    const chunks = ALL_FIELDS.map((_, i): Chunk => {
-      if (i === TIMESTAMP_INDEX) return { values: this.#times };
+    const { index, timestamp } = this.#layout;
+    const chunks = [...index.values()].map((i): Chunk => {
+      if (i === timestamp) return { values: this.#times };
       const values = this.#values[i] as (string | number | boolean)[];
       return values.length === n
         ? { values }
@@ -191,7 +220,7 @@ export function createMergedFile(
 } {
   const compression = options.compression ?? "snappy";
   const file = new ParquetFile({
-    columns: COLUMNS,
+    columns: tableColumns(),
     codec: CODECS[compression],
     compress: COMPRESSORS[compression],
     ...(compression === "snappy" ? { uncompressed: SNAPPY_SKIPS } : {}),

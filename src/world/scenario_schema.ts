@@ -22,6 +22,7 @@ export interface Schema {
   additionalProperties?: boolean | Schema;
   items?: Schema;
   minItems?: number;
+  maxItems?: number;
   enum?: readonly (string | number)[];
   minimum?: number;
   maximum?: number;
@@ -30,6 +31,8 @@ export interface Schema {
   anyOf?: Schema[];
   default?: unknown;
 }
+
+import { FAKER_METHODS } from "./event_types.ts";
 
 const REGIONS = ["VLG", "WAL", "BRU"] as const;
 const DEVICE_TYPES = [
@@ -329,6 +332,67 @@ const behaviour = record(
   ],
 );
 
+const number2 = (description: string): Schema => ({
+  type: "array",
+  items: { type: "number" },
+  minItems: 2,
+  maxItems: 2,
+  description,
+});
+
+const generator: Schema = {
+  description:
+    'how the field is drawn: {"choice": [values]}, {"uniform": [min, max]}, {"lognormal": [median, sigma]} (each with "integer": true for whole numbers), or {"faker": "person.firstName"}',
+  anyOf: [
+    record("one of these values, equally likely", {
+      choice: {
+        type: "array",
+        minItems: 1,
+        items: {
+          anyOf: [{ type: "string" }, { type: "number" }, {
+            type: "boolean",
+          }],
+        },
+      },
+    }),
+    record("uniform between min and max", {
+      uniform: number2("[min, max]"),
+      integer: { type: "boolean" },
+    }, ["integer"]),
+    record("lognormal around a median", {
+      lognormal: number2("[median, sigma]"),
+      integer: { type: "boolean" },
+    }, ["integer"]),
+    record("a faker value (nl_BE)", {
+      faker: { enum: FAKER_METHODS, description: "a faker method" },
+    }),
+  ],
+};
+
+const eventType = record("An event type of the scenario's own", {
+  name: {
+    type: "string",
+    pattern: "^[a-z][a-z0-9_]*$",
+    description: "its name (lower case, digits, _), not a built-in type",
+  },
+  during: {
+    enum: ["play", "tune", "app"],
+    description: "when it fires: during on-demand plays, live tunes, or both",
+  },
+  perHour: {
+    type: "number",
+    minimum: 0,
+    maximum: 3600,
+    description: "mean events per hour of that activity",
+  },
+  fields: {
+    type: "object",
+    additionalProperties: generator,
+    description:
+      "its fields (camelCase names, not built-in ones) and how each is drawn",
+  },
+});
+
 const population = record(
   "Households",
   {
@@ -425,7 +489,19 @@ export const SCENARIO_SCHEMA: Schema & Record<string, unknown> = {
         items: incident,
         description: "what goes wrong, and when",
       },
+      eventTypes: {
+        type: "array",
+        items: eventType,
+        description: "event types of its own, beside the built-in ones",
+      },
     },
-    ["$schema", "description", "population", "behaviour", "incidents"],
+    [
+      "$schema",
+      "description",
+      "population",
+      "behaviour",
+      "incidents",
+      "eventTypes",
+    ],
   ),
 };

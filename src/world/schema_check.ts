@@ -84,7 +84,7 @@ export function schemaProblem(
   const got = describe(value);
   if (schema.anyOf) {
     if (schema.anyOf.some((s) => !schemaProblem(s, value, path))) return;
-    return { path, expected: expectation(schema), got };
+    return { path, expected: schema.description ?? expectation(schema), got };
   }
   if (!typeOk(schema.type, value)) {
     return { path, expected: expectation(schema), got };
@@ -140,6 +140,13 @@ function arrayProblem(
   value: unknown[],
   path: string,
 ): SchemaProblem | undefined {
+  if (schema.maxItems !== undefined && value.length > schema.maxItems) {
+    return {
+      path,
+      expected: `at most ${schema.maxItems} items`,
+      got: describe(value),
+    };
+  }
   if (schema.minItems !== undefined && value.length < schema.minItems) {
     return {
       path,

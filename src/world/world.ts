@@ -161,6 +161,25 @@ export interface World {
   osVersions: Record<string, string[]>;
   /** What goes wrong, and when (as `--incident` would say it). */
   incidents?: ScenarioIncident[];
+  /** Event types of its own, beside the built-in ones. */
+  eventTypes?: ScenarioEventType[];
+}
+
+/** How one field of an added event type is drawn. */
+export type FieldGenerator =
+  | { choice: (string | number | boolean)[] }
+  | { uniform: [number, number]; integer?: boolean }
+  | { lognormal: [number, number]; integer?: boolean }
+  | { faker: string };
+
+/** An event type a scenario adds: when it fires, how often, its fields. */
+export interface ScenarioEventType {
+  name: string;
+  /** During a play (on demand), a tune (live), or either. */
+  during: "play" | "tune" | "app";
+  /** Mean events per hour of that activity. */
+  perHour: number;
+  fields: Record<string, FieldGenerator>;
 }
 
 /** An incident in a scenario file: `--incident`'s fields as keys. */

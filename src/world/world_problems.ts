@@ -8,7 +8,9 @@
  * @module
  */
 import type { SchemaProblem } from "./schema_check.ts";
-import { lineupOf, type World } from "./world.ts";
+import { type FieldGenerator, lineupOf, type World } from "./world.ts";
+import { isBuiltIn } from "../model/event.ts";
+import { kindOf } from "./event_types.ts";
 import {
   type IncidentKind,
   type IncidentSpec,
@@ -246,6 +248,62 @@ const incidents: Check = (w) => {
   }
 };
 
+const eventTypes: Check = (w) => {
+  const kinds = new Map<string, string>();
+  for (const [i, t] of (w.eventTypes ?? []).entries()) {
+    const at = `eventTypes[${i}]`;
+    if (isBuiltIn(t.name)) {
+      return {
+        path: `${at}.name`,
+        expected: "a name that is not a built-in event type or field",
+        got: JSON.stringify(t.name),
+      };
+    }
+    const dup = duplicate(w.eventTypes!.slice(0, i + 1), "eventTypes", "name");
+    if (dup) return dup;
+    for (const [name, g] of Object.entries(t.fields)) {
+      const path = `${at}.fields.${name}`;
+      if (!/^[a-z][A-Za-z0-9]*$/.test(name) || isBuiltIn(name)) {
+        return {
+          path,
+          expected: "",
+          problem:
+            `field name "${name}": expected camelCase letters and digits, not a built-in field`,
+        };
+      }
+      const problem = generatorProblem(g);
+      if (problem) return { path, expected: "", problem };
+      const kind = kindOf(g);
+      const before = kinds.get(name);
+      if (before !== undefined && before !== kind) {
+        return {
+          path,
+          expected: `${before} values, as the field has in an earlier type`,
+          got: `${kind} values`,
+        };
+      }
+      kinds.set(name, kind);
+    }
+  }
+};
+
+/** What is wrong with a field generator's values, if anything. */
+function generatorProblem(g: FieldGenerator): string | undefined {
+  if ("choice" in g) {
+    const types = new Set(g.choice.map((v) => typeof v));
+    if (types.size > 1) {
+      return "choice values must all be strings, all numbers or all booleans";
+    }
+  }
+  const range = "uniform" in g ? g.uniform : undefined;
+  if (range && !(range[0] < range[1])) {
+    return `uniform needs [min, max] with min < max, got [${range.join(", ")}]`;
+  }
+  if ("lognormal" in g && !(g.lognormal[0] > 0 && g.lognormal[1] >= 0)) {
+    return "lognormal needs [median, sigma] with a median above 0";
+  }
+}
+
 const CHECKS: readonly Check[] = [
   uniqueIds,
   lineups,
@@ -255,4 +313,5 @@ const CHECKS: readonly Check[] = [
   sharesAdd,
   population,
   incidents,
+  eventTypes,
 ];

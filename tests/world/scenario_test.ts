@@ -105,6 +105,22 @@ const MISTAKES: [string, string, RegExp][] = [
     /line \d+, channels\[4\]\.province: expected a province of one of the cities \(East Flanders\), got "Limburg"$/,
   ],
   [
+    "an added event type with a built-in name",
+    edit(
+      /\n}\s*$/,
+      ',\n  "eventTypes": [\n    { "name": "heartbeat", "during": "play", "perHour": 1, "fields": {} }\n  ]\n}\n',
+    ),
+    /line \d+, eventTypes\[0\]\.name: expected a name that is not a built-in event type or field, got "heartbeat"$/,
+  ],
+  [
+    "a field drawn from an unknown faker method",
+    edit(
+      /\n}\s*$/,
+      ',\n  "eventTypes": [\n    { "name": "vote", "during": "tune", "perHour": 1, "fields": { "who": { "faker": "person.shoeSize" } } }\n  ]\n}\n',
+    ),
+    /line \d+, eventTypes\[0\]\.fields\.who: expected how the field is drawn: .*got an object$/,
+  ],
+  [
     "households in a region without a city",
     edit(
       /"WAL": \{\n {6}"households": 0,/,
@@ -201,10 +217,22 @@ function extended(): World {
     catalog: 500,
     prefix: "DEMO",
   });
+  w.eventTypes = [{
+    name: "subtitle_toggle",
+    during: "app",
+    perHour: 6,
+    fields: {
+      subtitleLanguage: { choice: ["nl", "fr", "en", "off"] },
+      fontScale: { uniform: [0.8, 1.6] },
+      remoteLatencyMs: { lognormal: [300, 0.5], integer: true },
+      voiceControl: { choice: [true, false] },
+      viewerName: { faker: "person.firstName" },
+    },
+  }];
   return w;
 }
 
-Deno.test("a scenario with a new channel and service: same bytes per seed, lands in Parquet, DuckDB reads it, validate passes with it", async () => {
+Deno.test("a scenario with a new channel, service and event type: same bytes per seed, lands in Parquet with new columns, DuckDB reads it, validate passes with it", async () => {
   await using tmp = await withTmpDir();
   await Deno.writeTextFile(
     `${tmp.path}/plus.json`,
@@ -253,6 +281,19 @@ Deno.test("a scenario with a new channel and service: same bytes per seed, lands
     assert.ok(channel! > 100, `DEMOTV rows ${channel}`);
     assert.ok(service! > 100, `Demo Play rows ${service}`);
     assert.ok(titles! > 0, "Demo Play's own titles");
+    const added = (await con.runAndReadAll(
+      `SELECT count(*), count(DISTINCT subtitleLanguage), min(fontScale), max(fontScale), typeof(any_value(remoteLatencyMs)), typeof(any_value(voiceControl)), count(DISTINCT viewerName), count(*) FILTER (playbackSessionId IS NULL) FROM read_parquet('${tmp.path}/warehouse/tv_events/*/*.parquet') WHERE event = 'subtitle_toggle'`,
+    )).getRows()[0]!;
+    const sampled = a.stdout.split("\n").filter((l) =>
+      l.startsWith('{"event":"subtitle_toggle"')
+    );
+    assert.ok(sampled.length > 50, `${sampled.length} subtitle_toggle`);
+    assert.equal(Number(added[0]), sampled.length);
+    assert.equal(Number(added[1]), 4);
+    assert.ok(Number(added[2]) >= 0.8 && Number(added[3]) <= 1.6);
+    assert.deepEqual([added[4], added[5]], ["INTEGER", "BOOLEAN"]);
+    assert.ok(Number(added[6]) > 10, "faker first names");
+    assert.equal(Number(added[7]), 0, "each belongs to a play or tune");
   } finally {
     con.closeSync();
     db.closeSync();
@@ -275,6 +316,10 @@ Deno.test("a scenario with a new channel and service: same bytes per seed, lands
   assert.ok(
     without.violations.lineup.count > 0,
     "DEMOTV is in no Belgian line-up",
+  );
+  assert.ok(
+    without.violations.schema.count > 0,
+    "subtitle_toggle is no built-in type",
   );
 });
 
