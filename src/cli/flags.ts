@@ -89,7 +89,7 @@ export const FLAGS: Record<string, FlagSpec> = {
     kind: "string",
     value: "NAME|FILE",
     help:
-      "the world simulated: a built-in scenario (belgium, demo) or a scenario JSON file (default belgium)",
+      "the world simulated: a built-in scenario (belgium, demo) or a scenario JSON or YAML file (default belgium)",
     commands: [...GEN, "consume", "validate", "scenario", "schema"],
     switchIn: { schema: "print the scenario file's JSON Schema instead" },
   },

@@ -1,7 +1,7 @@
 /**
  * Scenarios: the world tvstream simulates, as a file a user can change
  * without code. A scenario is a built-in name (`belgium`, the default, or
- * `demo`) or a JSON file with the same shape; it is checked against its
+ * `demo`) or a JSON or YAML file with the same shape; it is checked against its
  * JSON Schema, then for cross-references (line-ups name channels, operators
  * name their apps...), and a mistake is one line naming the file, the line,
  * the path and what was expected.
@@ -11,6 +11,7 @@
 import belgium from "./belgium.json" with { type: "json" };
 import demo from "./demo.json" with { type: "json" };
 import { JsonSyntaxError, parseLocated } from "./json_located.ts";
+import { parseYamlLocated } from "./yaml_located.ts";
 import { SCENARIO_SCHEMA } from "./scenario_schema.ts";
 import { schemaProblem } from "./schema_check.ts";
 import { worldProblem } from "./world_problems.ts";
@@ -62,14 +63,17 @@ export async function loadScenario(spec: string): Promise<Scenario> {
 
 /** Parses and checks a scenario file's text; throws {@linkcode ScenarioError}. */
 export function parseScenario(source: string, text: string): World {
+  const yaml = /\.ya?ml$/i.test(source);
   let located;
   try {
-    located = parseLocated(text);
+    located = yaml ? parseYamlLocated(text) : parseLocated(text);
   } catch (error) {
     if (!(error instanceof JsonSyntaxError)) throw error;
     throw new ScenarioError(
       source,
-      `line ${error.line}: not valid JSON: ${error.message}`,
+      `line ${error.line}: not valid ${
+        yaml ? "YAML" : "JSON"
+      }: ${error.message}`,
     );
   }
   const { value, lines } = located;

@@ -10,6 +10,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { loadScenario, parseScenario } from "../../src/world/scenario.ts";
 import { WORLD, type World } from "../../src/world/world.ts";
 import { parseLocated } from "../../src/world/json_located.ts";
+import { stringify } from "yaml";
 import { tvstream } from "../_cli.ts";
 import { withTmpDir } from "../_helpers.ts";
 
@@ -402,4 +403,45 @@ Deno.test("a scenario incident naming no CDN of the scenario is one line with it
       `^ScenarioError: Cannot use scenario "s.json": line ${line}, incidents\\[0\\]: no cdn "Akamaii" in the scenario \\(known: Demonet CDN, Akamai, Flix Edge\\)$`,
     ),
   );
+});
+
+Deno.test("a YAML scenario is the same scenario as its JSON; a YAML mistake names its line", async () => {
+  const yaml = stringify(JSON.parse(DEMO));
+  const demo = await loadScenario("demo");
+  assert.deepEqual(parseScenario("demo.yaml", yaml), demo.world);
+  const bad = yaml.replace("ads: commercial", "ads: some");
+  const line = bad.split("\n").findIndex((l) => l.includes("ads: some")) + 1;
+  assert.throws(
+    () => parseScenario("demo.yaml", bad),
+    new RegExp(
+      `^ScenarioError: Cannot use scenario "demo.yaml": line ${line}, channels\\[1\\]\\.ads: expected one of "none", "commercial", got "some"$`,
+    ),
+  );
+  assert.throws(
+    () => parseScenario("x.yml", "name: x\n  description: [a\n"),
+    /^ScenarioError: Cannot use scenario "x\.yml": line \d+: not valid YAML: /,
+  );
+});
+
+Deno.test("deno task dev reads a YAML scenario with the permissions the binary has", async () => {
+  await using tmp = await withTmpDir();
+  await Deno.writeTextFile(
+    `${tmp.path}/demo.yaml`,
+    stringify(JSON.parse(DEMO)),
+  );
+  const out = await new Deno.Command("deno", {
+    args: [
+      "task",
+      "-q",
+      "dev",
+      "scenario",
+      "--scenario",
+      `${tmp.path}/demo.yaml`,
+    ],
+    cwd: new URL("../..", import.meta.url).pathname,
+    env: { NO_COLOR: "1" },
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  assert.match(text, /^scenario ".*demo\.yaml" \(demo\) is valid: /);
 });
