@@ -52,6 +52,19 @@ async function warehouseIds(
   return rows.map((r) => r.values["eventId"] as string).sort();
 }
 
+/** Runs `consume` until the topic is drained, into `cwd`'s warehouse. */
+async function consumeAll(bootstrap: string, cwd: string): Promise<void> {
+  const c = await tvstream([
+    "consume",
+    "--bootstrap",
+    bootstrap,
+    "--until-idle",
+    "4",
+    "--quiet",
+  ], { cwd });
+  assert.equal(c.code, 0, c.stderr);
+}
+
 async function referenceIds(cwd: string, flags = WINDOW): Promise<string[]> {
   const r = await tvstream(["sample", "-n", "10000000", ...flags], { cwd });
   return r.stdout.trim().split("\n").map((l) => JSON.parse(l).eventId).sort();
@@ -268,15 +281,7 @@ test("produce killed with SIGKILL twice resumes the same stream: the warehouse h
   }
   const finish = await tvstream(args, { cwd: tmp.path });
   assert.equal(finish.code, 0, finish.stderr);
-  const c = await tvstream([
-    "consume",
-    "--bootstrap",
-    cluster.bootstrap,
-    "--until-idle",
-    "4",
-    "--quiet",
-  ], { cwd: tmp.path });
-  assert.equal(c.code, 0, c.stderr);
+  await consumeAll(cluster.bootstrap, tmp.path);
   const ids = await warehouseIds(tmp.path);
   const ref = await referenceIds(tmp.path, flags);
   assert.ok(ref.length > 20_000);
@@ -477,15 +482,7 @@ test("four produce --shard K/4 processes, one killed with SIGKILL and resumed, w
   const distinct = [...new Set(lines.map((l) => l.split("\t")[1]!))];
   assert.equal(await sha256(distinct.sort()), await sha256(whole.sort()));
 
-  const c = await tvstream([
-    "consume",
-    "--bootstrap",
-    cluster.bootstrap,
-    "--until-idle",
-    "4",
-    "--quiet",
-  ], { cwd: tmp.path });
-  assert.equal(c.code, 0, c.stderr);
+  await consumeAll(cluster.bootstrap, tmp.path);
   const ids = await warehouseIds(tmp.path);
   assert.deepEqual(ids, whole.map((l) => JSON.parse(l).eventId).sort());
 });

@@ -15,6 +15,8 @@ import {
   type Channel,
   type City,
   DEFAULT_BEHAVIOUR,
+  DEVICE_TYPES,
+  GENRES,
   lineupOf,
   type Operator,
   type RegionCode,
@@ -244,15 +246,7 @@ function parseCidr(cidr: string): Range {
 }
 
 /** Device types (realism 3.1). */
-export const DEVICE_TYPES = [
-  "STB",
-  "SmartTV",
-  "CTVStick",
-  "Console",
-  "Mobile",
-  "Tablet",
-  "Web",
-] as const;
+export { DEVICE_TYPES };
 /** One device type. */
 export type DeviceType = typeof DEVICE_TYPES[number];
 
@@ -269,16 +263,7 @@ function byDeviceType<T>(f: (t: DeviceType) => T): Record<DeviceType, T> {
 }
 
 /** Program genres. */
-export const GENRES = [
-  "news",
-  "drama",
-  "entertainment",
-  "sport",
-  "documentary",
-  "film",
-  "reality",
-  "kids",
-] as const;
+export { GENRES };
 
 /** One EPG slot: which program airs on a channel at a time. */
 export interface Program {

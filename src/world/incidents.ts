@@ -45,33 +45,8 @@ export const INCIDENT_KINDS = {
 /** One kind of incident. */
 export type IncidentKind = keyof typeof INCIDENT_KINDS;
 
-/** An incident as written: its start may be a Brussels time of the first day. */
-export interface IncidentSpec {
-  kind: IncidentKind;
-  /** Epoch ms, `HH:MM` (Brussels) on the stream's first day, or `now`. */
-  at: number | string;
-  durationMs: number;
-  /** 0 to 1: how hard it hits. */
-  severity: number;
-  cdn?: string;
-  isp?: string;
-  region?: string;
-  os?: string;
-  appVersion?: string;
-  service?: string;
-  channel?: string;
-}
-
-/** An incident placed in time. */
-export interface Incident extends Omit<IncidentSpec, "at"> {
-  fromMs: number;
-  toMs: number;
-}
-
-const KEYS = new Set([
-  "at",
-  "for",
-  "severity",
+/** The keys that name what an incident hits. */
+export const INCIDENT_TARGETS = [
   "cdn",
   "isp",
   "region",
@@ -79,7 +54,27 @@ const KEYS = new Set([
   "appVersion",
   "service",
   "channel",
-]);
+] as const;
+
+/** An incident as written: its start may be a Brussels time of the first day. */
+export type IncidentSpec =
+  & {
+    kind: IncidentKind;
+    /** Epoch ms, `HH:MM` (Brussels) on the stream's first day, or `now`. */
+    at: number | string;
+    durationMs: number;
+    /** 0 to 1: how hard it hits. */
+    severity: number;
+  }
+  & Partial<Record<typeof INCIDENT_TARGETS[number], string>>;
+
+/** An incident placed in time. */
+export type Incident = Omit<IncidentSpec, "at"> & {
+  fromMs: number;
+  toMs: number;
+};
+
+const KEYS = new Set<string>(["at", "for", "severity", ...INCIDENT_TARGETS]);
 
 /**
  * Parses `KIND key=value ...` (a value with spaces in double quotes);
@@ -181,15 +176,7 @@ function parseDuration(raw: string): number | undefined {
 
 /** Describes an incident in the `--incident` syntax, with its window in UTC. */
 export function describeIncident(i: Incident): string {
-  const targets = [
-    "cdn",
-    "isp",
-    "region",
-    "os",
-    "appVersion",
-    "service",
-    "channel",
-  ]
+  const targets = INCIDENT_TARGETS
     .flatMap((k) => {
       const v = (i as unknown as Record<string, string | undefined>)[k];
       return v === undefined ? [] : [`${k}=${/\s/.test(v) ? `"${v}"` : v}`];

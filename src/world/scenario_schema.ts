@@ -5,6 +5,9 @@
  *
  * @module
  */
+import { FAKER_METHODS } from "./event_types.ts";
+import { INCIDENT_TARGETS } from "./incidents.ts";
+import { DEVICE_TYPES, GENRES } from "./world.ts";
 
 /** A JSON Schema (the subset this file uses). */
 export interface Schema {
@@ -32,28 +35,7 @@ export interface Schema {
   default?: unknown;
 }
 
-import { FAKER_METHODS } from "./event_types.ts";
-
 const REGIONS = ["VLG", "WAL", "BRU"] as const;
-const DEVICE_TYPES = [
-  "STB",
-  "SmartTV",
-  "CTVStick",
-  "Console",
-  "Mobile",
-  "Tablet",
-  "Web",
-] as const;
-const GENRES = [
-  "news",
-  "drama",
-  "entertainment",
-  "sport",
-  "documentary",
-  "film",
-  "reality",
-  "kids",
-] as const;
 
 const text = (description: string): Schema => ({
   type: "string",
@@ -273,17 +255,7 @@ const incident = record(
     service: text("ad_server_down: only this service"),
     channel: text("live_event: the channel"),
   },
-  [
-    "for",
-    "severity",
-    "cdn",
-    "isp",
-    "region",
-    "os",
-    "appVersion",
-    "service",
-    "channel",
-  ],
+  ["for", "severity", ...INCIDENT_TARGETS],
 );
 
 const rate = (description: string, maximum: number, minimum = 0): Schema => ({

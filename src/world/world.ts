@@ -8,6 +8,7 @@
  * @module
  */
 import belgium from "./belgium.json" with { type: "json" };
+import type { INCIDENT_TARGETS } from "./incidents.ts";
 
 /** Region codes used by Statbel. */
 export type RegionCode = "VLG" | "WAL" | "BRU";
@@ -183,21 +184,39 @@ export interface ScenarioEventType {
 }
 
 /** An incident in a scenario file: `--incident`'s fields as keys. */
-export interface ScenarioIncident {
-  kind: string;
-  /** `HH:MM` (Brussels, the first day) or an ISO date-time. */
-  at: string;
-  /** `15m`, `90s`, `2h`. */
-  for?: string;
-  severity?: number;
-  cdn?: string;
-  isp?: string;
-  region?: string;
-  os?: string;
-  appVersion?: string;
-  service?: string;
-  channel?: string;
-}
+export type ScenarioIncident =
+  & {
+    kind: string;
+    /** `HH:MM` (Brussels, the first day) or an ISO date-time. */
+    at: string;
+    /** `15m`, `90s`, `2h`. */
+    for?: string;
+    severity?: number;
+  }
+  & Partial<Record<typeof INCIDENT_TARGETS[number], string>>;
+
+/** Device types (realism 3.1). */
+export const DEVICE_TYPES = [
+  "STB",
+  "SmartTV",
+  "CTVStick",
+  "Console",
+  "Mobile",
+  "Tablet",
+  "Web",
+] as const;
+
+/** Programme genres (realism 1.2). */
+export const GENRES = [
+  "news",
+  "drama",
+  "entertainment",
+  "sport",
+  "documentary",
+  "film",
+  "reality",
+  "kids",
+] as const;
 
 /** The default world: Belgium (docs/realism.md section 4). */
 export const WORLD: World = belgium as unknown as World;
