@@ -186,6 +186,8 @@ export interface ScenarioConfig extends CommonConfig {
   command: "scenario";
   scenario: string;
   print: boolean;
+  /** Print the event JSON Schema with the scenario's own event types. */
+  eventSchema: boolean;
 }
 
 /** `compact`: a closed day's small files merged. */
@@ -243,6 +245,7 @@ export function parseConfig(args: readonly string[]): Config {
         ...base,
         scenario: a.str("scenario") ?? "belgium",
         print: a.bool("print"),
+        eventSchema: a.bool("event-schema"),
       };
     case "inspect": {
       const topic = topicOf(a);

@@ -80,6 +80,7 @@ const SAMPLE_VALUES: Record<string, string | true> = {
   "scenario": "demo",
   "incident": "cdn_outage cdn=Akamai at=20:00",
   "print": true,
+  "event-schema": true,
   "from": "2026-11-01",
   "to": "2026-11-03",
   "warehouse": "/tmp/w2",

@@ -100,6 +100,12 @@ export const FLAGS: Record<string, FlagSpec> = {
       "something goes wrong, e.g. 'cdn_outage cdn=Akamai at=20:30 for=15m severity=0.8' (repeatable; kinds: cdn_outage, isp_degradation, app_crash, ad_server_down, live_event)",
     commands: [...GEN, "validate"],
   },
+  "event-schema": {
+    kind: "boolean",
+    help:
+      "print the event JSON Schema of the scenario's stream: the built-in types and its own",
+    commands: ["scenario"],
+  },
   "print": {
     kind: "boolean",
     help: "print the scenario as JSON (a starting point for your own)",

@@ -19,6 +19,8 @@ import {
 } from "../world/incidents.ts";
 import { incidentTargetProblem } from "../world/world_problems.ts";
 import { UsageError } from "../errors.ts";
+import { eventJsonSchema, registerEventTypes } from "../model/event.ts";
+import { extraTypesOf } from "../world/event_types.ts";
 
 /**
  * Loads the config's `--scenario`, if it has one, into its settings, with
@@ -75,6 +77,11 @@ export async function runScenario(
   const { world, hash } = await loadScenario(config.scenario);
   if (config.print) {
     await write(JSON.stringify(world, null, 2) + "\n");
+    return 0;
+  }
+  if (config.eventSchema) {
+    registerEventTypes(extraTypesOf(world));
+    await write(JSON.stringify(eventJsonSchema(), null, 2) + "\n");
     return 0;
   }
   const vod = world.services.filter((s) => s.catalog > 0).length;

@@ -445,3 +445,42 @@ Deno.test("deno task dev reads a YAML scenario with the permissions the binary h
   assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
   assert.match(text, /^scenario ".*demo\.yaml" \(demo\) is valid: /);
 });
+
+Deno.test("scenario --event-schema: the JSON Schema of the scenario's stream holds its own type, and its events match it", async () => {
+  await using tmp = await withTmpDir();
+  await Deno.writeTextFile(`${tmp.path}/plus.json`, JSON.stringify(extended()));
+  const r = await tvstream(
+    ["scenario", "--scenario", "plus.json", "--event-schema"],
+    { cwd: tmp.path },
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const schema = JSON.parse(r.stdout);
+  const own = schema.oneOf.find((o: { title: string }) =>
+    o.title === "subtitle_toggle"
+  );
+  assert.ok(own, "subtitle_toggle in the schema");
+  assert.deepEqual(
+    ["fontScale", "remoteLatencyMs", "voiceControl", "viewerName"].map((f) =>
+      own.properties[f].type
+    ),
+    ["number", "integer", "boolean", "string"],
+  );
+  const s = await tvstream([
+    "sample",
+    "-n",
+    "200",
+    "--scenario",
+    "plus.json",
+    "--households",
+    "80",
+    "--from",
+    "2026-11-02T19:00:00Z",
+  ], { cwd: tmp.path });
+  const events = s.stdout.trim().split("\n").map((l) => JSON.parse(l))
+    .filter((e) => e.event === "subtitle_toggle");
+  assert.ok(events.length > 0);
+  for (const e of events) {
+    for (const k of own.required) assert.ok(k in e, `${k} missing`);
+    for (const k of Object.keys(e)) assert.ok(k in own.properties, k);
+  }
+});
