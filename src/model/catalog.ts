@@ -15,10 +15,12 @@ import {
   type Channel,
   type City,
   DEFAULT_BEHAVIOUR,
+  DEFAULT_OWNERSHIP,
   DEVICE_TYPES,
   GENRES,
   lineupOf,
   type Operator,
+  type Ownership,
   type RegionCode,
   type Service,
   WORLD,
@@ -92,6 +94,8 @@ export class Catalog {
   readonly tvCounts: readonly number[];
   /** The scenario's own event types, ready to draw. */
   readonly extraTypes: readonly ExtraType[];
+  /** Who owns which screens (the scenario's, defaults filled in). */
+  readonly ownership: Readonly<Ownership>;
   /** How people watch (the scenario's, defaults filled in). */
   readonly behaviour: Readonly<Behaviour>;
   /** Apple HLS authoring ladder (kbps, resolution), realism 1.4. */
@@ -139,6 +143,7 @@ export class Catalog {
     );
     this.ladder = world.ladder;
     this.behaviour = { ...DEFAULT_BEHAVIOUR, ...world.behaviour };
+    this.ownership = { ...DEFAULT_OWNERSHIP, ...world.population?.devices };
     this.extraTypes = compileExtraTypes(world.eventTypes);
     // Statbel: mean 2.26 members, P(1) = 0.34; TVs: mean 1.52 (realism 1.3).
     this.householdSizes = normalised(

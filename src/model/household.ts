@@ -124,15 +124,16 @@ export function householdCoreAt(
   for (let t = 0; t < tvCount; t++) {
     add(t === 0 && hasStb ? "STB" : "SmartTV", -1, t === 0 ? 1 : 0.45);
   }
-  if (rng.chance(0.25)) add("CTVStick", -1, 0.25);
-  if (rng.chance(0.15)) add("Console", -1, 0.1);
+  const own = cat.ownership;
+  if (rng.chance(own.ctvStick)) add("CTVStick", -1, 0.25);
+  if (rng.chance(own.console)) add("Console", -1, 0.1);
   const adults = Math.min(size, 2);
   for (let m = 0; m < size; m++) {
     if (!(watchers & (1 << m))) continue;
-    if (m < adults || rng.chance(0.6)) add("Mobile", m, 0.075);
+    if (m < adults || rng.chance(own.childPhone)) add("Mobile", m, 0.075);
   }
-  if (rng.chance(0.6)) add("Tablet", -1, 0.12);
-  if (rng.chance(0.5)) add("Web", -1, 0.1);
+  if (rng.chance(own.tablet)) add("Tablet", -1, 0.12);
+  if (rng.chance(own.web)) add("Web", -1, 0.1);
   const dutch = rng.chance(cat.world.regions[regionCode].dutch);
   return {
     index,

@@ -386,8 +386,22 @@ const population = record(
       minItems: 1,
       description: "share of households with 1, 2, 3 TV sets",
     },
+    devices: record(
+      "who owns which screens; a key left out takes its default",
+      {
+        ctvStick: rate("share of households with a streaming stick", 1),
+        console: rate("share of households with a game console", 1),
+        tablet: rate("share of households with a tablet", 1),
+        web: rate("share of households watching on a computer", 1),
+        childPhone: rate(
+          "share of children (members beyond two) with a phone",
+          1,
+        ),
+      },
+      ["ctvStick", "console", "tablet", "web", "childPhone"],
+    ),
   },
-  ["households"],
+  ["households", "sizes", "tvs", "devices"],
 );
 
 /** The scenario file's JSON Schema. */

@@ -105,7 +105,28 @@ export interface Population {
   sizes?: number[];
   /** Shares of households with 1, 2, 3... TV sets (up to 4). */
   tvs?: number[];
+  /** Shares of households owning each other screen (adults all have a phone). */
+  devices?: Partial<Ownership>;
 }
+
+/** Shares of households owning a screen, and of children with a phone. */
+export interface Ownership {
+  ctvStick: number;
+  console: number;
+  tablet: number;
+  web: number;
+  /** Share of members beyond the first two (children) with a phone. */
+  childPhone: number;
+}
+
+/** The default ownership (docs/realism.md 1.3). */
+export const DEFAULT_OWNERSHIP: Readonly<Ownership> = {
+  ctvStick: 0.25,
+  console: 0.15,
+  tablet: 0.6,
+  web: 0.5,
+  childPhone: 0.6,
+};
 
 /** How people watch: the rates a scenario can turn up or down. */
 export interface Behaviour {

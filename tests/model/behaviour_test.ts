@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { createSimulator } from "../../src/model/simulator.ts";
 import { catalogOf } from "../../src/model/catalog.ts";
+import { householdCoreAt } from "../../src/model/household.ts";
 import {
   type Behaviour,
   DEFAULT_BEHAVIOUR,
@@ -96,4 +97,31 @@ Deno.test("each behaviour knob moves what the events show", () => {
     mids(turned) > 1.5 * mids(base),
     `${mids(base)} -> ${mids(turned)}`,
   );
+});
+
+Deno.test("a scenario's screen ownership shapes the households: no tablets, a console in every home", () => {
+  const base = { ...structuredClone(WORLD) } as World;
+  const world = structuredClone(WORLD) as World;
+  world.population = {
+    ...world.population!,
+    devices: { tablet: 0, console: 1 },
+  };
+  assert.deepEqual(catalogOf(base).ownership, {
+    ctvStick: 0.25,
+    console: 0.15,
+    tablet: 0.6,
+    web: 0.5,
+    childPhone: 0.6,
+  });
+  const count = (w: World, type: string) => {
+    let n = 0;
+    for (let i = 0; i < 400; i++) {
+      n += householdCoreAt(7, i, catalogOf(w)).deviceTypes.filter((t) =>
+        t === type
+      ).length;
+    }
+    return n;
+  };
+  assert.ok(count(base, "Tablet") > 150 && count(world, "Tablet") === 0);
+  assert.ok(count(base, "Console") < 100 && count(world, "Console") === 400);
 });
