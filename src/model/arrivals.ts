@@ -8,6 +8,7 @@
  *
  * @module
  */
+import type { Incidents } from "./incident_effects.ts";
 import {
   type Catalog,
   DEFAULT_CATALOG,
@@ -153,6 +154,7 @@ export class Arrivals {
   readonly #rawEnds = new Map<number, number[]>();
   readonly #cores = new Map<number, HouseholdCore>();
   readonly #catalog: Catalog;
+  readonly #incidents: Incidents | undefined;
   /** Next slot to generate. */
   #generated: number | undefined;
 
@@ -160,7 +162,8 @@ export class Arrivals {
    * Arrivals of a seeded population of `households`; with `rate`, only
    * those of the day's audience for about `rate` events/s; with `shard`,
    * only its slice of the households (each drawn as in the whole, so that
-   * the slices add up to it); households live in `catalog`'s world.
+   * the slices add up to it); households live in `catalog`'s world, and
+   * `incidents` may bring more of them to the screen.
    */
   constructor(
     seed: number,
@@ -168,8 +171,10 @@ export class Arrivals {
     rate?: number,
     shard?: { index: number; count: number },
     catalog: Catalog = DEFAULT_CATALOG,
+    incidents?: Incidents,
   ) {
     this.#catalog = catalog;
+    this.#incidents = incidents;
     this.#seed = seed;
     this.#households = households;
     this.#rate = rate;
@@ -226,9 +231,10 @@ export class Arrivals {
       this.#rate,
       slotStart + SLOT_MS / 2,
     );
-    const count = rng.poisson(
-      slotArrivalMean(audience?.size ?? this.#households, slotStart),
-    );
+    const mean = slotArrivalMean(audience?.size ?? this.#households, slotStart);
+    // A live event draws viewers who would not have watched.
+    const boost = this.#incidents?.audienceBoost(slotStart) ?? 0;
+    const count = rng.poisson(boost > 0 ? mean * (1 + boost) : mean);
     const picks: { t: number; i: number; h: number }[] = [];
     const shard = this.#shard;
     for (let i = 0; i < count; i++) {

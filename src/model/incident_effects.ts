@@ -127,6 +127,19 @@ export class Incidents {
     )?.severity ?? 0;
   }
 
+  /**
+   * How many more sessions start in the slot from `slotStart`: a live
+   * event's severity from 15 minutes before kick-off to 45 minutes after.
+   */
+  audienceBoost(slotStart: number): number {
+    for (const i of this.#by.live_event) {
+      if (slotStart >= i.fromMs - 900_000 && slotStart < i.fromMs + 2_700_000) {
+        return i.severity;
+      }
+    }
+    return 0;
+  }
+
   /** The live event on air at `t`, if any. */
   liveEvent(t: number): Incident | undefined {
     return this.#active("live_event", t, () => true);

@@ -147,6 +147,7 @@ class Stream implements Simulator {
       options.rate,
       options.shard,
       this.#catalog,
+      this.#incidents,
     );
     this.#slot = Math.floor((this.#emitFrom - 3 * MAX_SESSION_MS) / SLOT_MS);
   }

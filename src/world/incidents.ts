@@ -38,7 +38,7 @@ export const INCIDENT_KINDS = {
     targets: ["channel"],
     optional: [],
     help:
-      "a live event on the channel: viewers zap to it at kick-off and stay, up to `severity` of them",
+      "a live event on the channel: more viewers come, zap to it at kick-off and stay, up to `severity` of them",
   },
 } as const;
 

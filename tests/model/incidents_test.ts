@@ -144,3 +144,31 @@ Deno.test("each incident kind shows its promised effect in validate, with no rul
   assert.equal(claimed.incidents[0]!.ok, false);
   assert.equal(claimed.ok, false);
 });
+
+Deno.test("a live event brings more viewers to the screen around kick-off", () => {
+  const starts = (specs: IncidentSpec[]) => {
+    const from = Date.parse("2026-11-02T18:00:00Z");
+    const sim = createSimulator({
+      seed: 4,
+      households: 200,
+      startMs: from,
+      endMs: Date.parse("2026-11-02T21:00:00Z"),
+      advertisers: ["Acme"],
+      incidents: placeIncidents(specs, from),
+    });
+    let n = 0;
+    for (let r = sim.nextRecord(); r; r = sim.nextRecord()) {
+      // Kick-off at 19:45 UTC: sessions from 19:30 to 20:30.
+      if (
+        r.event === "app_start" && r.t >= Date.parse("2026-11-02T19:30:00Z") &&
+        r.t < Date.parse("2026-11-02T20:30:00Z")
+      ) n++;
+    }
+    return n;
+  };
+  const plain = starts([]);
+  const match = starts([
+    parseIncident("live_event channel=VRT1 at=20:45 for=105m severity=0.8"),
+  ]);
+  assert.ok(match > 1.4 * plain, `${plain} -> ${match} app sessions`);
+});
