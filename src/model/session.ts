@@ -132,6 +132,10 @@ export class SessionState {
   fatal = false;
   /** The app's version, which crash incidents select by. */
   appVersion = "";
+  /** The household's ISP, which ISP incidents select by. */
+  readonly isp: string;
+  /** The household's region code (VLG, WAL, BRU). */
+  readonly regionCode: string;
   readonly rng: Rng;
   readonly device: Device;
   /** A TV screen (STB, smart TV, stick, console). */
@@ -148,6 +152,8 @@ export class SessionState {
     this.#ctx = ctx;
     this.rng = ctx.rng;
     this.device = ctx.device;
+    this.isp = ctx.household.operator.id;
+    this.regionCode = ctx.household.city.regionCode;
     this.tv = tv;
     this.t = ctx.startMs;
     this.#emitFrom = ctx.emitFrom ?? -Infinity;
@@ -170,16 +176,6 @@ export class SessionState {
   /** The stream's incidents. */
   get incidents(): Incidents {
     return this.#ctx.incidents;
-  }
-
-  /** The household's ISP and region code, which ISP incidents select by. */
-  get isp(): string {
-    return this.#ctx.household.operator.id;
-  }
-
-  /** The household's region code (VLG, WAL, BRU). */
-  get regionCode(): string {
-    return this.#ctx.household.city.regionCode;
   }
 
   /**
