@@ -6,7 +6,7 @@
 import { DEFAULT_HOUSEHOLDS, type SampleConfig } from "../config.ts";
 import { createSimulator } from "../model/simulator.ts";
 import { catalogOf } from "../model/catalog.ts";
-import { placeIncidents } from "../model/incident_effects.ts";
+import { placeIncidents } from "../world/incidents.ts";
 import { advertiserNames } from "../model/faker.ts";
 import { Utf8Lines } from "../kafka/lines.ts";
 import { DAY_MS, HOUR_MS } from "../model/time.ts";

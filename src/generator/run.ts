@@ -16,7 +16,7 @@ import {
   type IncidentSpec,
 } from "../world/incidents.ts";
 import { catalogOf } from "../model/catalog.ts";
-import { placeIncidents } from "../model/incident_effects.ts";
+import { placeIncidents } from "../world/incidents.ts";
 import { householdsForRate } from "../model/rate_profile.ts";
 import type { Clock, OutRecord, Sink } from "../ports.ts";
 import { emptyStats, type Stats } from "../protocol.ts";

@@ -6,8 +6,7 @@
  *
  * @module
  */
-import type { Incident, IncidentSpec } from "../world/incidents.ts";
-import { brusselsOffsetMs, DAY_MS } from "./time.ts";
+import type { Incident } from "../world/incidents.ts";
 
 /** The error a CDN outage fails a start with (JSON fields). */
 export const CDN_OUTAGE =
@@ -18,31 +17,6 @@ export const APP_CRASH =
 /** The warning of an ad break the ad server could not fill. */
 export const ADS_DOWN =
   ',"errorCode":"ADS-503","errorMessage":"ad decision server unavailable"';
-
-/**
- * Places specs in time: `HH:MM` is Brussels time on the day of `anchorMs`,
- * `now` is `nowMs` (the stream's simulated now).
- */
-export function placeIncidents(
-  specs: readonly IncidentSpec[],
-  anchorMs: number,
-  nowMs = anchorMs,
-): Incident[] {
-  return specs.map(({ at, ...rest }) => {
-    let fromMs: number;
-    if (typeof at === "number") fromMs = at;
-    else {
-      if (at === "now") {
-        return { ...rest, fromMs: nowMs, toMs: nowMs + rest.durationMs };
-      }
-      const [h, m] = at.split(":").map(Number);
-      const offset = brusselsOffsetMs(anchorMs);
-      const localDay = Math.floor((anchorMs + offset) / DAY_MS) * DAY_MS;
-      fromMs = localDay + (h! * 60 + m!) * 60_000 - offset;
-    }
-    return { ...rest, fromMs, toMs: fromMs + rest.durationMs };
-  });
-}
 
 /** The incidents of a stream, by kind. */
 export class Incidents {

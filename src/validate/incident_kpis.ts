@@ -7,11 +7,11 @@
  *
  * @module
  */
-import { brusselsOffsetMs, DAY_MS } from "../model/time.ts";
 import {
   describeIncident,
   type Incident,
   type IncidentSpec,
+  placeIncidents,
 } from "../world/incidents.ts";
 import type { Fields } from "./state.ts";
 
@@ -134,14 +134,7 @@ export class IncidentTally {
   }
 
   #place(anchor: number): Incident[] {
-    const offset = brusselsOffsetMs(anchor);
-    const day = Math.floor((anchor + offset) / DAY_MS) * DAY_MS;
-    const placed = this.#specs.map(({ at, ...rest }) => {
-      const fromMs = typeof at === "number" ? at : day +
-        (Number(at.slice(0, 2)) * 60 + Number(at.slice(3, 5))) * 60_000 -
-        offset;
-      return { ...rest, fromMs, toMs: fromMs + rest.durationMs };
-    });
+    const placed = placeIncidents(this.#specs, anchor);
     this.#sides = placed.map(() => ({
       inside: { num: 0, den: 0 },
       outside: { num: 0, den: 0 },

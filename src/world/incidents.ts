@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { brusselsOffsetMs, DAY_MS } from "../model/time.ts";
 
 /** What can go wrong. */
 export const INCIDENT_KINDS = {
@@ -188,4 +189,26 @@ export function describeIncident(i: Incident): string {
     `for=${Math.round(i.durationMs / 60_000)}m`,
     `severity=${i.severity}`,
   ].join(" ");
+}
+
+/**
+ * Places specs in time: `HH:MM` is Brussels time on the day of `anchorMs`,
+ * `now` is `nowMs` (the stream's simulated now).
+ */
+export function placeIncidents(
+  specs: readonly IncidentSpec[],
+  anchorMs: number,
+  nowMs = anchorMs,
+): Incident[] {
+  const offset = brusselsOffsetMs(anchorMs);
+  const day = Math.floor((anchorMs + offset) / DAY_MS) * DAY_MS;
+  return specs.map(({ at, ...rest }) => {
+    const fromMs = typeof at === "number"
+      ? at
+      : at === "now"
+      ? nowMs
+      : day + (Number(at.slice(0, 2)) * 60 + Number(at.slice(3, 5))) * 60_000 -
+        offset;
+    return { ...rest, fromMs, toMs: fromMs + rest.durationMs };
+  });
 }

@@ -6,8 +6,11 @@
  */
 import assert from "node:assert/strict";
 import { createSimulator } from "../../src/model/simulator.ts";
-import { placeIncidents } from "../../src/model/incident_effects.ts";
-import { type IncidentSpec, parseIncident } from "../../src/world/incidents.ts";
+import {
+  type IncidentSpec,
+  parseIncident,
+  placeIncidents,
+} from "../../src/world/incidents.ts";
 import { createValidator } from "../../src/validate/validator.ts";
 import { WORLD } from "../../src/world/world.ts";
 
