@@ -23,6 +23,7 @@ import {
   type SessionState,
 } from "./session.ts";
 import { flat, quote } from "./text.ts";
+import { call, type Steps } from "./steps.ts";
 import { HOUR_MS } from "./time.ts";
 import { liveAdsAllowed } from "../world/world.ts";
 
@@ -72,7 +73,7 @@ export function* tune(
   method: string,
   deadline: number,
   service: Service,
-): Generator<EventFields, string> {
+): Steps<string> {
   const channel = s.catalog.channels[channelIndex]!;
   const psid = s.nextPlaybackId();
   const t0 = s.t;
@@ -124,7 +125,7 @@ export function* tune(
       reason = "app_exit";
       break;
     }
-    yield* playSegment(s, tn, b.startMs);
+    yield* call(playSegment(s, tn, b.startMs));
     if (s.t < b.startMs) break; // ended by a fatal error
     const left = yield* linearBreak(s, tn, psid, channel.id, b);
     tn.position += (s.t - b.startMs) / 1000;
@@ -136,7 +137,7 @@ export function* tune(
     if (tEnd < s.t + 5_000) tEnd = s.t + 5_000;
     tEnd = Math.min(tEnd, deadline);
   }
-  if (!s.fatal && s.t < tEnd) yield* playSegment(s, tn, tEnd);
+  if (!s.fatal && s.t < tEnd) yield* call(playSegment(s, tn, tEnd));
   if (s.fatal) {
     s.fatal = false;
     reason = "error";

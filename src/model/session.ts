@@ -24,6 +24,7 @@ import type { Device, Household } from "./household.ts";
 import { appVersionOf, userAgentOf } from "./identity.ts";
 import { tune } from "./live_tune.ts";
 import { quote } from "./text.ts";
+import { call, type Steps } from "./steps.ts";
 import { type Rng, shares } from "./rng.ts";
 import { play } from "./vod_play.ts";
 import { HOUR_MS } from "./time.ts";
@@ -227,7 +228,7 @@ interface Choice {
 }
 
 /** Yields every event of one app session, in time order, none after `endMs`. */
-export function* appSession(ctx: SessionContext): Generator<EventFields> {
+export function* appSession(ctx: SessionContext): Steps {
   const { rng, household, device } = ctx;
   const tv = isTvScreen(device.deviceType);
   const choice = chooseService(ctx.catalog, rng, household, device);
@@ -254,8 +255,8 @@ export function* appSession(ctx: SessionContext): Generator<EventFields> {
   }
   s.t += Math.min(coldStartMs, 20_000);
   const endReason = choice.live
-    ? yield* watchLive(s, household, choice.service, ctx.endMs - 1_000)
-    : yield* watchVod(s, choice.service, ctx.endMs - 1_000);
+    ? yield* call(watchLive(s, household, choice.service, ctx.endMs - 1_000))
+    : yield* call(watchVod(s, choice.service, ctx.endMs - 1_000));
   if (s.t > ctx.endMs) s.t = ctx.endMs;
   if (s.on("app_end", s.t)) {
     yield ',"endReason":"' + endReason + '","appSessionDurationSec":' +
@@ -360,7 +361,7 @@ function* watchLive(
   household: Household,
   service: Service,
   deadline: number,
-): Generator<EventFields, string> {
+): Steps<string> {
   let lastChannel = -1;
   let currentChannel = -1;
   let first = true;
@@ -387,7 +388,7 @@ function* watchLive(
     }
     lastChannel = currentChannel;
     currentChannel = ch;
-    const reason = yield* tune(s, ch, method, deadline, service);
+    const reason = yield* call(tune(s, ch, method, deadline, service));
     if (reason === "error") return "error";
     // A tune that is not a zap ends the session (power off or app exit).
     if (reason !== "zap") break;
@@ -400,7 +401,7 @@ function* watchVod(
   s: SessionState,
   svc: Service,
   deadline: number,
-): Generator<EventFields, string> {
+): Steps<string> {
   let first = true;
   const popularity = contentPopularity(svc.catalog);
   while (s.t < deadline - 2_000) {
@@ -422,7 +423,7 @@ function* watchVod(
         !clipOk && contentAt(svc, content).contentType === "clip");
       tries++
     ) content = s.rng.pickCumulative(popularity);
-    let reason = yield* play(s, svc, content, false, deadline);
+    let reason = yield* call(play(s, svc, content, false, deadline));
     let next = content;
     while (
       reason === "completed" &&
@@ -434,7 +435,7 @@ function* watchVod(
       if (s.t >= deadline - 2_000) break;
       s.autoplays++;
       next = (next + 1) % svc.catalog;
-      reason = yield* play(s, svc, next, true, deadline);
+      reason = yield* call(play(s, svc, next, true, deadline));
     }
     s.autoplays = 0;
     if (reason === "timeout" || s.rng.chance(0.08)) break;

@@ -6,6 +6,7 @@
  * @module
  */
 import type { EventFields, SessionContext } from "./session.ts";
+import type { StepDriver } from "./steps.ts";
 
 /** A running session and its next event. */
 export interface Entry {
@@ -15,13 +16,16 @@ export interface Entry {
   /** Type and own fields of the session's next event. */
   type: string;
   fields: EventFields;
-  gen: Generator<EventFields>;
+  steps: StepDriver;
   ctx: SessionContext;
 }
 
 /** The running sessions ordered by their next event. */
 export class SessionHeap {
-  readonly #items: Entry[] = [];
+  #items: Entry[] = [];
+  /** Each item's time and arrival order, beside it: comparisons read these arrays, not the entries scattered over the heap. */
+  #t = new Float64Array(1024);
+  #ord = new Float64Array(1024);
 
   /** Number of sessions running. */
   get size(): number {
@@ -35,54 +39,75 @@ export class SessionHeap {
 
   /** Adds a session. */
   push(e: Entry): void {
-    const heap = this.#items;
-    heap.push(e);
-    let i = heap.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      const child = heap[i]!;
-      const parent = heap[p]!;
-      if (!less(child, parent)) break;
-      heap[i] = parent;
-      heap[p] = child;
-      i = p;
-    }
+    const n = this.#items.length;
+    if (n === this.#t.length) this.#grow();
+    this.#items.push(e);
+    this.#up(n, e);
   }
 
   /** Removes the top session (it ended). */
   pop(): void {
-    const heap = this.#items;
-    const last = heap.pop()!;
-    if (heap.length > 0) {
-      heap[0] = last;
+    const last = this.#items.pop()!;
+    if (this.#items.length > 0) {
+      this.#items[0] = last;
       this.reorder();
     }
   }
 
   /**
-   * Restores order after the top's time moved later: moves it down by
-   * shifting smaller children up into the hole, one write per level, no
-   * swaps (this runs once per event, and a heartbeat's session usually
-   * sinks to the bottom).
+   * Restores order after the top's time moved later. The hole at the top
+   * goes down to a leaf along the smaller children (one comparison per
+   * level), then the entry climbs back from there: a heartbeat's session,
+   * ten seconds on, belongs near the bottom, so it seldom climbs far.
    */
   reorder(): void {
-    const heap = this.#items;
-    const n = heap.length;
-    const e = heap[0]!;
+    const items = this.#items;
+    const tk = this.#t;
+    const ok = this.#ord;
+    const n = items.length;
+    const e = items[0]!;
     let i = 0;
     while (true) {
       let c = 2 * i + 1;
       if (c >= n) break;
-      let child = heap[c]!;
-      if (c + 1 < n && less(heap[c + 1]!, child)) child = heap[++c]!;
-      if (!less(child, e)) break;
-      heap[i] = child;
+      if (
+        c + 1 < n &&
+        (tk[c + 1]! < tk[c]! || (tk[c + 1] === tk[c] && ok[c + 1]! < ok[c]!))
+      ) c++;
+      items[i] = items[c]!;
+      tk[i] = tk[c]!;
+      ok[i] = ok[c]!;
       i = c;
     }
-    heap[i] = e;
+    this.#up(i, e);
   }
-}
 
-function less(a: Entry, b: Entry): boolean {
-  return a.t < b.t || (a.t === b.t && a.ord < b.ord);
+  /** Puts `e` at the hole `i`, moving it up past later parents. */
+  #up(i: number, e: Entry): void {
+    const items = this.#items;
+    const tk = this.#t;
+    const ok = this.#ord;
+    const t = e.t;
+    const ord = e.ord;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!(t < tk[p]! || (t === tk[p] && ord < ok[p]!))) break;
+      items[i] = items[p]!;
+      tk[i] = tk[p]!;
+      ok[i] = ok[p]!;
+      i = p;
+    }
+    items[i] = e;
+    tk[i] = t;
+    ok[i] = ord;
+  }
+
+  #grow(): void {
+    const t = new Float64Array(this.#t.length * 2);
+    t.set(this.#t);
+    this.#t = t;
+    const ord = new Float64Array(this.#ord.length * 2);
+    ord.set(this.#ord);
+    this.#ord = ord;
+  }
 }

@@ -34,6 +34,7 @@ import { flat } from "./text.ts";
 import { HASH_START, hashWord } from "./rng.ts";
 import { appSession, MAX_SESSION_MS, type SessionContext } from "./session.ts";
 import { type Entry, SessionHeap } from "./session_heap.ts";
+import { StepDriver } from "./steps.ts";
 import { isoTime } from "./time.ts";
 
 export { SLOT_MS, slotArrivalMean } from "./arrivals.ts";
@@ -82,6 +83,11 @@ export interface SimRecord {
   event: string;
   tvId: string;
   t: number;
+  /**
+   * The session's place in arrival order: with `t`, the stream's sort key
+   * (shards of one stream merge back into it by (t, ord)).
+   */
+  ord: number;
 }
 
 /** A running simulation. */
@@ -121,7 +127,13 @@ class Stream implements Simulator {
   readonly #emitFrom: number;
   readonly #heap = new SessionHeap();
   readonly #arrivals: Arrivals;
-  readonly #record: SimRecord = { json: "", event: "", tvId: "", t: 0 };
+  readonly #record: SimRecord = {
+    json: "",
+    event: "",
+    tvId: "",
+    t: 0,
+    ord: 0,
+  };
   /** Events at exactly `emitFrom` already emitted before a resume. */
   #skipAtStart: number;
   #seq: number;
@@ -170,6 +182,7 @@ class Stream implements Simulator {
     record.event = head.type;
     record.tvId = head.ctx.device.tvId;
     record.t = t;
+    record.ord = head.ord;
     this.#advance(head);
     if (t === this.#lastT) this.#atLastT++;
     else {
@@ -250,18 +263,20 @@ class Stream implements Simulator {
           a.i.toString(36).padStart(3, "0")
         }`,
       };
-      const gen = appSession(ctx);
+      const steps = new StepDriver(appSession(ctx));
       // Fast-forward sessions that started before the first emitted instant.
-      let r = gen.next();
-      while (!r.done && ctx.t! < this.#emitFrom) r = gen.next();
-      if (!r.done) {
+      let fields = steps.next();
+      while (fields !== undefined && ctx.t! < this.#emitFrom) {
+        fields = steps.next();
+      }
+      if (fields !== undefined) {
         this.#heap.push({
           ctx,
           t: ctx.t!,
           ord: slot * 1_048_576 + a.i,
           type: ctx.event!,
-          fields: r.value,
-          gen,
+          fields,
+          steps,
         });
       }
     }
@@ -270,11 +285,11 @@ class Stream implements Simulator {
 
   /** Moves the top session on to its next event. */
   #advance(head: Entry): void {
-    const r = head.gen.next();
-    if (r.done) this.#heap.pop();
+    const fields = head.steps.next();
+    if (fields === undefined) this.#heap.pop();
     else {
       head.type = head.ctx.event!;
-      head.fields = r.value;
+      head.fields = fields;
       head.t = head.ctx.t!;
       this.#heap.reorder();
     }

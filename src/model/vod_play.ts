@@ -26,6 +26,7 @@ import {
   type SessionState,
 } from "./session.ts";
 import { flat, quote } from "./text.ts";
+import { call, type Steps } from "./steps.ts";
 
 /** Start failures by platform: licence servers per DRM, manifests, edges. */
 const START_FAILURES: Record<string, readonly string[]> = {
@@ -119,7 +120,7 @@ export function* play(
   contentIndex: number,
   autoplay: boolean,
   deadline: number,
-): Generator<EventFields, string> {
+): Steps<string> {
   const content = contentAt(svc, contentIndex);
   const psid = s.nextPlaybackId();
   const tag = flat(
@@ -170,7 +171,7 @@ export function* play(
   const startup = yield* startUp(s, p, deadline);
   if (startup === undefined) return p.reason;
   plan(s, p, svc);
-  yield* playSteps(s, p, deadline);
+  yield* call(playSteps(s, p, deadline));
   if (s.t > deadline) s.t = deadline;
   const ended = end(s, p, p.reason, startup);
   if (ended !== undefined) yield ended;
