@@ -49,6 +49,7 @@ export class Incidents {
 
   /** Chance that a play on `cdn` starting at `t` fails to start (0: none). */
   startFailure(t: number, cdn: string): number {
+    if (this.#by.cdn_outage.length === 0) return 0;
     return this.#active("cdn_outage", t, (i) => i.cdn === cdn)?.severity ?? 0;
   }
 
@@ -76,12 +77,15 @@ export class Incidents {
 
   /** Rungs a play starting at `t` loses to a degraded ISP (0 to 3). */
   rungDrop(t: number, isp: string, region: string): number {
+    if (this.#by.isp_degradation.length === 0) return 0;
     const slow = this.#ispAt(t, isp, region);
     return slow ? Math.ceil(3 * slow.severity) : 0;
   }
 
   /** Chance per 10 s of play at `t` that the app crashes (0: none). */
   crash(t: number, os: string, appVersion: string): number {
+    // Asked at every heartbeat: no matcher is built when nothing can match.
+    if (this.#by.app_crash.length === 0) return 0;
     const i = this.#active(
       "app_crash",
       t,
@@ -94,6 +98,7 @@ export class Incidents {
 
   /** Chance that an on-demand ad break of `service` at `t` fails (0: none). */
   adFailure(t: number, service: string): number {
+    if (this.#by.ad_server_down.length === 0) return 0;
     return this.#active(
       "ad_server_down",
       t,

@@ -13,6 +13,8 @@ export interface Entry {
   t: number;
   /** Arrival order, for ties. */
   ord: number;
+  /** What the session's event ids are hashed from (simulator.ts sessionLanes). */
+  lanes: number[];
   /** Type and own fields of the session's next event. */
   type: string;
   fields: EventFields;

@@ -176,7 +176,7 @@ class Stream implements Simulator {
     // The head, the session's shared fields, then the event's own: the
     // field order events have always had, and what JSON.stringify writes.
     record.json = headOf(head.type) +
-      eventUuid(this.#options.seed, head.ord, head.ctx.n!) +
+      laneUuid(head.lanes, head.ctx.n!) +
       '","timestamp":"' + isoTime(t) + '",' + head.ctx.sharedJson +
       head.fields + "}";
     record.event = head.type;
@@ -270,10 +270,12 @@ class Stream implements Simulator {
         fields = steps.next();
       }
       if (fields !== undefined) {
+        const ord = slot * 1_048_576 + a.i;
         this.#heap.push({
           ctx,
           t: ctx.t!,
-          ord: slot * 1_048_576 + a.i,
+          ord,
+          lanes: sessionLanes(this.#options.seed, ord),
           type: ctx.event!,
           fields,
           steps,
@@ -312,29 +314,29 @@ function headOf(type: string): string {
 const HEX_CODES = [..."0123456789abcdef"].map((c) => c.charCodeAt(0));
 const DASH = 45;
 
-let lanesSeed = NaN;
-let lanes: number[] = [];
-
-/** hash32(k, seed) for the four words of an event id, kept for the last seed. */
-function lanesOf(seed: number): number[] {
-  if (seed !== lanesSeed) {
-    lanes = [1, 2, 3, 4].map((k) => hashWord(hashWord(HASH_START, k), seed));
-    lanesSeed = seed;
-  }
-  return lanes;
+/**
+ * The four words every event id of session `session` (its arrival order)
+ * in a seeded world starts from: hash32(k, seed, session), k = 1..4, kept
+ * per session so that each event hashes in only its own number.
+ */
+function sessionLanes(seed: number, session: number): number[] {
+  return [1, 2, 3, 4].map((k) =>
+    hashWord(hashWord(hashWord(HASH_START, k), seed), session)
+  );
 }
 
-/** The deterministic UUID (v4 layout) of the `n`-th event of session `session` (its arrival order) in a seeded world. */
-export function eventUuid(seed: number, session: number, n: number): string {
+/**
+ * The deterministic UUID (v4 layout) of the `n`-th event of the session
+ * with these {@linkcode sessionLanes}.
+ */
+function laneUuid(lane: readonly number[], n: number): string {
   // Four independent hash32(k, seed, session, n): each word passes through
   // 32 bits of state, so one chain would make a 32-bit id (a million
   // events would already share some).
-  const lane = lanesOf(seed);
-  const a = hashWord(hashWord(lane[0]!, session), n);
-  const b = (hashWord(hashWord(lane[1]!, session), n) & 0xffff0fff) | 0x4000;
-  const c = (hashWord(hashWord(lane[2]!, session), n) & 0x3fffffff) |
-    0x80000000;
-  const d = hashWord(hashWord(lane[3]!, session), n);
+  const a = hashWord(lane[0]!, n);
+  const b = (hashWord(lane[1]!, n) & 0xffff0fff) | 0x4000;
+  const c = (hashWord(lane[2]!, n) & 0x3fffffff) | 0x80000000;
+  const d = hashWord(lane[3]!, n);
   const x = HEX_CODES;
   // One call that writes one flat string: the event's JSON is a rope of
   // pieces, and each piece that is itself a rope costs again when the sink

@@ -29,3 +29,16 @@ export function flat(s: string): string {
   const trimmed = s.trim();
   return trimmed.length === s.length ? trimmed : s;
 }
+
+/**
+ * Returns `String(round1(x))`: x to one decimal, as JSON writes it, built
+ * from integers (a heartbeat writes two such numbers, and formatting a
+ * fraction is slow).
+ */
+export function decimal1(x: number): string {
+  const tenths = Math.round(x * 10);
+  if (!(tenths >= 0 && tenths < 1e15)) return String(tenths / 10);
+  const whole = Math.floor(tenths / 10);
+  const digit = tenths - whole * 10;
+  return digit === 0 ? String(whole) : whole + "." + digit;
+}
