@@ -22,6 +22,8 @@ import {
 } from "./_hyparquet_writer.ts";
 import { createSimulator } from "../src/model/simulator.ts";
 import { Utf8Lines } from "../src/kafka/lines.ts";
+import { parseConfig } from "../src/config.ts";
+import { runSample } from "../src/cli/sample.ts";
 import { Browser, findChromium } from "../tools/browser.ts";
 import { freePort } from "../tools/net.ts";
 import { stageBootstrapWall, stageDayBackfill } from "./time_to_data.ts";
@@ -46,12 +48,42 @@ const TO = "2026-11-09T00:00:00Z";
 
 /**
  * Stage 1, run in a child process: generation only, each event's JSON
- * encoded to UTF-8 bytes (as every sink and `sample` do) and dropped.
+ * encoded to UTF-8 bytes (as every sink and `sample` do) and dropped. With
+ * one thread, the simulator alone; with more, `sample --threads` itself:
+ * sampler workers, one shard each, merged back into the stream's order.
  */
-function stageGenerate(n: number): StageResult {
+async function stageGenerate(n: number, threads: number): Promise<StageResult> {
+  const { events, bytes, seconds } = threads === 1
+    ? generateOnOneThread(n)
+    : await generateOnThreads(n, threads);
+  return row(
+    threads === 1
+      ? "generate (1 thread, JSON as UTF-8)"
+      : `generate (sample --threads ${threads}, merged in order)`,
+    events,
+    seconds,
+    bytes,
+    peakRssMb(),
+    threads === 1 ? "reference" : ">= 500,000 ev/s",
+    threads === 1 ? null : events / seconds >= 500_000,
+  );
+}
+
+/** The generation stage's stream: a week of 4,000 households from Monday 00:00. */
+const GENERATE_HOUSEHOLDS = 4000;
+
+/** What a generation run made, and how long it took. */
+interface Generated {
+  events: number;
+  bytes: number;
+  seconds: number;
+}
+
+/** The simulator on this thread, as `sample` without workers; timed from its first event. */
+function generateOnOneThread(n: number): Generated {
   const sim = createSimulator({
     seed: 1,
-    households: 4000,
+    households: GENERATE_HOUSEHOLDS,
     startMs: Date.parse(FROM),
     endMs: Date.parse(TO),
     advertisers: advertiserNames(),
@@ -72,17 +104,43 @@ function stageGenerate(n: number): StageResult {
     }
   }
   bytes += lines.size - events; // the JSON, not the newlines
-  const seconds = (performance.now() - started) / 1000;
-  const r = row(
-    "generate (1 worker, JSON as UTF-8)",
+  return { events, bytes, seconds: (performance.now() - started) / 1000 };
+}
+
+/** `tvstream sample --threads`, its output counted and dropped; timed from its start, workers' start-up included. */
+async function generateOnThreads(
+  n: number,
+  threads: number,
+): Promise<Generated> {
+  const config = parseConfig([
+    "sample",
+    "--from",
+    FROM,
+    "--to",
+    TO,
+    "--households",
+    String(GENERATE_HOUSEHOLDS),
+    "--seed",
+    "1",
+    "-n",
+    String(n),
+    "--threads",
+    String(threads),
+  ]);
+  if (config.command !== "sample") throw new Error("not a sample config");
+  let bytes = 0;
+  let events = 0;
+  const started = performance.now();
+  await runSample(config, (b) => {
+    bytes += b.length;
+    for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) events++;
+    return Promise.resolve();
+  });
+  return {
     events,
-    seconds,
-    bytes,
-    peakRssMb(),
-    ">= 500,000 ev/s",
-    events / seconds >= 500_000,
-  );
-  return r;
+    bytes: bytes - events,
+    seconds: (performance.now() - started) / 1000,
+  };
 }
 
 /** Stage 6, in process: Parquet encoding alone, and size beside DuckDB. */
@@ -538,12 +596,24 @@ async function main() {
       quick: { type: "boolean", default: false },
       stage: { type: "string" },
       events: { type: "string" },
+      threads: { type: "string" },
       backfill: { type: "string" },
       out: { type: "string" },
     },
   });
   if (values.stage === "generate") {
-    console.log(JSON.stringify(stageGenerate(Number(values.events))));
+    const n = Number(values.events ?? 2_000_000);
+    if (values.threads !== undefined) {
+      const threads = Number(values.threads);
+      console.log(JSON.stringify(await stageGenerate(n, threads)));
+      return;
+    }
+    const dir = await Deno.makeTempDir({ prefix: "tvstream-bench-" });
+    try {
+      console.log(formatTable(await stageGenerateApart(n, dir)));
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
     return;
   }
   const quick = values.quick;
@@ -557,10 +627,10 @@ async function main() {
     }
     log("generation");
     results.push(
-      await stageGenerateApart(
+      ...(await stageGenerateApart(
         Number(values.events ?? (quick ? 50_000 : 2_000_000)),
         dir,
-      ),
+      )),
     );
     log("embedded backfill");
     const backfillN = Number(values.backfill ?? (quick ? 30_000 : 5_000_000));
@@ -599,23 +669,34 @@ async function timeToData(
   return results;
 }
 
-/** Stage 1 in a process of its own, so that its peak RSS is its own. */
+/**
+ * Stage 1 in processes of their own, so that each peak RSS is its own: on
+ * one thread, then as `sample` runs it by default here (a thread per core,
+ * at most four).
+ */
 async function stageGenerateApart(
   n: number,
   dir: string,
-): Promise<StageResult> {
-  const g = await measure([
-    new URL(import.meta.url).pathname,
-    "--stage",
-    "generate",
-    "--events",
-    String(n),
-  ], dir);
-  if (g.code !== 0) throw new Error(g.stderr);
-  return {
-    ...JSON.parse(g.stdout.trim()),
-    peakRssMb: g.peakRssMb === null ? null : Math.round(g.peakRssMb),
-  };
+): Promise<StageResult[]> {
+  const results: StageResult[] = [];
+  const cores = Math.max(2, Math.min(4, navigator.hardwareConcurrency));
+  for (const threads of [1, cores]) {
+    const g = await measure([
+      new URL(import.meta.url).pathname,
+      "--stage",
+      "generate",
+      "--events",
+      String(n),
+      "--threads",
+      String(threads),
+    ], dir);
+    if (g.code !== 0) throw new Error(g.stderr);
+    results.push({
+      ...JSON.parse(g.stdout.trim()),
+      peakRssMb: g.peakRssMb === null ? null : Math.round(g.peakRssMb),
+    });
+  }
+  return results;
 }
 
 /** The Kafka stages on kcat's mock cluster, or one row saying they were skipped. */

@@ -146,6 +146,8 @@ export interface SampleConfig extends CommonConfig {
   generator: GeneratorSettings;
   count: number;
   pretty: boolean;
+  /** `--threads`: sampler workers; undefined = one per core for a large sample. */
+  threads?: number;
 }
 
 /** `inspect`: a warehouse's summary, with the broker's lag when given Kafka. */
@@ -209,6 +211,29 @@ export type Config =
   | ScenarioConfig
   | CompactConfig;
 
+/**
+ * Returns `config`, refusing `--threads` above 1 where a sample cannot be
+ * split: it is merged back by event time from `--from`, line by line.
+ */
+function sampleConfig(config: SampleConfig): SampleConfig {
+  if ((config.threads ?? 1) > 1) {
+    const g = config.generator;
+    const clash = g.fromMs === undefined
+      ? "without --from"
+      : config.pretty
+      ? "with --pretty"
+      : g.shard
+      ? "with --shard"
+      : undefined;
+    if (clash) {
+      throw new RangeError(
+        `Cannot use --threads ${config.threads} ${clash}: a sample is split across threads only with --from, and without --pretty or --shard`,
+      );
+    }
+  }
+  return config;
+}
+
 /** Default topic, as in the Python demo tvstream grew out of. */
 export const DEFAULT_TOPIC = "tv_events";
 /** Default number of simulated households. */
@@ -225,13 +250,14 @@ export function parseConfig(args: readonly string[]): Config {
   const command = a.command;
   switch (command) {
     case "sample":
-      return {
+      return sampleConfig({
         command,
         ...base,
         generator: generatorSettings(a),
         count: int(a.str("count"), "count", 0) ?? 5,
         pretty: a.bool("pretty"),
-      };
+        threads: int(a.str("threads"), "threads", 1, 64),
+      });
     case "schema":
       return {
         command,

@@ -1,6 +1,7 @@
 /**
- * Messages exchanged between `main.ts` and the two workers, and between the
- * workers over the embedded transport. The only contract between threads.
+ * Messages exchanged between `main.ts` and the pipeline's workers, between
+ * the workers over the embedded transport, and between `sample` and its
+ * sampler workers. The only contract between threads.
  *
  * @example
  * ```ts
@@ -10,7 +11,7 @@
  * @module
  */
 import type { Incident, IncidentSpec } from "./world/incidents.ts";
-import type { PipelineConfig } from "./config.ts";
+import type { GeneratorSettings, PipelineConfig, Shard } from "./config.ts";
 import type { Delivery } from "./ports.ts";
 
 /** Which worker a report comes from. */
@@ -329,3 +330,43 @@ export function emptyQuality(): QualityFigures {
     startupP90Ms: null,
   };
 }
+
+/**
+ * Generated JSON lines with each line's end and sort key: what a sampler
+ * worker sends `sample`'s main thread, which merges the shards' chunks
+ * back into one stream in order.
+ */
+export interface LineChunk {
+  /** UTF-8 lines, each ending in a newline. */
+  bytes: Uint8Array<ArrayBuffer>;
+  /** The byte offset just past each line's newline. */
+  ends: Uint32Array<ArrayBuffer>;
+  /** Each line's event time (ms). */
+  t: Float64Array<ArrayBuffer>;
+  /** Each line's session arrival order: ties in time go in this order. */
+  ord: Float64Array<ArrayBuffer>;
+  /** Lines held. */
+  count: number;
+}
+
+/** Sent by `sample`'s main thread to a sampler worker. */
+export type SamplerCommand =
+  /** Generate shard `shard` of the stream of `settings` from `fromMs`, at most `limit` events. */
+  | {
+    type: "sample";
+    settings: GeneratorSettings;
+    shard: Shard;
+    fromMs: number;
+    limit: number;
+    /** Events per chunk. */
+    chunkEvents: number;
+  }
+  /** One chunk was merged: one more may be sent, in its buffers. */
+  | { type: "credit"; spent?: LineChunk };
+
+/** Sent by a sampler worker to `sample`'s main thread. */
+export type SamplerReport =
+  | { type: "chunk"; chunk: LineChunk }
+  /** The shard's stream is over (the window's end or the limit). */
+  | { type: "end" }
+  | { type: "failed"; error: WireError };

@@ -41,6 +41,19 @@ Deno.test({
     const report = JSON.parse(await Deno.readTextFile(out));
     assert.equal(report.quick, true);
     assert.ok(report.machine.cores >= 1);
+    // Generation on one thread and through `sample --threads`: the merged
+    // stream has every event asked for.
+    const generated = (report.results as Stage[]).filter((s) =>
+      s.stage.startsWith("generate (")
+    );
+    assert.deepEqual(
+      generated.map((s) => s.stage.replace(/\d+/, "N")),
+      [
+        "generate (N thread, JSON as UTF-8)",
+        "generate (sample --threads N, merged in order)",
+      ],
+    );
+    assert.equal(generated[1]!.events, generated[0]!.events);
     const stages = new Map<string, Stage>(
       (report.results as Stage[]).map((s) => [s.stage.replace(/ \(.*/, ""), s]),
     );

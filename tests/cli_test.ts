@@ -32,6 +32,8 @@ const USAGE: string[][] = [
   ["--from", "2026-11-02", "--to", "2026-11-01"],
   ["produce"],
   ["sample", "--count", "-1"],
+  ["sample", "--threads", "2"],
+  ["sample", "--from", "2026-11-02", "--threads", "2", "--shard", "1/2"],
   ["frobnicate"],
 ];
 for (const args of USAGE) {
@@ -338,4 +340,44 @@ Deno.test("tvstream sample --shard: shards 1/2 and 2/2 print the unsharded strea
     `${one.length}/${two.length}`,
   );
   assert.deepEqual([...one, ...two].sort(), [...whole].sort());
+});
+
+Deno.test("tvstream sample --threads 3 writes the one-thread stream byte for byte, with a scenario and an incident", async () => {
+  const window = [
+    "sample",
+    "-n",
+    "150000",
+    "--from",
+    "2026-11-03T18:00:00Z",
+    "--to",
+    "2026-11-04T01:00:00Z",
+    "--households",
+    "250",
+    "--scenario",
+    "demo",
+    "--incident",
+    'cdn_outage cdn="Flix Edge" at=19:30 for=30m severity=0.5',
+  ];
+  const one = await tvstream([...window, "--threads", "1"]);
+  const three = await tvstream([...window, "--threads", "3"]);
+  assert.equal(one.code, 0, one.stderr);
+  assert.equal(three.code, 0, three.stderr);
+  const lines = one.stdout.trim().split("\n");
+  // More than a few chunks, and cut short by -n, not the window.
+  assert.equal(lines.length, 150_000);
+  assert.match(one.stdout, /CDN-504/);
+  assert.ok(three.stdout === one.stdout, "the merged stream differs");
+});
+
+Deno.test("tvstream sample --threads 0 is a usage error naming --threads", async () => {
+  const r = await tvstream([
+    "sample",
+    "--from",
+    "2026-11-03",
+    "--threads",
+    "0",
+  ]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--threads 0: expected a number from 1 to 64/);
+  assert.equal(r.stdout, "");
 });

@@ -108,6 +108,7 @@ const SAMPLE_VALUES: Record<string, string | true> = {
   "session-timeout": "12",
   "count": "3",
   "pretty": true,
+  "threads": "1",
   "json": true,
   "date": "2026-11-02",
   "quiet": true,

@@ -15,20 +15,31 @@ Deno.test("deno.json compile.include lists every worker file and every dashboard
   assert.deepEqual([...manifest.compile.include].sort(), files.sort());
 });
 
-Deno.test("the pipeline builds worker URLs statically from import.meta.url", async () => {
-  const pipeline = await Deno.readTextFile(
-    new URL("../src/pipeline.ts", import.meta.url),
+Deno.test("the pipeline and sample build worker URLs statically from import.meta.url", async () => {
+  // Each spawner and where it sits relative to the repository root.
+  const spawners = await Promise.all(
+    [["src/pipeline.ts", "../"], ["src/generator/shards.ts", "../../"]].map(
+      async ([file, up]) => ({
+        file,
+        up,
+        text: await Deno.readTextFile(new URL(`../${file}`, import.meta.url)),
+      }),
+    ),
   );
   const workers = manifest.compile.include.filter((n) =>
     n.startsWith("workers/")
   );
   for (const name of workers) {
     assert.ok(
-      pipeline.includes(`new URL("../${name}", import.meta.url)`),
-      `src/pipeline.ts must spawn ${name} with a static URL`,
+      spawners.some(({ up, text }) =>
+        text.includes(`new URL("${up}${name}", import.meta.url)`)
+      ),
+      `${name} must be spawned with a static URL`,
     );
   }
-  assert.doesNotMatch(pipeline, /new Worker\(\s*["'`]/);
+  for (const { file, text } of spawners) {
+    assert.doesNotMatch(text, /new Worker\(\s*["'`]/, file);
+  }
 });
 
 Deno.test("every npm import is pinned to an exact version", () => {

@@ -285,6 +285,13 @@ export const FLAGS: Record<string, FlagSpec> = {
     help: "indent the JSON",
     commands: ["sample"],
   },
+  "threads": {
+    kind: "string",
+    value: "N",
+    help:
+      "generate on N threads, one shard each, merged back in order (default: one per core, at most 4, from 200,000 events with --from)",
+    commands: ["sample"],
+  },
   "json": {
     kind: "boolean",
     help: "machine-readable output",

@@ -3,11 +3,10 @@
  *
  * @module
  */
-import { DEFAULT_HOUSEHOLDS, type SampleConfig } from "../config.ts";
-import { createSimulator } from "../model/simulator.ts";
-import { catalogOf } from "../model/catalog.ts";
-import { placeIncidents } from "../world/incidents.ts";
+import type { SampleConfig } from "../config.ts";
 import { advertiserNames } from "../model/faker.ts";
+import { windowSimulator } from "../generator/window_sim.ts";
+import { writeSharded } from "../generator/shards.ts";
 import { Utf8Lines } from "../kafka/lines.ts";
 import { DAY_MS, HOUR_MS } from "../model/time.ts";
 
@@ -33,6 +32,14 @@ export async function runSample(
       lines.clear();
     }
   };
+  const threads = samplerThreads(config, limit);
+  if (g.fromMs !== undefined && threads > 1) {
+    await writeSharded(
+      { settings: g, fromMs: g.fromMs, limit, threads },
+      write,
+    );
+    return 0;
+  }
   if (g.fromMs !== undefined) {
     const sim = simulator(config, g.fromMs, g.toMs, g.fromMs);
     for (let i = 0; i < limit; i++) {
@@ -47,6 +54,26 @@ export async function runSample(
   return 0;
 }
 
+/**
+ * Below this many events, one thread writes a sample before sampler
+ * workers would have started.
+ */
+const THREADS_FROM_EVENTS = 200_000;
+
+/**
+ * How many threads generate the sample: `--threads`, or one per core (at
+ * most four) for a large sample. Only a sample from `--from`, written as
+ * generated (not `--pretty`) and not itself a `--shard`, is split (the
+ * config refuses `--threads` otherwise).
+ */
+function samplerThreads(config: SampleConfig, limit: number): number {
+  const g = config.generator;
+  if (g.fromMs === undefined || config.pretty || g.shard) return 1;
+  if (config.threads !== undefined) return config.threads;
+  if (limit < THREADS_FROM_EVENTS) return 1;
+  return Math.max(1, Math.min(4, navigator.hardwareConcurrency));
+}
+
 /** The advertiser catalogue, built once however many windows are tried. */
 let advertisers: readonly string[] | undefined;
 
@@ -57,20 +84,13 @@ function simulator(
   endMs: number | undefined,
   anchorMs: number,
 ) {
-  const g = config.generator;
-  return createSimulator({
-    seed: g.seed,
-    households: g.households ?? g.world?.population?.households ??
-      DEFAULT_HOUSEHOLDS,
+  return windowSimulator(
+    config.generator,
     startMs,
-    advertisers: advertisers ??= advertiserNames(),
-    ...(endMs !== undefined ? { endMs } : {}),
-    ...(g.shard ? { shard: g.shard } : {}),
-    ...(g.world ? { catalog: catalogOf(g.world) } : {}),
-    ...(g.incidents
-      ? { incidents: placeIncidents(g.incidents, anchorMs) }
-      : {}),
-  });
+    endMs,
+    anchorMs,
+    advertisers ??= advertiserNames(),
+  );
 }
 
 /**

@@ -14,7 +14,7 @@ const encoder = new TextEncoder();
  * once.
  */
 export class Utf8Lines {
-  #buffer = new Uint8Array(1 << 16);
+  #buffer: Uint8Array<ArrayBuffer> = new Uint8Array(1 << 16);
   #used = 0;
 
   /** Bytes held. */
@@ -49,6 +49,18 @@ export class Utf8Lines {
     this.#buffer[this.#used++] = 10;
   }
 
+  /** Appends bytes that are already whole lines (each ending in a newline). */
+  pushLines(bytes: Uint8Array): void {
+    const need = this.#used + bytes.length;
+    if (need > this.#buffer.length) {
+      const bigger = new Uint8Array(Math.max(this.#buffer.length * 2, need));
+      bigger.set(this.#buffer.subarray(0, this.#used));
+      this.#buffer = bigger;
+    }
+    this.#buffer.set(bytes, this.#used);
+    this.#used = need;
+  }
+
   /** Returns the lines held, as a view that is valid until the next change. */
   view(): Uint8Array {
     return this.#buffer.subarray(0, this.#used);
@@ -57,6 +69,18 @@ export class Utf8Lines {
   /** Empties the buffer (it keeps its size). */
   clear(): void {
     this.#used = 0;
+  }
+
+  /**
+   * Hands over the lines held in the buffer that holds them (to transfer,
+   * without a copy) and goes on in `next`, or in a new buffer of the same
+   * size.
+   */
+  swap(next?: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
+    const lines = this.#buffer.subarray(0, this.#used);
+    this.#buffer = next ?? new Uint8Array(this.#buffer.length);
+    this.#used = 0;
+    return lines;
   }
 
   /** Returns the lines held, in a buffer of their own (to transfer), and empties this one. */
