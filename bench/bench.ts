@@ -3,12 +3,14 @@
  * most in their own process so that peak RSS is the stage's own; the table
  * is printed and written as JSON under bench/results/.
  *
- * Stages: generation only; `run` embedded backfill end to end; Kafka produce
+ * Stages: generation only, on one thread and through `sample --threads`;
+ * `run` embedded backfill end to end; Kafka produce
  * beside a bare kafkajs producer; consumer catch-up from a full topic;
  * `run --bootstrap` end to end; Parquet encoding and size beside DuckDB.
  * Kafka stages start kcat's mock cluster and are skipped without kcat.
  *
  * Usage: deno task bench [--quick] [--events N] [--backfill N]
+ *        deno task bench --stage generate [--events N] [--threads N]
  *
  * @module
  */
