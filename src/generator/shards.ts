@@ -31,11 +31,11 @@ export interface ShardedSample {
   threads: number;
 }
 
-/** Writes the sample's events to `write` from `threads` sampler workers. */
+/** Writes the sample's events to `write` from `threads` sampler workers; returns how many it wrote. */
 export async function writeSharded(
   sample: ShardedSample,
   write: (bytes: Uint8Array) => Promise<void>,
-): Promise<void> {
+): Promise<number> {
   const merge = new ChunkMerge(sample.threads);
   const arrived = new Wakeup();
   let failure: Error | undefined;
@@ -75,7 +75,8 @@ export async function writeSharded(
         buffersOf(spent),
       );
     const lines = new Utf8Lines();
-    for (let written = 0; written < sample.limit;) {
+    let written = 0;
+    while (written < sample.limit) {
       await arrived.until(() => failure !== undefined || merge.ready());
       if (failure) throw failure;
       if (merge.done()) break;
@@ -90,6 +91,7 @@ export async function writeSharded(
       }
     }
     await write(lines.view());
+    return written;
   } finally {
     for (const worker of workers) worker.terminate();
   }
