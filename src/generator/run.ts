@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { DEFAULT_HOUSEHOLDS, type GeneratorSettings } from "../config.ts";
+import type { GeneratorSettings } from "../config.ts";
 import {
   createSimulator,
   type Position,
@@ -15,8 +15,8 @@ import {
   type Incident,
   type IncidentSpec,
 } from "../world/incidents.ts";
-import { catalogOf } from "../model/catalog.ts";
 import { placeIncidents } from "../world/incidents.ts";
+import { defaultHouseholds, streamOptions } from "./window_sim.ts";
 import { householdsForRate } from "../model/rate_profile.ts";
 import type { Clock, OutRecord, Sink } from "../ports.ts";
 import { emptyStats, type Stats } from "../protocol.ts";
@@ -88,11 +88,6 @@ export function planPopulation(
   };
 }
 
-/** Households when `--households` is not given: the scenario's, or the default. */
-function defaultHouseholds(settings: GeneratorSettings): number {
-  return settings.world?.population?.households ?? DEFAULT_HOUSEHOLDS;
-}
-
 /** The simulator the options describe, and the plan it follows. */
 function openSimulator(options: GeneratorRunOptions, now: number) {
   const { settings } = options;
@@ -105,17 +100,11 @@ function openSimulator(options: GeneratorRunOptions, now: number) {
     );
   }
   const sim = createSimulator({
-    seed: settings.seed,
+    ...streamOptions(settings, plan.startMs, options.advertisers),
     households: plan.households,
     startMs: plan.startMs,
-    advertisers: options.advertisers,
     ...(plan.endMs !== undefined ? { endMs: plan.endMs } : {}),
     ...(plan.thin !== undefined ? { rate: plan.thin } : {}),
-    ...(settings.shard ? { shard: settings.shard } : {}),
-    ...(settings.world ? { catalog: catalogOf(settings.world) } : {}),
-    ...(settings.incidents
-      ? { incidents: placeIncidents(settings.incidents, plan.startMs) }
-      : {}),
     ...(options.resume ? { resume: options.resume } : {}),
   });
   return { plan, sim };

@@ -38,12 +38,7 @@ export class Utf8Lines {
     // Bytes, or text that did not fit: copied in whole, over whatever part
     // encodeInto wrote.
     const bytes = typeof value === "string" ? encoder.encode(value) : value;
-    const need = this.#used + bytes.length + 1;
-    if (need > this.#buffer.length) {
-      const bigger = new Uint8Array(Math.max(this.#buffer.length * 2, need));
-      bigger.set(this.#buffer.subarray(0, this.#used));
-      this.#buffer = bigger;
-    }
+    this.#reserve(bytes.length + 1);
     this.#buffer.set(bytes, this.#used);
     this.#used += bytes.length;
     this.#buffer[this.#used++] = 10;
@@ -51,14 +46,18 @@ export class Utf8Lines {
 
   /** Appends bytes that are already whole lines (each ending in a newline). */
   pushLines(bytes: Uint8Array): void {
-    const need = this.#used + bytes.length;
-    if (need > this.#buffer.length) {
-      const bigger = new Uint8Array(Math.max(this.#buffer.length * 2, need));
-      bigger.set(this.#buffer.subarray(0, this.#used));
-      this.#buffer = bigger;
-    }
+    this.#reserve(bytes.length);
     this.#buffer.set(bytes, this.#used);
-    this.#used = need;
+    this.#used += bytes.length;
+  }
+
+  /** Makes room for `n` more bytes (at least doubling the buffer). */
+  #reserve(n: number): void {
+    const need = this.#used + n;
+    if (need <= this.#buffer.length) return;
+    const bigger = new Uint8Array(Math.max(this.#buffer.length * 2, need));
+    bigger.set(this.#buffer.subarray(0, this.#used));
+    this.#buffer = bigger;
   }
 
   /** Returns the lines held, as a view that is valid until the next change. */

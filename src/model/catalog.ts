@@ -16,6 +16,7 @@ import {
   type City,
   DEFAULT_BEHAVIOUR,
   DEFAULT_OWNERSHIP,
+  DEFAULT_POPULATION,
   DEVICE_TYPES,
   GENRES,
   lineupOf,
@@ -147,9 +148,9 @@ export class Catalog {
     this.extraTypes = compileExtraTypes(world.eventTypes);
     // Statbel: mean 2.26 members, P(1) = 0.34; TVs: mean 1.52 (realism 1.3).
     this.householdSizes = normalised(
-      world.population?.sizes ?? [0.34, 0.33, 0.14, 0.13, 0.045, 0.015],
+      world.population?.sizes ?? DEFAULT_POPULATION.sizes,
     );
-    this.tvCounts = normalised(world.population?.tvs ?? [0.6, 0.28, 0.12]);
+    this.tvCounts = normalised(world.population?.tvs ?? DEFAULT_POPULATION.tvs);
   }
 
   /**

@@ -18,6 +18,18 @@ export const APP_CRASH =
 export const ADS_DOWN =
   ',"errorCode":"ADS-503","errorMessage":"ad decision server unavailable"';
 
+/** Whether an incident hits what `a` and `b` name. */
+type Matcher = (i: Incident, a: string, b: string) => boolean;
+
+const onCdn: Matcher = (i, cdn) => i.cdn === cdn;
+const onIsp: Matcher = (i, isp, region) =>
+  i.isp === isp && (i.region === undefined || i.region === region);
+const onApp: Matcher = (i, os, appVersion) =>
+  i.os === os && (i.appVersion === undefined || i.appVersion === appVersion);
+const onService: Matcher = (i, service) =>
+  i.service === undefined || i.service === service;
+const always: Matcher = () => true;
+
 /** The incidents of a stream, by kind. */
 export class Incidents {
   readonly #all: Incident[];
@@ -49,8 +61,7 @@ export class Incidents {
 
   /** Chance that a play on `cdn` starting at `t` fails to start (0: none). */
   startFailure(t: number, cdn: string): number {
-    if (this.#by.cdn_outage.length === 0) return 0;
-    return this.#active("cdn_outage", t, (i) => i.cdn === cdn)?.severity ?? 0;
+    return this.#active("cdn_outage", t, onCdn, cdn)?.severity ?? 0;
   }
 
   /**
@@ -66,7 +77,7 @@ export class Incidents {
     if (!this.any) return 1;
     const outage = cdn === undefined
       ? undefined
-      : this.#active("cdn_outage", t, (i) => i.cdn === cdn);
+      : this.#active("cdn_outage", t, onCdn, cdn);
     const slow = this.#ispAt(t, isp, region);
     return Math.max(
       1,
@@ -77,33 +88,20 @@ export class Incidents {
 
   /** Rungs a play starting at `t` loses to a degraded ISP (0 to 3). */
   rungDrop(t: number, isp: string, region: string): number {
-    if (this.#by.isp_degradation.length === 0) return 0;
     const slow = this.#ispAt(t, isp, region);
     return slow ? Math.ceil(3 * slow.severity) : 0;
   }
 
   /** Chance per 10 s of play at `t` that the app crashes (0: none). */
   crash(t: number, os: string, appVersion: string): number {
-    // Asked at every heartbeat: no matcher is built when nothing can match.
-    if (this.#by.app_crash.length === 0) return 0;
-    const i = this.#active(
-      "app_crash",
-      t,
-      (i) =>
-        i.os === os &&
-        (i.appVersion === undefined || i.appVersion === appVersion),
-    );
+    const i = this.#active("app_crash", t, onApp, os, appVersion);
     return i ? 0.04 * i.severity : 0;
   }
 
   /** Chance that an on-demand ad break of `service` at `t` fails (0: none). */
   adFailure(t: number, service: string): number {
-    if (this.#by.ad_server_down.length === 0) return 0;
-    return this.#active(
-      "ad_server_down",
-      t,
-      (i) => i.service === undefined || i.service === service,
-    )?.severity ?? 0;
+    return this.#active("ad_server_down", t, onService, service)?.severity ??
+      0;
   }
 
   /**
@@ -121,7 +119,7 @@ export class Incidents {
 
   /** The live event on air at `t`, if any. */
   liveEvent(t: number): Incident | undefined {
-    return this.#active("live_event", t, () => true);
+    return this.#active("live_event", t, always);
   }
 
   /** The first live event kicking off in (t0, t1], if any. */
@@ -132,20 +130,23 @@ export class Incidents {
   }
 
   #ispAt(t: number, isp: string, region: string): Incident | undefined {
-    return this.#active(
-      "isp_degradation",
-      t,
-      (i) => i.isp === isp && (i.region === undefined || i.region === region),
-    );
+    return this.#active("isp_degradation", t, onIsp, isp, region);
   }
 
+  /**
+   * The first incident of `kind` on at `t` that `match` accepts. The
+   * matchers are module functions given their arguments, not closures:
+   * some questions are asked at every heartbeat, incidents or not.
+   */
   #active(
     kind: Incident["kind"],
     t: number,
-    match: (i: Incident) => boolean,
+    match: Matcher,
+    a = "",
+    b = "",
   ): Incident | undefined {
     for (const i of this.#by[kind]) {
-      if (t >= i.fromMs && t < i.toMs && match(i)) return i;
+      if (t >= i.fromMs && t < i.toMs && match(i, a, b)) return i;
     }
   }
 }

@@ -251,7 +251,7 @@ function* playSegment(
     tn.position += (next - s.t) / 1000;
     s.t = next;
     tn.anchor = next;
-    const health = round1(s.rng.uniform(8, 30));
+    const health = s.rng.uniform(8, 30);
     if (s.on("heartbeat", next)) {
       yield tn.ref + ',"positionSec":' + decimal1(tn.position) +
         ',"bitrateKbps":' + s.catalog.ladder[tn.rung]!.kbps +

@@ -127,6 +127,8 @@ class Stream implements Simulator {
   readonly #emitFrom: number;
   readonly #heap = new SessionHeap();
   readonly #arrivals: Arrivals;
+  /** The seed's part of every event id (seedLanes). */
+  readonly #lanes: readonly number[];
   readonly #record: SimRecord = {
     json: "",
     event: "",
@@ -147,6 +149,7 @@ class Stream implements Simulator {
     this.#options = options;
     this.#catalog = options.catalog ?? DEFAULT_CATALOG;
     this.#incidents = new Incidents(options.incidents ?? []);
+    this.#lanes = seedLanes(options.seed);
     this.#endMs = options.endMs ?? Infinity;
     this.#emitFrom = resume ? resume.t : options.startMs;
     this.#skipAtStart = resume ? resume.n : 0;
@@ -275,7 +278,7 @@ class Stream implements Simulator {
           ctx,
           t: ctx.t!,
           ord,
-          lanes: sessionLanes(this.#options.seed, ord),
+          lanes: sessionLanes(this.#lanes, ord),
           type: ctx.event!,
           fields,
           steps,
@@ -314,20 +317,23 @@ function headOf(type: string): string {
 const HEX_CODES = [..."0123456789abcdef"].map((c) => c.charCodeAt(0));
 const DASH = 45;
 
+/** hash32(k, seed), k = 1..4: where the four words of every event id of a seeded world start. */
+function seedLanes(seed: number): number[] {
+  return [1, 2, 3, 4].map((k) => hashWord(hashWord(HASH_START, k), seed));
+}
+
 /**
  * The four words every event id of session `session` (its arrival order)
- * in a seeded world starts from: hash32(k, seed, session), k = 1..4, kept
- * per session so that each event hashes in only its own number.
+ * starts from: hash32(k, seed, session), kept per session so that each
+ * event hashes in only its own number.
  */
-function sessionLanes(seed: number, session: number): number[] {
-  return [1, 2, 3, 4].map((k) =>
-    hashWord(hashWord(hashWord(HASH_START, k), seed), session)
-  );
+function sessionLanes(seed: readonly number[], session: number): number[] {
+  return seed.map((lane) => hashWord(lane, session));
 }
 
 /**
  * The deterministic UUID (v4 layout) of the `n`-th event of the session
- * with these {@linkcode sessionLanes}.
+ * with these {@linkcode sessionLanes}: hash32(k, seed, session, n).
  */
 function laneUuid(lane: readonly number[], n: number): string {
   // Four independent hash32(k, seed, session, n): each word passes through

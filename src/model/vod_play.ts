@@ -374,7 +374,7 @@ function* playSteps(
       continue;
     }
     if (s.rng.chance(0.02)) yield* rungSwitch(s, p);
-    const health = round1(s.rng.uniform(10, 40));
+    const health = s.rng.uniform(10, 40);
     if (s.on("heartbeat", s.t)) {
       yield p.tag + ',"positionSec":' + decimal1(p.position) +
         ',"bitrateKbps":' + s.catalog.ladder[p.rung]!.kbps +

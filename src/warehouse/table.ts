@@ -180,7 +180,7 @@ export class ColumnBuffer {
     this.size = n + 1;
   }
 
-  /** Returns the buffered rows as column chunks, in COLUMNS order. */
+  /** Returns the buffered rows as column chunks, in tableColumns() order. */
   chunks(): Chunk[] {
     const n = this.size;
     const { index, timestamp } = this.#layout;

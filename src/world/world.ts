@@ -119,14 +119,17 @@ export interface Ownership {
   childPhone: number;
 }
 
-/** The default ownership (docs/realism.md 1.3). */
-export const DEFAULT_OWNERSHIP: Readonly<Ownership> = {
-  ctvStick: 0.25,
-  console: 0.15,
-  tablet: 0.6,
-  web: 0.5,
-  childPhone: 0.6,
-};
+/**
+ * The population a scenario's absent keys take: Belgium's, as belgium.json
+ * gives it (docs/realism.md 1.3).
+ */
+export const DEFAULT_POPULATION: Readonly<Required<Population>> & {
+  devices: Readonly<Ownership>;
+} = belgium.population;
+
+/** The default ownership: Belgium's. */
+export const DEFAULT_OWNERSHIP: Readonly<Ownership> =
+  DEFAULT_POPULATION.devices;
 
 /** How people watch: the rates a scenario can turn up or down. */
 export interface Behaviour {
@@ -148,17 +151,8 @@ export interface Behaviour {
   seekChancePer10s: number;
 }
 
-/** The behaviour of the default world (docs/realism.md). */
-export const DEFAULT_BEHAVIOUR: Readonly<Behaviour> = {
-  surfShare: 0.42,
-  tuneMinutes: 16,
-  maxAutoplay: 3,
-  adLoad: 1,
-  startFailureRate: 0.012,
-  rebuffering: 1,
-  pauseChancePer10s: 0.004,
-  seekChancePer10s: 0.0025,
-};
+/** The behaviour of the default world, as belgium.json gives it (docs/realism.md). */
+export const DEFAULT_BEHAVIOUR: Readonly<Behaviour> = belgium.behaviour;
 
 /** The whole world. */
 export interface World {
