@@ -8,6 +8,7 @@ import { advertiserNames } from "../model/faker.ts";
 import { windowSimulator } from "../generator/window_sim.ts";
 import { writeSharded } from "../generator/shards.ts";
 import { Utf8Lines } from "../kafka/lines.ts";
+import type { SimRecord } from "../model/simulator.ts";
 import { DAY_MS, HOUR_MS } from "../model/time.ts";
 
 /** How far back `sample` without `--from` looks for its last N events. */
@@ -23,10 +24,14 @@ export async function runSample(
     ? Math.min(g.events, config.count)
     : config.count;
   const lines = new Utf8Lines();
-  const print = async (json: string) => {
-    lines.push(
-      config.pretty ? JSON.stringify(JSON.parse(json), null, 2) : json,
-    );
+  const print = async (event: string | SimRecord) => {
+    if (typeof event !== "string" && !config.pretty) lines.pushEvent(event);
+    else {
+      const json = typeof event === "string" ? event : event.json;
+      lines.push(
+        config.pretty ? JSON.stringify(JSON.parse(json), null, 2) : json,
+      );
+    }
     if (lines.size >= 1 << 20) {
       await write(lines.view());
       lines.clear();
@@ -45,7 +50,7 @@ export async function runSample(
     for (let i = 0; i < limit; i++) {
       const r = sim.nextRecord();
       if (!r) break;
-      await print(r.json);
+      await print(r);
     }
   } else {
     for (const json of lastEvents(config, limit, Date.now())) await print(json);

@@ -29,7 +29,7 @@ export function readChunk(
   for (; count < max; count++) {
     const r = sim.nextRecord();
     if (!r) break;
-    lines.push(r.json);
+    lines.pushEvent(r);
     ends[count] = lines.size;
     t[count] = r.t;
     ord[count] = r.ord;

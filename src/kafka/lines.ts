@@ -5,6 +5,12 @@
  * @module
  */
 
+import {
+  type EventParts,
+  eventUtf8Bound,
+  writeEventUtf8,
+} from "../model/event_line.ts";
+
 const encoder = new TextEncoder();
 
 /**
@@ -41,6 +47,13 @@ export class Utf8Lines {
     this.#reserve(bytes.length + 1);
     this.#buffer.set(bytes, this.#used);
     this.#used += bytes.length;
+    this.#buffer[this.#used++] = 10;
+  }
+
+  /** Appends an event's line, written from its parts rather than its text. */
+  pushEvent(p: EventParts): void {
+    this.#reserve(eventUtf8Bound(p) + 1);
+    this.#used = writeEventUtf8(p, this.#buffer, this.#used);
     this.#buffer[this.#used++] = 10;
   }
 

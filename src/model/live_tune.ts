@@ -22,7 +22,7 @@ import {
   round1,
   type SessionState,
 } from "./session.ts";
-import { decimal1, flat, quote } from "./text.ts";
+import { flat, quote } from "./text.ts";
 import { call, type Steps } from "./steps.ts";
 import { HOUR_MS } from "./time.ts";
 import { liveAdsAllowed } from "../world/world.ts";
@@ -253,9 +253,12 @@ function* playSegment(
     tn.anchor = next;
     const health = s.rng.uniform(8, 30);
     if (s.on("heartbeat", next)) {
-      yield tn.ref + ',"positionSec":' + decimal1(tn.position) +
-        ',"bitrateKbps":' + s.catalog.ladder[tn.rung]!.kbps +
-        ',"bufferHealthSec":' + decimal1(health);
+      yield s.heartbeat(
+        tn.ref,
+        tn.position,
+        s.catalog.ladder[tn.rung]!.kbps,
+        health,
+      );
     }
     if (s.catalog.extraTypes.length > 0) {
       yield* extraEvents(s, tn.ref, "tune");

@@ -37,8 +37,10 @@ import type { Incidents } from "./incident_effects.ts";
  * `eventId`, `timestamp`) and the fields the session shares.
  *
  * Why text: an event is written once, as the pipeline sends it, instead of
- * building an object and then serialising it (realism 3.3's heartbeats are
- * four events in five, and each shares most of its text with the last).
+ * building an object and then serialising it. A heartbeat (realism 3.3:
+ * four events in five) yields only its play's reference and keeps its
+ * numbers in the context ({@linkcode SessionState.heartbeat}), so that
+ * `sample` writes it as bytes without building its text (event_line.ts).
  */
 export type EventFields = string;
 
@@ -83,6 +85,24 @@ export interface SessionContext {
    * session starts.
    */
   sharedJson?: string;
+  /** `sharedJson` as UTF-8, encoded when an event is first written as bytes. */
+  sharedUtf8?: Uint8Array;
+  /**
+   * A heartbeat's numbers (realism 3.3: four events in five), kept as
+   * numbers and written by event_line.ts; its fields are then only the
+   * play's reference ({@linkcode SessionState.heartbeat}).
+   */
+  beat?: Heartbeat;
+  /** The last heartbeat reference written as bytes, and its UTF-8. */
+  refJson?: string;
+  refUtf8?: Uint8Array;
+}
+
+/** The numbers of a heartbeat, after its play's reference. */
+export interface Heartbeat {
+  positionSec: number;
+  bitrateKbps: number;
+  bufferHealthSec: number;
 }
 
 /** Heartbeat period while playing (realism 3.3: every 10 s). */
@@ -190,6 +210,24 @@ export class SessionState {
     this.#ctx.event = event;
     this.#ctx.n!++;
     return timestamp >= this.#emitFrom;
+  }
+
+  /**
+   * The fields of a heartbeat after `ref` (its tune's or play's
+   * reference): returns `ref`, its numbers held in the context until the
+   * event is written (event_line.ts writes them).
+   */
+  heartbeat(
+    ref: string,
+    positionSec: number,
+    bitrateKbps: number,
+    bufferHealthSec: number,
+  ): EventFields {
+    const beat = this.#ctx.beat!;
+    beat.positionSec = positionSec;
+    beat.bitrateKbps = bitrateKbps;
+    beat.bufferHealthSec = bufferHealthSec;
+    return ref;
   }
 
   /** The id of the next tune or play. */

@@ -30,12 +30,15 @@ import { expandHousehold } from "./household.ts";
 import { type Catalog, DEFAULT_CATALOG } from "./catalog.ts";
 import { Incidents } from "./incident_effects.ts";
 import type { Incident } from "../world/incidents.ts";
-import { flat } from "./text.ts";
-import { HASH_START, hashWord } from "./rng.ts";
+import {
+  eventJson,
+  type EventParts,
+  seedLanes,
+  sessionLanes,
+} from "./event_line.ts";
 import { appSession, MAX_SESSION_MS, type SessionContext } from "./session.ts";
 import { type Entry, SessionHeap } from "./session_heap.ts";
 import { StepDriver } from "./steps.ts";
-import { isoTime } from "./time.ts";
 
 export { SLOT_MS, slotArrivalMean } from "./arrivals.ts";
 
@@ -76,13 +79,13 @@ export interface SimulatorOptions {
 
 /**
  * One event as the pipeline sends it: its JSON text (fields in a fixed
- * order, exactly as `JSON.stringify` writes them), type, device and time.
+ * order, exactly as `JSON.stringify` writes them), or the parts that text
+ * is made of (to write it as UTF-8 without building it: event_line.ts).
  */
-export interface SimRecord {
-  json: string;
-  event: string;
+export interface SimRecord extends EventParts {
+  /** The event's JSON text, built when first read. */
+  readonly json: string;
   tvId: string;
-  t: number;
   /**
    * The session's place in arrival order: with `t`, the stream's sort key
    * (shards of one stream merge back into it by (t, ord)).
@@ -129,13 +132,7 @@ class Stream implements Simulator {
   readonly #arrivals: Arrivals;
   /** The seed's part of every event id (seedLanes). */
   readonly #lanes: readonly number[];
-  readonly #record: SimRecord = {
-    json: "",
-    event: "",
-    tvId: "",
-    t: 0,
-    ord: 0,
-  };
+  readonly #record = new Line();
   /** Events at exactly `emitFrom` already emitted before a resume. */
   #skipAtStart: number;
   #seq: number;
@@ -175,17 +172,7 @@ class Stream implements Simulator {
     const head = this.#top();
     if (!head) return undefined;
     const t = head.t;
-    const record = this.#record;
-    // The head, the session's shared fields, then the event's own: the
-    // field order events have always had, and what JSON.stringify writes.
-    record.json = headOf(head.type) +
-      laneUuid(head.lanes, head.ctx.n!) +
-      '","timestamp":"' + isoTime(t) + '",' + head.ctx.sharedJson +
-      head.fields + "}";
-    record.event = head.type;
-    record.tvId = head.ctx.device.tvId;
-    record.t = t;
-    record.ord = head.ord;
+    this.#record.set(head);
     this.#advance(head);
     if (t === this.#lastT) this.#atLastT++;
     else {
@@ -193,7 +180,7 @@ class Stream implements Simulator {
       this.#atLastT = 1;
     }
     this.#seq++;
-    return record;
+    return this.#record;
   }
 
   next(): TelemetryEvent | undefined {
@@ -259,6 +246,10 @@ class Stream implements Simulator {
         event: "",
         n: 0,
         sharedJson: "",
+        sharedUtf8: undefined,
+        beat: { positionSec: 0, bitrateKbps: 0, bufferHealthSec: 0 },
+        refJson: undefined,
+        refUtf8: undefined,
         advertisers: this.#options.advertisers,
         catalog: this.#catalog,
         incidents: this.#incidents,
@@ -301,88 +292,41 @@ class Stream implements Simulator {
   }
 }
 
-/** `{"event":"<type>","eventId":"` per event type, built once. */
-const HEADS = new Map<string, string>();
+/** The record {@linkcode Stream.nextRecord} fills (and reuses). */
+class Line implements SimRecord {
+  event = "";
+  t = 0;
+  lanes: readonly number[] = [];
+  n = 0;
+  ctx!: SessionContext;
+  fields = "";
+  positionSec = 0;
+  bitrateKbps = 0;
+  bufferHealthSec = 0;
+  tvId = "";
+  ord = 0;
+  #json: string | undefined;
 
-function headOf(type: string): string {
-  let head = HEADS.get(type);
-  if (head === undefined) {
-    head = flat('{"event":"' + type + '","eventId":"');
-    HEADS.set(type, head);
+  get json(): string {
+    return this.#json ??= eventJson(this);
   }
-  return head;
-}
 
-/** Character codes of the hex digits. */
-const HEX_CODES = [..."0123456789abcdef"].map((c) => c.charCodeAt(0));
-const DASH = 45;
-
-/** hash32(k, seed), k = 1..4: where the four words of every event id of a seeded world start. */
-function seedLanes(seed: number): number[] {
-  return [1, 2, 3, 4].map((k) => hashWord(hashWord(HASH_START, k), seed));
-}
-
-/**
- * The four words every event id of session `session` (its arrival order)
- * starts from: hash32(k, seed, session), kept per session so that each
- * event hashes in only its own number.
- */
-function sessionLanes(seed: readonly number[], session: number): number[] {
-  return seed.map((lane) => hashWord(lane, session));
-}
-
-/**
- * The deterministic UUID (v4 layout) of the `n`-th event of the session
- * with these {@linkcode sessionLanes}: hash32(k, seed, session, n).
- */
-function laneUuid(lane: readonly number[], n: number): string {
-  // Four independent hash32(k, seed, session, n): each word passes through
-  // 32 bits of state, so one chain would make a 32-bit id (a million
-  // events would already share some).
-  const a = hashWord(lane[0]!, n);
-  const b = (hashWord(lane[1]!, n) & 0xffff0fff) | 0x4000;
-  const c = (hashWord(lane[2]!, n) & 0x3fffffff) | 0x80000000;
-  const d = hashWord(lane[3]!, n);
-  const x = HEX_CODES;
-  // One call that writes one flat string: the event's JSON is a rope of
-  // pieces, and each piece that is itself a rope costs again when the sink
-  // flattens it.
-  return String.fromCharCode(
-    x[a >>> 28]!,
-    x[(a >>> 24) & 15]!,
-    x[(a >>> 20) & 15]!,
-    x[(a >>> 16) & 15]!,
-    x[(a >>> 12) & 15]!,
-    x[(a >>> 8) & 15]!,
-    x[(a >>> 4) & 15]!,
-    x[a & 15]!,
-    DASH,
-    x[b >>> 28]!,
-    x[(b >>> 24) & 15]!,
-    x[(b >>> 20) & 15]!,
-    x[(b >>> 16) & 15]!,
-    DASH,
-    x[(b >>> 12) & 15]!,
-    x[(b >>> 8) & 15]!,
-    x[(b >>> 4) & 15]!,
-    x[b & 15]!,
-    DASH,
-    x[c >>> 28]!,
-    x[(c >>> 24) & 15]!,
-    x[(c >>> 20) & 15]!,
-    x[(c >>> 16) & 15]!,
-    DASH,
-    x[(c >>> 12) & 15]!,
-    x[(c >>> 8) & 15]!,
-    x[(c >>> 4) & 15]!,
-    x[c & 15]!,
-    x[d >>> 28]!,
-    x[(d >>> 24) & 15]!,
-    x[(d >>> 20) & 15]!,
-    x[(d >>> 16) & 15]!,
-    x[(d >>> 12) & 15]!,
-    x[(d >>> 8) & 15]!,
-    x[(d >>> 4) & 15]!,
-    x[d & 15]!,
-  );
+  /** Takes the parts of `head`'s next event (before it moves on). */
+  set(head: Entry): void {
+    this.event = head.type;
+    this.t = head.t;
+    this.lanes = head.lanes;
+    this.n = head.ctx.n!;
+    this.ctx = head.ctx;
+    this.fields = head.fields;
+    if (head.type === "heartbeat") {
+      const beat = head.ctx.beat!;
+      this.positionSec = beat.positionSec;
+      this.bitrateKbps = beat.bitrateKbps;
+      this.bufferHealthSec = beat.bufferHealthSec;
+    }
+    this.tvId = head.ctx.device.tvId;
+    this.ord = head.ord;
+    this.#json = undefined;
+  }
 }

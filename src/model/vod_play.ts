@@ -25,7 +25,7 @@ import {
   round1,
   type SessionState,
 } from "./session.ts";
-import { decimal1, flat, quote } from "./text.ts";
+import { flat, quote } from "./text.ts";
 import { call, type Steps } from "./steps.ts";
 
 /** Start failures by platform: licence servers per DRM, manifests, edges. */
@@ -376,9 +376,12 @@ function* playSteps(
     if (s.rng.chance(0.02)) yield* rungSwitch(s, p);
     const health = s.rng.uniform(10, 40);
     if (s.on("heartbeat", s.t)) {
-      yield p.tag + ',"positionSec":' + decimal1(p.position) +
-        ',"bitrateKbps":' + s.catalog.ladder[p.rung]!.kbps +
-        ',"bufferHealthSec":' + decimal1(health);
+      yield s.heartbeat(
+        p.tag,
+        p.position,
+        s.catalog.ladder[p.rung]!.kbps,
+        health,
+      );
     }
     if (s.catalog.extraTypes.length > 0) yield* extraEvents(s, p.tag, "play");
     p.anchor = s.t;
