@@ -145,6 +145,7 @@ export class Incidents {
     a = "",
     b = "",
   ): Incident | undefined {
+    if (!this.any) return undefined;
     for (const i of this.#by[kind]) {
       if (t >= i.fromMs && t < i.toMs && match(i, a, b)) return i;
     }

@@ -90,19 +90,15 @@ export interface SessionContext {
   /**
    * A heartbeat's numbers (realism 3.3: four events in five), kept as
    * numbers and written by event_line.ts; its fields are then only the
-   * play's reference ({@linkcode SessionState.heartbeat}).
+   * play's reference ({@linkcode SessionState.heartbeat}). Here rather than
+   * in an object of their own: the context is read for every event anyway.
    */
-  beat?: Heartbeat;
+  positionSec?: number;
+  bitrateKbps?: number;
+  bufferHealthSec?: number;
   /** The last heartbeat reference written as bytes, and its UTF-8. */
   refJson?: string;
   refUtf8?: Uint8Array;
-}
-
-/** The numbers of a heartbeat, after its play's reference. */
-export interface Heartbeat {
-  positionSec: number;
-  bitrateKbps: number;
-  bufferHealthSec: number;
 }
 
 /** Heartbeat period while playing (realism 3.3: every 10 s). */
@@ -223,10 +219,10 @@ export class SessionState {
     bitrateKbps: number,
     bufferHealthSec: number,
   ): EventFields {
-    const beat = this.#ctx.beat!;
-    beat.positionSec = positionSec;
-    beat.bitrateKbps = bitrateKbps;
-    beat.bufferHealthSec = bufferHealthSec;
+    const ctx = this.#ctx;
+    ctx.positionSec = positionSec;
+    ctx.bitrateKbps = bitrateKbps;
+    ctx.bufferHealthSec = bufferHealthSec;
     return ref;
   }
 

@@ -247,7 +247,9 @@ class Stream implements Simulator {
         n: 0,
         sharedJson: "",
         sharedUtf8: undefined,
-        beat: { positionSec: 0, bitrateKbps: 0, bufferHealthSec: 0 },
+        positionSec: 0,
+        bitrateKbps: 0,
+        bufferHealthSec: 0,
         refJson: undefined,
         refUtf8: undefined,
         advertisers: this.#options.advertisers,
@@ -320,10 +322,10 @@ class Line implements SimRecord {
     this.ctx = head.ctx;
     this.fields = head.fields;
     if (head.type === "heartbeat") {
-      const beat = head.ctx.beat!;
-      this.positionSec = beat.positionSec;
-      this.bitrateKbps = beat.bitrateKbps;
-      this.bufferHealthSec = beat.bufferHealthSec;
+      const ctx = head.ctx;
+      this.positionSec = ctx.positionSec!;
+      this.bitrateKbps = ctx.bitrateKbps!;
+      this.bufferHealthSec = ctx.bufferHealthSec!;
     }
     this.tvId = head.ctx.device.tvId;
     this.ord = head.ord;
