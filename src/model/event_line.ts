@@ -216,11 +216,6 @@ function idWords(lane: readonly number[], n: number, out: Uint32Array): void {
 
 const WORDS = new Uint32Array(4);
 
-/** Where each hex digit of the id goes among its 36 characters (not the dashes). */
-const DIGIT_AT = [...Array(36).keys()].filter((i) =>
-  i !== 8 && i !== 13 && i !== 18 && i !== 23
-);
-
 /** Writes the `n`-th event id of a session, as hex, at `at`; returns where it ends. */
 function writeLaneUuid(
   lane: readonly number[],
@@ -229,18 +224,34 @@ function writeLaneUuid(
   at: number,
 ): number {
   idWords(lane, n, WORDS);
-  const x = HEX_CODES;
-  for (let w = 0; w < 4; w++) {
-    const word = WORDS[w]!;
-    for (let d = 0; d < 8; d++) {
-      buf[at + DIGIT_AT[w * 8 + d]!] = x[(word >>> (28 - 4 * d)) & 15]!;
-    }
-  }
+  writeHex8(WORDS[0]!, buf, at);
   buf[at + 8] = DASH;
+  const b = WORDS[1]!;
+  writeHex4(b >>> 16, buf, at + 9);
   buf[at + 13] = DASH;
+  writeHex4(b, buf, at + 14);
   buf[at + 18] = DASH;
+  const c = WORDS[2]!;
+  writeHex4(c >>> 16, buf, at + 19);
   buf[at + 23] = DASH;
+  writeHex4(c, buf, at + 24);
+  writeHex8(WORDS[3]!, buf, at + 28);
   return at + 36;
+}
+
+/** Writes the low 16 bits of `w` as four hex digits at `at`. */
+function writeHex4(w: number, buf: Uint8Array, at: number): void {
+  const x = HEX_CODES;
+  buf[at] = x[(w >>> 12) & 15]!;
+  buf[at + 1] = x[(w >>> 8) & 15]!;
+  buf[at + 2] = x[(w >>> 4) & 15]!;
+  buf[at + 3] = x[w & 15]!;
+}
+
+/** Writes `w` as eight hex digits at `at`. */
+function writeHex8(w: number, buf: Uint8Array, at: number): void {
+  writeHex4(w >>> 16, buf, at);
+  writeHex4(w, buf, at + 4);
 }
 
 /** The deterministic UUID (v4 layout) of the `n`-th event of a session. */
