@@ -7,8 +7,7 @@ import type { SampleConfig } from "../config.ts";
 import { advertiserNames } from "../model/faker.ts";
 import { windowSimulator } from "../generator/window_sim.ts";
 import { writeSharded } from "../generator/shards.ts";
-import { Utf8Lines } from "../kafka/lines.ts";
-import type { SimRecord } from "../model/simulator.ts";
+import { LineWriter } from "../kafka/lines.ts";
 import { DAY_MS, HOUR_MS } from "../model/time.ts";
 
 /** How far back `sample` without `--from` looks for its last N events. */
@@ -23,20 +22,7 @@ export async function runSample(
   const limit = g.events !== undefined
     ? Math.min(g.events, config.count)
     : config.count;
-  const lines = new Utf8Lines();
-  const print = async (event: string | SimRecord) => {
-    if (typeof event !== "string" && !config.pretty) lines.pushEvent(event);
-    else {
-      const json = typeof event === "string" ? event : event.json;
-      lines.push(
-        config.pretty ? JSON.stringify(JSON.parse(json), null, 2) : json,
-      );
-    }
-    if (lines.size >= 1 << 20) {
-      await write(lines.view());
-      lines.clear();
-    }
-  };
+  const out = new LineWriter(write);
   const threads = samplerThreads(config, limit);
   if (g.fromMs !== undefined && threads > 1) {
     await writeSharded(
@@ -50,13 +36,23 @@ export async function runSample(
     for (let i = 0; i < limit; i++) {
       const r = sim.nextRecord();
       if (!r) break;
-      await print(r);
+      if (config.pretty) out.lines.push(pretty(r.json));
+      else out.lines.pushEvent(r);
+      if (out.full) await out.flush();
     }
   } else {
-    for (const json of lastEvents(config, limit, Date.now())) await print(json);
+    for (const json of lastEvents(config, limit, Date.now())) {
+      out.lines.push(config.pretty ? pretty(json) : json);
+      if (out.full) await out.flush();
+    }
   }
-  await write(lines.view());
+  await out.close();
   return 0;
+}
+
+/** An event's JSON, indented. */
+function pretty(json: string): string {
+  return JSON.stringify(JSON.parse(json), null, 2);
 }
 
 /**

@@ -13,7 +13,7 @@ import {
   type SamplerCommand,
   type SamplerReport,
 } from "../protocol.ts";
-import { Utf8Lines } from "../kafka/lines.ts";
+import { LineWriter } from "../kafka/lines.ts";
 import { buffersOf, ChunkMerge } from "./line_chunks.ts";
 
 /** The sampler worker; a static URL, so that `deno compile` embeds it. */
@@ -74,23 +74,20 @@ export async function writeSharded(
         { type: "credit", spent } satisfies SamplerCommand,
         buffersOf(spent),
       );
-    const lines = new Utf8Lines();
+    const out = new LineWriter(write);
     let written = 0;
     while (written < sample.limit) {
       await arrived.until(() => failure !== undefined || merge.ready());
       if (failure) throw failure;
       if (merge.done()) break;
       written += merge.drain(
-        lines,
+        out.lines,
         Math.min(sample.limit - written, CHUNK_EVENTS),
         credit,
       );
-      if (lines.size >= 1 << 20) {
-        await write(lines.view());
-        lines.clear();
-      }
+      if (out.full) await out.flush();
     }
-    await write(lines.view());
+    await out.close();
     return written;
   } finally {
     for (const worker of workers) worker.terminate();

@@ -102,3 +102,47 @@ export class Utf8Lines {
     return lines;
   }
 }
+
+/**
+ * Lines written out a megabyte at a time, the next megabyte filling while
+ * the last is written: one write in flight at most, two buffers in all.
+ */
+export class LineWriter {
+  /** The lines to append to. */
+  readonly lines = new Utf8Lines();
+  readonly #write: (bytes: Uint8Array) => Promise<void>;
+  #inFlight: Promise<void> = Promise.resolve();
+  /** The buffer of the write in flight: free again once it is done. */
+  #writing: Uint8Array<ArrayBuffer> | undefined;
+  #failed: { error: unknown } | undefined;
+
+  /** Writes through `write`, which must not keep the bytes after it resolves. */
+  constructor(write: (bytes: Uint8Array) => Promise<void>) {
+    this.#write = write;
+  }
+
+  /** Whether a megabyte is held: time to {@linkcode flush}. */
+  get full(): boolean {
+    return this.lines.size >= 1 << 20;
+  }
+
+  /** Starts writing what is held, once the write before it is done. */
+  async flush(): Promise<void> {
+    await this.#inFlight;
+    if (this.#failed) throw this.#failed.error;
+    const bytes = this.lines.swap(this.#writing);
+    this.#writing = new Uint8Array(bytes.buffer);
+    // Caught here, not when next awaited: a failed write (a closed pipe)
+    // must not surface as an unhandled rejection in the meantime.
+    this.#inFlight = this.#write(bytes).catch((error) => {
+      this.#failed = { error };
+    });
+  }
+
+  /** Writes what is held and waits until every write is done. */
+  async close(): Promise<void> {
+    await this.flush();
+    await this.#inFlight;
+    if (this.#failed) throw this.#failed.error;
+  }
+}
