@@ -22,7 +22,6 @@ export async function runSample(
   const limit = g.events !== undefined
     ? Math.min(g.events, config.count)
     : config.count;
-  const out = new LineWriter(write);
   const threads = samplerThreads(config, limit);
   if (g.fromMs !== undefined && threads > 1) {
     await writeSharded(
@@ -31,6 +30,7 @@ export async function runSample(
     );
     return 0;
   }
+  const out = new LineWriter(write);
   if (g.fromMs !== undefined) {
     const sim = simulator(config, g.fromMs, g.toMs, g.fromMs);
     for (let i = 0; i < limit; i++) {

@@ -315,19 +315,19 @@ class Line implements SimRecord {
 
   /** Takes the parts of `head`'s next event (before it moves on). */
   set(head: Entry): void {
+    const ctx = head.ctx;
     this.event = head.type;
     this.t = head.t;
     this.lanes = head.lanes;
-    this.n = head.ctx.n!;
-    this.ctx = head.ctx;
+    this.n = ctx.n!;
+    this.ctx = ctx;
     this.fields = head.fields;
     if (head.type === "heartbeat") {
-      const ctx = head.ctx;
       this.positionSec = ctx.positionSec!;
       this.bitrateKbps = ctx.bitrateKbps!;
       this.bufferHealthSec = ctx.bufferHealthSec!;
     }
-    this.tvId = head.ctx.device.tvId;
+    this.tvId = ctx.device.tvId;
     this.ord = head.ord;
     this.#json = undefined;
   }
